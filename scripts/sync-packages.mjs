@@ -1,0 +1,69 @@
+// Writes every workspace package's package.json and tsconfig files from one base,
+// so the packages cannot drift apart (the changesets repository does the same).
+// Run it after adding a package or a dependency: `node scripts/sync-packages.mjs`.
+import { writeFileSync, readFileSync, existsSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** One row per package: what differs between them. Everything else is the base. */
+export const workspacePackages = [
+  { dir: "packages/strtab", name: "@linkkit/strtab", description: "String tables for object files: COFF, ELF and Mach-O flavours, deduplicated, tail-merged, append-stable.", deps: [], keywords: ["strtab", "elf", "coff", "macho"] },
+  { dir: "packages/ar", name: "@linkkit/ar", description: "The ar archive container: GNU, BSD, Microsoft .lib and thin archives, with a lazy symbol index.", deps: [], keywords: ["ar", "archive", "lib"] },
+  { dir: "packages/coff-format", name: "@linkkit/coff-format", description: "PE/COFF objects, images and import objects: every structure read and written through bounds-checked zero-copy views.", deps: ["@linkkit/strtab"], keywords: ["coff", "pe", "windows", "object"] },
+  { dir: "packages/atom-allocator", name: "@linkkit/atom-allocator", description: "Places atoms in sections: alignment, capacity, free lists, growing and moving sections in virtual and file space.", deps: [], keywords: ["linker", "allocator", "incremental"] },
+  { dir: "packages/symbol-resolver", name: "@linkkit/symbol-resolver", description: "A linker's global symbol table: resolution rules, lazy archive members, COMDAT groups, diagnostics.", deps: [], keywords: ["linker", "symbols"] },
+  { dir: "packages/pe-writer", name: "@linkkit/pe-writer", description: "Builds and patches PE images: headers, sections, import, export and base-relocation tables, checksum.", deps: ["@linkkit/coff-format"], keywords: ["pe", "windows", "linker"] },
+  { dir: "apps/linker", name: "@linkkit/linker", description: "linkkit: a PE/COFF linker with lld-link and GNU ld command lines that updates its output in place.", deps: ["@linkkit/strtab", "@linkkit/ar", "@linkkit/coff-format", "@linkkit/atom-allocator", "@linkkit/symbol-resolver", "@linkkit/pe-writer"], keywords: ["linker", "coff", "pe", "incremental"], bin: { coffdump: "./dist/bin/coffdump.js", linkkit: "./dist/bin/linkkit.js", "linkkit-ld": "./dist/bin/linkkit-ld.js" }, node: true },
+];
+
+for (const pkg of workspacePackages) {
+  const dir = join(root, pkg.dir);
+  const path = join(dir, "package.json");
+  const old = existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : {};
+  const json = {
+    name: pkg.name,
+    version: old.version ?? "0.1.0",
+    description: pkg.description,
+    keywords: pkg.keywords,
+    license: "MIT",
+    type: "module",
+    sideEffects: false,
+    engines: { node: ">=20.19" },
+    ...(pkg.bin ? { bin: pkg.bin } : {}),
+    exports: {
+      ".": { types: "./dist/index.d.ts", default: "./dist/index.js" },
+      "./package.json": "./package.json",
+    },
+    main: "./dist/index.js",
+    types: "./dist/index.d.ts",
+    files: ["dist", "!dist/**/*.test.*", "README.md"],
+    publishConfig: { access: "public" },
+    repository: { type: "git", url: "git+https://example.invalid/linkkit.git", directory: pkg.dir },
+    scripts: {
+      build: "tsc -p tsconfig.build.json",
+      typecheck: "tsc -p tsconfig.json --noEmit",
+      lint: "tsc -p tsconfig.json --noEmit",
+      test: "vitest run",
+    },
+    dependencies: Object.fromEntries(pkg.deps.map((d) => [d, "workspace:^"])),
+  };
+  writeFileSync(path, JSON.stringify(json, null, 2) + "\n");
+  const lib = pkg.node ? ["ES2022"] : ["ES2022"];
+  const types = pkg.node ? ["node"] : [];
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
+    extends: "../../tsconfig.base.json",
+    compilerOptions: { lib, types, noEmit: true, rootDir: "." },
+    include: ["src", "test", "*.ts"],
+  }, null, 2) + "\n");
+  writeFileSync(join(dir, "tsconfig.build.json"), JSON.stringify({
+    extends: "../../tsconfig.base.json",
+    compilerOptions: { lib, types, outDir: "dist", rootDir: "src", noEmit: false },
+    include: ["src"],
+    exclude: ["src/**/*.test.ts", "src/**/__tests__"],
+  }, null, 2) + "\n");
+  writeFileSync(join(dir, "vitest.config.ts"),
+    `import { packageTestConfig } from "../../vitest.shared.js";\n\nexport default packageTestConfig(import.meta.url);\n`);
+}
+console.log(`synced ${workspacePackages.length} packages`);

@@ -1,0 +1,32 @@
+// One vitest configuration for every package: tests import sibling packages from
+// their sources (no build needed while iterating), and slow toolchain tests get room.
+import { defineConfig } from "vitest/config";
+import { readdirSync, existsSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = dirname(fileURLToPath(import.meta.url));
+
+function workspaceAliases(): Record<string, string> {
+  const aliases: Record<string, string> = {};
+  for (const group of ["packages", "apps"]) {
+    for (const dir of readdirSync(join(root, group))) {
+      const src = join(root, group, dir, "src", "index.ts");
+      if (existsSync(src)) aliases[`@linkkit/${dir}`] = src;
+    }
+  }
+  return aliases;
+}
+
+export function packageTestConfig(_configUrl: string) {
+  return defineConfig({
+    resolve: { alias: workspaceAliases() },
+    test: {
+      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      testTimeout: 120_000,
+      hookTimeout: 300_000,
+      pool: "forks",
+      reporters: ["default"],
+    },
+  });
+}
