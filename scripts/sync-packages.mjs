@@ -50,16 +50,18 @@ for (const pkg of workspacePackages) {
     dependencies: Object.fromEntries(pkg.deps.map((d) => [d, "workspace:^"])),
   };
   writeFileSync(path, JSON.stringify(json, null, 2) + "\n");
-  const lib = pkg.node ? ["ES2022"] : ["ES2022"];
-  const types = pkg.node ? ["node"] : [];
+  // Tests may use node: modules; a generic package's build may not, so only the
+  // app's build sees Node's types (a stray `node:` import then fails to compile).
+  const lib = ["ES2022"];
+  const buildTypes = pkg.node ? ["node"] : [];
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
     extends: "../../tsconfig.base.json",
-    compilerOptions: { lib, types, noEmit: true, rootDir: "." },
+    compilerOptions: { lib, types: ["node"], noEmit: true, rootDir: "." },
     include: ["src", "test", "*.ts"],
   }, null, 2) + "\n");
   writeFileSync(join(dir, "tsconfig.build.json"), JSON.stringify({
     extends: "../../tsconfig.base.json",
-    compilerOptions: { lib, types, outDir: "dist", rootDir: "src", noEmit: false },
+    compilerOptions: { lib, types: buildTypes, outDir: "dist", rootDir: "src", noEmit: false },
     include: ["src"],
     exclude: ["src/**/*.test.ts", "src/**/__tests__"],
   }, null, 2) + "\n");
