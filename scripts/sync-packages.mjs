@@ -52,7 +52,7 @@ for (const pkg of workspacePackages) {
   writeFileSync(path, JSON.stringify(json, null, 2) + "\n");
   // Tests may use node: modules; a generic package's build may not, so only the
   // app's build sees Node's types (a stray `node:` import then fails to compile).
-  const lib = ["ES2022"];
+  const lib = ["ES2022", "DOM"]; // DOM for TextEncoder/TextDecoder, which every runtime has
   const buildTypes = pkg.node ? ["node"] : [];
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
     extends: "../../tsconfig.base.json",
