@@ -56,8 +56,8 @@ for (const pkg of workspacePackages) {
   const buildTypes = pkg.node ? ["node"] : [];
   writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
     extends: "../../tsconfig.base.json",
-    compilerOptions: { lib, types: ["node"], noEmit: true, rootDir: "." },
-    include: ["src", "test", "*.ts"],
+    compilerOptions: { lib, types: ["node"], noEmit: true },
+    include: ["src", "test"],
   }, null, 2) + "\n");
   writeFileSync(join(dir, "tsconfig.build.json"), JSON.stringify({
     extends: "../../tsconfig.base.json",

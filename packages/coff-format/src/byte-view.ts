@@ -1,0 +1,83 @@
+// Bounds-checked little-endian access to an input's bytes: the only place that turns an
+// out-of-range read into a CoffFormatError instead of a RangeError or a silent undefined.
+import { TruncatedInputError } from "./errors.js";
+
+export class ByteView {
+  readonly bytes: Uint8Array;
+  readonly fileName: string | undefined;
+  private readonly data: DataView;
+
+  constructor(bytes: Uint8Array, fileName?: string) {
+    this.bytes = bytes;
+    this.fileName = fileName;
+    this.data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  /** Throws unless [offset, offset+size) lies inside the input. */
+  check(offset: number, size: number, what: string): void {
+    if (!(offset >= 0 && size >= 0 && offset + size <= this.bytes.length)) {
+      throw new TruncatedInputError(`${what} runs past the end of the input (${this.bytes.length} bytes)`, {
+        file: this.fileName,
+        offset,
+        expected: `${size} bytes at 0x${offset.toString(16)}`,
+      });
+    }
+  }
+
+  u8(offset: number): number {
+    if (offset >= this.bytes.length || offset < 0) this.check(offset, 1, "a byte");
+    return this.bytes[offset]!;
+  }
+  u16(offset: number): number {
+    this.check(offset, 2, "a 16-bit field");
+    return this.data.getUint16(offset, true);
+  }
+  i16(offset: number): number {
+    this.check(offset, 2, "a 16-bit field");
+    return this.data.getInt16(offset, true);
+  }
+  u32(offset: number): number {
+    this.check(offset, 4, "a 32-bit field");
+    return this.data.getUint32(offset, true);
+  }
+  i32(offset: number): number {
+    this.check(offset, 4, "a 32-bit field");
+    return this.data.getInt32(offset, true);
+  }
+  u64(offset: number): bigint {
+    this.check(offset, 8, "a 64-bit field");
+    return this.data.getBigUint64(offset, true);
+  }
+  /** A zero-copy window; `what` names the structure for the error message. */
+  slice(offset: number, size: number, what = "data"): Uint8Array {
+    this.check(offset, size, what);
+    return this.bytes.subarray(offset, offset + size);
+  }
+  /** A NUL-terminated ASCII/UTF-8 string starting at `offset`, bounded by `limit` (exclusive). */
+  cString(offset: number, limit = this.bytes.length, what = "a string"): string {
+    const end = Math.min(limit, this.bytes.length);
+    if (offset < 0 || offset >= end) this.check(offset, 1, what);
+    let stop = offset;
+    while (stop < end && this.bytes[stop] !== 0) stop++;
+    if (stop >= end && limit >= this.bytes.length) {
+      throw new TruncatedInputError(`${what} is not NUL-terminated`, { file: this.fileName, offset });
+    }
+    return decodeText(this.bytes, offset, stop);
+  }
+}
+
+const utf8 = new TextDecoder("utf-8");
+
+/** Decodes [start, end): plain ASCII without TextDecoder's call overhead, UTF-8 otherwise. */
+export function decodeText(bytes: Uint8Array, start: number, end: number): string {
+  if (end - start <= 32) {
+    let ascii = true;
+    for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) { ascii = false; break; }
+    if (ascii) return String.fromCharCode(...bytes.subarray(start, end));
+  }
+  return utf8.decode(bytes.subarray(start, end));
+}
