@@ -26,7 +26,9 @@ export function packageTestConfig(_configUrl: string) {
       testTimeout: 120_000,
       hookTimeout: 300_000,
       pool: "forks",
-      reporters: ["default"],
+      // The JSON report feeds scripts/run-tests.mjs, which prints one closing line for the whole workspace.
+      reporters: ["default", "json"],
+      outputFile: { json: ".vitest-report.json" },
     },
   });
 }

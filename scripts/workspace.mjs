@@ -1,0 +1,10 @@
+// The workspace packages: one row per package, what differs between them (the rest is a shared base).
+export const workspacePackages = [
+  { dir: "packages/strtab", name: "@linkkit/strtab", description: "String tables for object files: COFF, ELF and Mach-O flavours, deduplicated, tail-merged, append-stable.", deps: [], keywords: ["strtab", "elf", "coff", "macho"] },
+  { dir: "packages/ar", name: "@linkkit/ar", description: "The ar archive container: GNU, BSD, Microsoft .lib and thin archives, with a lazy symbol index.", deps: [], keywords: ["ar", "archive", "lib"] },
+  { dir: "packages/coff-format", name: "@linkkit/coff-format", description: "PE/COFF objects, images and import objects: every structure read and written through bounds-checked zero-copy views.", deps: ["@linkkit/strtab"], keywords: ["coff", "pe", "windows", "object"] },
+  { dir: "packages/atom-allocator", name: "@linkkit/atom-allocator", description: "Places atoms in sections: alignment, capacity, free lists, growing and moving sections in virtual and file space.", deps: [], keywords: ["linker", "allocator", "incremental"] },
+  { dir: "packages/symbol-resolver", name: "@linkkit/symbol-resolver", description: "A linker's global symbol table: resolution rules, lazy archive members, COMDAT groups, diagnostics.", deps: [], keywords: ["linker", "symbols"] },
+  { dir: "packages/pe-writer", name: "@linkkit/pe-writer", description: "Builds and patches PE images: headers, sections, import, export and base-relocation tables, checksum.", deps: ["@linkkit/coff-format"], keywords: ["pe", "windows", "linker"] },
+  { dir: "apps/linker", name: "@linkkit/linker", description: "linkkit: a PE/COFF linker with lld-link and GNU ld command lines that updates its output in place.", deps: ["@linkkit/strtab", "@linkkit/ar", "@linkkit/coff-format", "@linkkit/atom-allocator", "@linkkit/symbol-resolver", "@linkkit/pe-writer"], keywords: ["linker", "coff", "pe", "incremental"], bin: { coffdump: "./dist/bin/coffdump.js", linkkit: "./dist/bin/linkkit.js", "linkkit-ld": "./dist/bin/linkkit-ld.js" }, node: true },
+];
