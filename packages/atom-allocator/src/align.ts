@@ -1,0 +1,15 @@
+// Alignment arithmetic on plain numbers: RVAs and file offsets can pass 2^32, so no bit operators.
+
+export function isPowerOfTwo(value: number): boolean {
+  return Number.isSafeInteger(value) && value > 0 && 2 ** Math.round(Math.log2(value)) === value;
+}
+
+/** Rounds up to a multiple of `alignment` (a power of two). Exact for safe integers. */
+export function alignUp(value: number, alignment: number): number {
+  const rest = value % alignment;
+  return rest === 0 ? value : value + alignment - rest;
+}
+
+export function log2OfPowerOfTwo(value: number): number {
+  return Math.round(Math.log2(value));
+}

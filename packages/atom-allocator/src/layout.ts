@@ -1,0 +1,816 @@
+// Decides where every atom and section lives: atom offsets inside sections, section addresses and file
+// offsets, and how sections grow and move when an incremental update needs more room.
+//
+// Holes and capacity (the Zig linker's model): an atom's capacity runs from its start to the next atom's
+// start (or to the section's used end for the last atom), so free room is never a separate object: it is
+// the surplus of the atom before it (or the gap before a section's first atom). Freeing an atom hands its
+// room to its predecessor, which coalesces neighbouring holes for free. An atom whose surplus beyond its
+// ideal capacity is at least `minHoleSize` sits in its section's free list; new atoms and atoms that must
+// move take the lowest-addressed hole that fits them (keeping the predecessor's ideal capacity) before
+// the section's used end grows.
+
+import { alignUp, isPowerOfTwo, log2OfPowerOfTwo } from "./align.js";
+import { AtomTable, NONE } from "./atom-table.js";
+import {
+  DuplicateSectionError,
+  InternalError,
+  InvalidAlignmentError,
+  InvalidOptionError,
+  InvalidSizeError,
+  LayoutPhaseError,
+  UnknownAtomError,
+  UnknownSectionError,
+} from "./errors.js";
+import { FileSpace } from "./file-space.js";
+import type {
+  AtomId,
+  AtomInfo,
+  AtomMove,
+  AtomPlacement,
+  AtomRelease,
+  AtomResize,
+  CapacityPolicy,
+  ChangeReport,
+  LayoutOptions,
+  SectionChanges,
+  SectionGrowth,
+  SectionId,
+  SectionInfo,
+  SectionMode,
+  SectionMove,
+  SectionOptions,
+} from "./types.js";
+
+const MAX_ALIGNMENT = 2 ** 30;
+const NO_CHANGES: SectionChanges = Object.freeze({
+  movedSections: Object.freeze([]) as readonly SectionMove[],
+  grownSections: Object.freeze([]) as readonly SectionGrowth[],
+});
+// Marks "no hole fits: append at the used end" in placement search.
+const APPEND = -2;
+
+/** @internal Mutable per-section state; few sections, so a plain object each. */
+export interface SectionRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly mode: SectionMode;
+  readonly noBits: boolean;
+  readonly alignment: number;
+  /** Surplus numerator for pad-to-ideal; 0 in packed sections, where ideal capacity = size. */
+  readonly surplusNumerator: number;
+  readonly surplusDenominator: number;
+  address: number;
+  virtualReserve: number;
+  fileOffset: number;
+  fileReserve: number;
+  used: number;
+  first: number;
+  last: number;
+  atomCount: number;
+  /** Atoms whose surplus is a hole worth reusing; order is irrelevant (search takes the lowest fit). */
+  freeList: number[];
+}
+
+interface AtomSnapshot {
+  readonly section: number;
+  readonly offset: number;
+  readonly size: number;
+}
+
+interface SectionSnapshot {
+  readonly address: number;
+  readonly fileOffset: number;
+  readonly virtualReserve: number;
+  readonly fileReserve: number;
+}
+
+/** @internal Options with every default filled in. */
+export interface ResolvedOptions {
+  readonly headerSize: number;
+  readonly sectionAlignment: number;
+  readonly fileAlignment: number;
+  readonly mode: SectionMode;
+  readonly capacity: CapacityPolicy;
+  readonly growthFactor: number;
+  readonly minHoleSize: number;
+}
+
+function resolveOptions(options: LayoutOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    headerSize: options.headerSize,
+    sectionAlignment: options.sectionAlignment ?? 0x1000,
+    fileAlignment: options.fileAlignment ?? 0x200,
+    mode: options.mode ?? "packed",
+    capacity: options.capacity ?? { surplusNumerator: 1, surplusDenominator: 3 },
+    growthFactor: options.growthFactor ?? 1.5,
+    minHoleSize: options.minHoleSize ?? 64,
+  };
+  checkSize("headerSize", resolved.headerSize);
+  checkAlignment("sectionAlignment", resolved.sectionAlignment, MAX_ALIGNMENT);
+  checkAlignment("fileAlignment", resolved.fileAlignment, MAX_ALIGNMENT);
+  if (resolved.mode !== "packed" && resolved.mode !== "incremental") {
+    throw new InvalidOptionError("mode", '"packed" or "incremental"', resolved.mode);
+  }
+  const { surplusNumerator, surplusDenominator } = resolved.capacity;
+  if (!Number.isSafeInteger(surplusNumerator) || surplusNumerator < 0 || !Number.isSafeInteger(surplusDenominator) || surplusDenominator <= 0) {
+    throw new InvalidOptionError("capacity", "{ surplusNumerator: integer >= 0, surplusDenominator: integer > 0 }, e.g. 1/3", resolved.capacity);
+  }
+  if (!Number.isFinite(resolved.growthFactor) || resolved.growthFactor < 1) {
+    throw new InvalidOptionError("growthFactor", "a finite number >= 1, e.g. 1.5", resolved.growthFactor);
+  }
+  checkSize("minHoleSize", resolved.minHoleSize);
+  return resolved;
+}
+
+function checkSize(what: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new InvalidSizeError(what, value);
+}
+
+function checkAlignment(what: string, alignment: number, maximum: number): void {
+  if (!isPowerOfTwo(alignment) || alignment > maximum) throw new InvalidAlignmentError(what, alignment, maximum);
+}
+
+/**
+ * The ordered sections of one output image and the atoms in them. A full link adds sections, places
+ * atoms (packed, O(1) appends) and calls `assignAddresses`; an incremental update then places, resizes
+ * and frees atoms, and sections grow and move as needed, each operation saying what it did and
+ * `takeChanges` summing up a whole update.
+ */
+export class Layout {
+  /** The output file's allocated ranges; reserve headers-like extras (a symbol table) here too. */
+  readonly fileSpace: FileSpace;
+  readonly options: ResolvedOptions;
+  private readonly atoms: AtomTable;
+  private readonly sectionList: SectionRecord[] = [];
+  private readonly sectionIdByName = new Map<string, number>();
+  private laidOut = false;
+  private liveAtoms = 0;
+  // Change tracking, active once addresses are assigned: the state of everything touched at its first touch.
+  private readonly atomsBefore = new Map<number, AtomSnapshot | null>();
+  private readonly sectionsBefore = new Map<number, SectionSnapshot | null>();
+  private fileSizeBefore = 0;
+
+  constructor(options: LayoutOptions, initialAtomCapacity = 1024) {
+    this.options = resolveOptions(options);
+    this.atoms = new AtomTable(initialAtomCapacity);
+    this.fileSpace = new FileSpace();
+  }
+
+  // ---------------------------------------------------------------- sections
+
+  /** Appends a section in virtual-address order. After `assignAddresses` it gets room at the end at once. */
+  addSection(name: string, options: SectionOptions = {}): SectionId {
+    if (this.sectionIdByName.has(name)) throw new DuplicateSectionError(name);
+    const mode = options.mode ?? this.options.mode;
+    if (mode !== "packed" && mode !== "incremental") throw new InvalidOptionError("section mode", '"packed" or "incremental"', mode);
+    const alignment = options.alignment ?? this.options.sectionAlignment;
+    checkAlignment(`section ${name}`, alignment, MAX_ALIGNMENT);
+    const incremental = mode === "incremental";
+    const record: SectionRecord = {
+      id: this.sectionList.length,
+      name,
+      mode,
+      noBits: options.noBits ?? false,
+      alignment,
+      surplusNumerator: incremental ? this.options.capacity.surplusNumerator : 0,
+      surplusDenominator: incremental ? this.options.capacity.surplusDenominator : 1,
+      address: 0,
+      virtualReserve: 0,
+      fileOffset: 0,
+      fileReserve: 0,
+      used: 0,
+      first: NONE,
+      last: NONE,
+      atomCount: 0,
+      freeList: [],
+    };
+    this.sectionList.push(record);
+    this.sectionIdByName.set(name, record.id);
+    if (this.laidOut) {
+      this.sectionsBefore.set(record.id, null);
+      const previous = this.sectionList[record.id - 1];
+      const virtualEnd = previous === undefined ? this.options.headerSize : previous.address + previous.virtualReserve;
+      record.address = alignUp(virtualEnd, alignment);
+      record.virtualReserve = this.initialReserve(record, alignment);
+      if (!record.noBits) {
+        record.fileReserve = this.initialReserve(record, this.options.fileAlignment);
+        if (record.fileReserve > 0) record.fileOffset = this.fileSpace.allocate(record.fileReserve, this.options.fileAlignment, name);
+      }
+    }
+    return record.id;
+  }
+
+  get sectionCount(): number {
+    return this.sectionList.length;
+  }
+
+  sectionId(name: string): SectionId {
+    const id = this.sectionIdByName.get(name);
+    if (id === undefined) throw new UnknownSectionError(name, "sectionId");
+    return id;
+  }
+
+  section(id: SectionId): SectionInfo {
+    return this.sectionInfo(this.sectionRecord(id, "section"));
+  }
+
+  sections(): SectionInfo[] {
+    return this.sectionList.map((record) => this.sectionInfo(record));
+  }
+
+  /** Live atoms of a section in address order. */
+  atomsInSection(id: SectionId): AtomId[] {
+    const section = this.sectionRecord(id, "atomsInSection");
+    const result: AtomId[] = [];
+    for (let atom = section.first; atom !== NONE; atom = this.atoms.next[atom] as number) result.push(atom);
+    return result;
+  }
+
+  /**
+   * Full link: gives every section its address and file offset, section after section from the end of
+   * the headers, each aligned; `noBits` sections take virtual space only. Incremental sections reserve
+   * `used × growthFactor`. From here on, operations grow and move sections and changes are tracked.
+   */
+  assignAddresses(): SectionInfo[] {
+    if (this.laidOut) throw new LayoutPhaseError("assignAddresses: addresses are already assigned; grow sections through atom operations or growSection");
+    const { headerSize, fileAlignment } = this.options;
+    let virtualCursor = headerSize;
+    let fileCursor = alignUp(headerSize, fileAlignment);
+    if (fileCursor > 0) this.fileSpace.reserve(0, fileCursor, "headers");
+    for (const section of this.sectionList) {
+      section.address = alignUp(virtualCursor, section.alignment);
+      section.virtualReserve = this.initialReserve(section, section.alignment);
+      virtualCursor = section.address + section.virtualReserve;
+      if (section.noBits) continue;
+      section.fileOffset = alignUp(fileCursor, fileAlignment);
+      section.fileReserve = this.initialReserve(section, fileAlignment);
+      if (section.fileReserve > 0) this.fileSpace.reserve(section.fileOffset, section.fileReserve, section.name);
+      fileCursor = section.fileOffset + section.fileReserve;
+    }
+    this.laidOut = true;
+    this.fileSizeBefore = this.fileSpace.end;
+    return this.sections();
+  }
+
+  get addressesAssigned(): boolean {
+    return this.laidOut;
+  }
+
+  /** Grows a section's reserves to at least the given sizes (aligned), moving what must move. */
+  growSection(id: SectionId, minimum: { readonly virtualReserve?: number; readonly fileReserve?: number }): SectionChanges {
+    const section = this.sectionRecord(id, "growSection");
+    if (!this.laidOut) throw new LayoutPhaseError("growSection: call assignAddresses first; before it sections have no reserves");
+    const virtualTarget = minimum.virtualReserve ?? 0;
+    const fileTarget = section.noBits ? 0 : (minimum.fileReserve ?? 0);
+    checkSize(`growSection ${section.name} virtualReserve`, virtualTarget);
+    checkSize(`growSection ${section.name} fileReserve`, fileTarget);
+    return this.growTo(
+      section,
+      virtualTarget > section.virtualReserve ? alignUp(virtualTarget, section.alignment) : 0,
+      fileTarget > section.fileReserve ? alignUp(fileTarget, this.options.fileAlignment) : 0,
+    );
+  }
+
+  // ---------------------------------------------------------------- atoms
+
+  /**
+   * Places a new atom: in the lowest free-list hole that fits its size (ideal capacity in incremental
+   * sections) at its alignment, else at the section's used end. O(1) when the section has no holes.
+   */
+  placeAtom(sectionId: SectionId, size: number, alignment = 1): AtomPlacement {
+    const section = this.sectionRecord(sectionId, "placeAtom");
+    if (!Number.isSafeInteger(size) || size < 0) throw new InvalidSizeError(`placeAtom in ${section.name}: size`, size);
+    if (!isPowerOfTwo(alignment) || alignment > section.alignment) {
+      throw new InvalidAlignmentError(`placeAtom in ${section.name}`, alignment, section.alignment);
+    }
+    const atom = this.atoms.add();
+    if (this.laidOut) this.atomsBefore.set(atom, null);
+    this.insert(section, atom, size, log2OfPowerOfTwo(alignment));
+    this.liveAtoms++;
+    return this.placement(section, atom, null, null, this.growIfNeeded(section));
+  }
+
+  /**
+   * Changes an atom's size. The last atom of a section grows or shrinks in place by moving the used end;
+   * any other atom grows in place while its capacity allows, else moves (its room goes to its predecessor,
+   * then it is placed anew). Shrinking keeps the atom in place; the tail becomes a reusable hole only when
+   * it is at least `minHoleSize` beyond the atom's ideal capacity.
+   */
+  resizeAtom(atom: AtomId, newSize: number): AtomPlacement {
+    const section = this.liveSection(atom, "resizeAtom");
+    if (!Number.isSafeInteger(newSize) || newSize < 0) throw new InvalidSizeError(`resizeAtom ${String(atom)} in ${section.name}: size`, newSize);
+    this.touchAtom(atom);
+    const atoms = this.atoms;
+    const oldOffset = atoms.offset[atom] as number;
+    const oldAddress = section.address + oldOffset;
+    const next = atoms.next[atom] as number;
+    if (next === NONE) {
+      atoms.size[atom] = newSize;
+      const idealEnd = oldOffset + this.ideal(section, newSize);
+      if (idealEnd > section.used || section.used - idealEnd >= this.options.minHoleSize) section.used = idealEnd;
+      this.refreshFreeList(section, atom);
+    } else if (newSize <= (atoms.offset[next] as number) - oldOffset) {
+      atoms.size[atom] = newSize;
+      this.refreshFreeList(section, atom);
+    } else {
+      const alignLog2 = atoms.alignLog2[atom] as number;
+      this.unlink(section, atom);
+      this.insert(section, atom, newSize, alignLog2);
+    }
+    return this.placement(section, atom, oldOffset, oldAddress, this.growIfNeeded(section));
+  }
+
+  /** Frees an atom: its room joins its predecessor's surplus; freeing the last atom shrinks the used end. */
+  freeAtom(atom: AtomId): AtomRelease {
+    const section = this.liveSection(atom, "freeAtom");
+    this.touchAtom(atom);
+    const previousOffset = this.atoms.offset[atom] as number;
+    const previousSize = this.atoms.size[atom] as number;
+    this.unlink(section, atom);
+    this.atoms.section[atom] = NONE;
+    this.liveAtoms--;
+    return {
+      atom,
+      section: section.id,
+      moved: false,
+      previousOffset,
+      previousAddress: section.address + previousOffset,
+      previousSize,
+    };
+  }
+
+  isLive(atom: AtomId): boolean {
+    return this.atoms.isLive(atom);
+  }
+
+  /** Ids handed out so far (live and freed). */
+  get atomIdCount(): number {
+    return this.atoms.count;
+  }
+
+  get liveAtomCount(): number {
+    return this.liveAtoms;
+  }
+
+  atom(atom: AtomId): AtomInfo {
+    const section = this.liveSection(atom, "atom");
+    const offset = this.atoms.offset[atom] as number;
+    return {
+      id: atom,
+      section: section.id,
+      offset,
+      address: section.address + offset,
+      size: this.atoms.size[atom] as number,
+      alignment: 2 ** (this.atoms.alignLog2[atom] as number),
+      capacity: this.capacityEnd(section, atom) - offset,
+    };
+  }
+
+  /** Section address + offset of a live atom (no allocation: for hot loops applying relocations). */
+  atomAddress(atom: AtomId): number {
+    const section = this.liveSection(atom, "atomAddress");
+    return section.address + (this.atoms.offset[atom] as number);
+  }
+
+  atomOffset(atom: AtomId): number {
+    this.liveSection(atom, "atomOffset");
+    return this.atoms.offset[atom] as number;
+  }
+
+  atomSection(atom: AtomId): SectionId {
+    return this.liveSection(atom, "atomSection").id;
+  }
+
+  // ---------------------------------------------------------------- change report
+
+  /** What changed since `assignAddresses` or the previous call; starts a new batch. */
+  takeChanges(): ChangeReport {
+    const placedAtoms: AtomId[] = [];
+    const movedAtoms: AtomMove[] = [];
+    const resizedAtoms: AtomResize[] = [];
+    const freedAtoms: AtomId[] = [];
+    for (const [atom, before] of this.atomsBefore) {
+      const live = this.atoms.isLive(atom);
+      if (before === null) {
+        if (live) placedAtoms.push(atom);
+        continue;
+      }
+      if (!live) {
+        freedAtoms.push(atom);
+        continue;
+      }
+      const section = this.sectionList[this.atoms.section[atom] as number] as SectionRecord;
+      const offset = this.atoms.offset[atom] as number;
+      const size = this.atoms.size[atom] as number;
+      if (offset !== before.offset || section.id !== before.section) {
+        movedAtoms.push({
+          atom,
+          section: section.id,
+          oldOffset: before.offset,
+          newOffset: offset,
+          oldAddress: this.addressBefore(before.section) + before.offset,
+          newAddress: section.address + offset,
+        });
+      }
+      if (size !== before.size) resizedAtoms.push({ atom, oldSize: before.size, newSize: size });
+    }
+    const addedSections: SectionId[] = [];
+    const movedSections: SectionMove[] = [];
+    const grownSections: SectionGrowth[] = [];
+    for (const [id, before] of this.sectionsBefore) {
+      const section = this.sectionList[id] as SectionRecord;
+      if (before === null) {
+        addedSections.push(id);
+        continue;
+      }
+      if (before.address !== section.address || before.fileOffset !== section.fileOffset) {
+        movedSections.push(sectionMove(section, before.address, before.fileOffset));
+      }
+      if (before.virtualReserve !== section.virtualReserve || before.fileReserve !== section.fileReserve) {
+        grownSections.push(sectionGrowth(section, before.virtualReserve, before.fileReserve));
+      }
+    }
+    const report: ChangeReport = {
+      placedAtoms: placedAtoms.sort(byNumber),
+      movedAtoms: movedAtoms.sort((a, b) => a.atom - b.atom),
+      resizedAtoms: resizedAtoms.sort((a, b) => a.atom - b.atom),
+      freedAtoms: freedAtoms.sort(byNumber),
+      addedSections: addedSections.sort(byNumber),
+      movedSections: movedSections.sort((a, b) => a.section - b.section),
+      grownSections: grownSections.sort((a, b) => a.section - b.section),
+      oldFileSize: this.fileSizeBefore,
+      newFileSize: this.fileSpace.end,
+    };
+    this.atomsBefore.clear();
+    this.sectionsBefore.clear();
+    this.fileSizeBefore = this.fileSpace.end;
+    return report;
+  }
+
+  // ---------------------------------------------------------------- checking
+
+  /**
+   * Checks every invariant (atom order, alignment, capacity, free lists, section reserves, no overlap in
+   * virtual or file space) and throws `InternalError` naming the first one broken. O(atoms).
+   */
+  verify(): void {
+    const atoms = this.atoms;
+    let liveSeen = 0;
+    let previousVirtualEnd = this.laidOut ? this.options.headerSize : 0;
+    for (const section of this.sectionList) {
+      const where = `section ${section.name}`;
+      if (section.address % section.alignment !== 0) fail(`${where}: address 0x${section.address.toString(16)} not aligned to 0x${section.alignment.toString(16)}`);
+      if (this.laidOut) {
+        if (section.address < previousVirtualEnd) fail(`${where}: virtual range overlaps the previous section or headers`);
+        previousVirtualEnd = section.address + section.virtualReserve;
+        if (section.used > section.virtualReserve) fail(`${where}: used 0x${section.used.toString(16)} exceeds virtual reserve`);
+        if (section.noBits) {
+          if (section.fileReserve !== 0) fail(`${where}: noBits section has file space`);
+        } else {
+          if (section.used > section.fileReserve) fail(`${where}: used 0x${section.used.toString(16)} exceeds file reserve`);
+          if (section.fileOffset % this.options.fileAlignment !== 0) fail(`${where}: file offset not aligned`);
+          if (section.fileReserve % this.options.fileAlignment !== 0) fail(`${where}: file reserve not aligned`);
+          if (section.fileReserve > 0) {
+            const owners = this.fileSpace.collisions(section.fileOffset, section.fileReserve);
+            const own = owners[0];
+            if (owners.length !== 1 || own === undefined || own.offset !== section.fileOffset || own.size !== section.fileReserve || own.owner !== section.name) {
+              fail(`${where}: file range is not exactly one allocated range of its own`);
+            }
+          }
+        }
+      }
+      let count = 0;
+      let previous = NONE;
+      let previousOffset = 0;
+      for (let atom = section.first; atom !== NONE; atom = atoms.next[atom] as number) {
+        count++;
+        if (count > atoms.count) fail(`${where}: atom list has a cycle`);
+        if ((atoms.section[atom] as number) !== section.id) fail(`${where}: atom ${String(atom)} claims another section`);
+        if ((atoms.prev[atom] as number) !== previous) fail(`${where}: atom ${String(atom)} has a broken prev link`);
+        const offset = atoms.offset[atom] as number;
+        const alignment = 2 ** (atoms.alignLog2[atom] as number);
+        if (!Number.isSafeInteger(offset) || offset < 0) fail(`${where}: atom ${String(atom)} has offset ${String(offset)}`);
+        if (!Number.isSafeInteger(atoms.size[atom]) || (atoms.size[atom] as number) < 0) fail(`${where}: atom ${String(atom)} has size ${String(atoms.size[atom])}`);
+        if (offset < previousOffset) fail(`${where}: atom ${String(atom)} is out of address order`);
+        if ((section.address + offset) % alignment !== 0) fail(`${where}: atom ${String(atom)} misaligned`);
+        const capacity = this.capacityEnd(section, atom) - offset;
+        if ((atoms.size[atom] as number) > capacity) fail(`${where}: atom ${String(atom)} overlaps the next atom or the used end`);
+        const inFreeList = (atoms.freeSlot[atom] as number) !== NONE;
+        if (inFreeList !== this.holeWorthTracking(section, atom)) fail(`${where}: atom ${String(atom)} free-list membership is wrong`);
+        if (inFreeList && section.freeList[atoms.freeSlot[atom] as number] !== atom) fail(`${where}: free-list slot of atom ${String(atom)} is wrong`);
+        previous = atom;
+        previousOffset = offset;
+      }
+      if (section.last !== previous) fail(`${where}: last atom link is wrong`);
+      if (section.atomCount !== count) fail(`${where}: atom count ${String(section.atomCount)} but ${String(count)} linked`);
+      if (count === 0 && section.used !== 0) fail(`${where}: empty section with used size`);
+      for (const atom of section.freeList) if ((atoms.section[atom] as number) !== section.id) fail(`${where}: free list holds a foreign or freed atom`);
+      liveSeen += count;
+    }
+    if (liveSeen !== this.liveAtoms) fail(`live atom count ${String(this.liveAtoms)} but ${String(liveSeen)} in sections`);
+  }
+
+  // ---------------------------------------------------------------- internals (state codec uses these)
+
+  /** @internal */
+  get internalAtoms(): AtomTable {
+    return this.atoms;
+  }
+
+  /** @internal */
+  get internalSections(): readonly SectionRecord[] {
+    return this.sectionList;
+  }
+
+  /** @internal Restores the flags the codec cannot set through the public API. */
+  restoreInternals(laidOut: boolean, liveAtoms: number): void {
+    this.laidOut = laidOut;
+    this.liveAtoms = liveAtoms;
+    this.fileSizeBefore = this.fileSpace.end;
+  }
+
+  /** @internal Rebuilds every free list from capacities (they are not stored). */
+  rebuildFreeLists(): void {
+    for (const section of this.sectionList) {
+      section.freeList.length = 0;
+      for (let atom = section.first; atom !== NONE; atom = this.atoms.next[atom] as number) {
+        this.atoms.freeSlot[atom] = NONE;
+        this.refreshFreeList(section, atom);
+      }
+    }
+  }
+
+  private sectionRecord(id: SectionId, operation: string): SectionRecord {
+    const section = Number.isInteger(id) ? this.sectionList[id] : undefined;
+    if (section === undefined) throw new UnknownSectionError(id, operation);
+    return section;
+  }
+
+  private liveSection(atom: AtomId, operation: string): SectionRecord {
+    if (!this.atoms.isLive(atom)) throw new UnknownAtomError(atom, operation);
+    return this.sectionList[this.atoms.section[atom] as number] as SectionRecord;
+  }
+
+  private sectionInfo(section: SectionRecord): SectionInfo {
+    return {
+      id: section.id,
+      name: section.name,
+      mode: section.mode,
+      noBits: section.noBits,
+      alignment: section.alignment,
+      address: section.address,
+      virtualReserve: section.virtualReserve,
+      fileOffset: section.fileOffset,
+      fileReserve: section.fileReserve,
+      usedSize: section.used,
+      atomCount: section.atomCount,
+    };
+  }
+
+  private placement(section: SectionRecord, atom: number, previousOffset: number | null, previousAddress: number | null, changes: SectionChanges): AtomPlacement {
+    const offset = this.atoms.offset[atom] as number;
+    return {
+      atom,
+      section: section.id,
+      offset,
+      address: section.address + offset,
+      size: this.atoms.size[atom] as number,
+      capacity: this.capacityEnd(section, atom) - offset,
+      moved: previousOffset !== null && previousOffset !== offset,
+      previousOffset,
+      previousAddress,
+      movedSections: changes.movedSections,
+      grownSections: changes.grownSections,
+    };
+  }
+
+  private ideal(section: SectionRecord, size: number): number {
+    return section.surplusNumerator === 0 ? size : size + Math.floor((size * section.surplusNumerator) / section.surplusDenominator);
+  }
+
+  private capacityEnd(section: SectionRecord, atom: number): number {
+    const next = this.atoms.next[atom] as number;
+    return next === NONE ? section.used : (this.atoms.offset[next] as number);
+  }
+
+  private holeWorthTracking(section: SectionRecord, atom: number): boolean {
+    const atoms = this.atoms;
+    const surplus = this.capacityEnd(section, atom) - (atoms.offset[atom] as number) - this.ideal(section, atoms.size[atom] as number);
+    return surplus > 0 && surplus >= this.options.minHoleSize;
+  }
+
+  private refreshFreeList(section: SectionRecord, atom: number): void {
+    const slot = this.atoms.freeSlot[atom] as number;
+    const worth = this.holeWorthTracking(section, atom);
+    if (worth && slot === NONE) {
+      this.atoms.freeSlot[atom] = section.freeList.length;
+      section.freeList.push(atom);
+    } else if (!worth && slot !== NONE) {
+      this.removeFromFreeList(section, atom, slot);
+    }
+  }
+
+  private removeFromFreeList(section: SectionRecord, atom: number, slot: number): void {
+    const moved = section.freeList.pop() as number;
+    if (moved !== atom) {
+      section.freeList[slot] = moved;
+      this.atoms.freeSlot[moved] = slot;
+    }
+    this.atoms.freeSlot[atom] = NONE;
+  }
+
+  // Links `atom` into the section at the lowest hole that fits, or at the used end.
+  private insert(section: SectionRecord, atom: number, size: number, alignLog2: number): void {
+    const atoms = this.atoms;
+    atoms.size[atom] = size;
+    atoms.alignLog2[atom] = alignLog2;
+    atoms.section[atom] = section.id;
+    section.atomCount++;
+    const alignment = 2 ** alignLog2;
+    const need = this.ideal(section, size);
+    const first = section.first;
+    let after = APPEND;
+    let start = 0;
+    if (first !== NONE) {
+      if (need <= (atoms.offset[first] as number)) {
+        // The gap before the first atom: offset 0 is aligned for every alignment the section allows.
+        after = NONE;
+      } else {
+        let best = Infinity;
+        for (const holder of section.freeList) {
+          const holeStart = alignUp((atoms.offset[holder] as number) + this.ideal(section, atoms.size[holder] as number), alignment);
+          if (holeStart < best && holeStart + need <= this.capacityEnd(section, holder)) {
+            best = holeStart;
+            after = holder;
+          }
+        }
+        start = best;
+      }
+    }
+    if (after === APPEND) {
+      const last = section.last;
+      atoms.offset[atom] = alignUp(section.used, alignment);
+      atoms.prev[atom] = last;
+      atoms.next[atom] = NONE;
+      if (last === NONE) section.first = atom;
+      else atoms.next[last] = atom;
+      section.last = atom;
+      section.used = (atoms.offset[atom] as number) + need;
+      // Alignment padding joins the old last atom's capacity; large padding is a hole worth tracking.
+      if (last !== NONE) this.refreshFreeList(section, last);
+    } else if (after === NONE) {
+      atoms.offset[atom] = 0;
+      atoms.prev[atom] = NONE;
+      atoms.next[atom] = first;
+      atoms.prev[first] = atom;
+      section.first = atom;
+      this.refreshFreeList(section, atom);
+    } else {
+      const next = atoms.next[after] as number;
+      atoms.offset[atom] = start;
+      atoms.prev[atom] = after;
+      atoms.next[atom] = next;
+      atoms.next[after] = atom;
+      if (next === NONE) section.last = atom;
+      else atoms.prev[next] = atom;
+      this.refreshFreeList(section, after);
+      this.refreshFreeList(section, atom);
+    }
+  }
+
+  // Takes `atom` out of its section's list; its room goes to its predecessor (or the used end shrinks).
+  private unlink(section: SectionRecord, atom: number): void {
+    const atoms = this.atoms;
+    const prev = atoms.prev[atom] as number;
+    const next = atoms.next[atom] as number;
+    if (prev === NONE) section.first = next;
+    else atoms.next[prev] = next;
+    if (next === NONE) section.last = prev;
+    else atoms.prev[next] = prev;
+    const slot = atoms.freeSlot[atom] as number;
+    if (slot !== NONE) this.removeFromFreeList(section, atom, slot);
+    atoms.prev[atom] = NONE;
+    atoms.next[atom] = NONE;
+    section.atomCount--;
+    if (next === NONE) {
+      section.used = prev === NONE ? 0 : Math.min(section.used, (atoms.offset[prev] as number) + this.ideal(section, atoms.size[prev] as number));
+    }
+    if (prev !== NONE) this.refreshFreeList(section, prev);
+  }
+
+  private initialReserve(section: SectionRecord, alignment: number): number {
+    if (section.mode === "packed") return alignUp(section.used, alignment);
+    return alignUp(Math.max(Math.ceil(section.used * this.options.growthFactor), 1), alignment);
+  }
+
+  private growIfNeeded(section: SectionRecord): SectionChanges {
+    if (!this.laidOut) return NO_CHANGES;
+    const needsVirtual = section.used > section.virtualReserve;
+    const needsFile = !section.noBits && section.used > section.fileReserve;
+    if (!needsVirtual && !needsFile) return NO_CHANGES;
+    return this.growTo(
+      section,
+      needsVirtual ? this.initialReserve(section, section.alignment) : 0,
+      needsFile ? this.initialReserve(section, this.options.fileAlignment) : 0,
+    );
+  }
+
+  // Grows reserves to the given aligned targets (0 = leave alone): followers shift up in virtual space;
+  // in the file the section extends in place if the room after it is free, else moves to free space.
+  private growTo(section: SectionRecord, virtualReserve: number, fileReserve: number): SectionChanges {
+    if (virtualReserve === 0 && fileReserve === 0) return NO_CHANGES;
+    this.touchSection(section);
+    const oldVirtualReserve = section.virtualReserve;
+    const oldFileReserve = section.fileReserve;
+    const oldFileOffset = section.fileOffset;
+    const movedSections: SectionMove[] = [];
+    if (virtualReserve > 0) {
+      section.virtualReserve = virtualReserve;
+      this.shiftFollowers(section.id, movedSections);
+    }
+    if (fileReserve > 0) {
+      if (section.fileReserve === 0 || !this.fileSpace.tryResize(section.fileOffset, fileReserve)) {
+        // Allocate before freeing so the new range never overlaps the old one: the caller copies safely.
+        const newOffset = this.fileSpace.allocate(fileReserve, this.options.fileAlignment, section.name);
+        if (section.fileReserve > 0) this.fileSpace.free(section.fileOffset);
+        section.fileOffset = newOffset;
+      }
+      section.fileReserve = fileReserve;
+      if (section.fileOffset !== oldFileOffset) movedSections.unshift(sectionMove(section, section.address, oldFileOffset));
+    }
+    return {
+      movedSections,
+      grownSections: [sectionGrowth(section, oldVirtualReserve, oldFileReserve)],
+    };
+  }
+
+  private shiftFollowers(grown: number, moves: SectionMove[]): void {
+    for (let index = grown + 1; index < this.sectionList.length; index++) {
+      const previous = this.sectionList[index - 1] as SectionRecord;
+      const section = this.sectionList[index] as SectionRecord;
+      const address = alignUp(previous.address + previous.virtualReserve, section.alignment);
+      if (address <= section.address) break;
+      if (!Number.isSafeInteger(address + section.virtualReserve)) {
+        throw new InvalidSizeError(`moving section ${section.name} past the end of the address space`, address);
+      }
+      this.touchSection(section);
+      const oldAddress = section.address;
+      section.address = address;
+      moves.push(sectionMove(section, oldAddress, section.fileOffset));
+    }
+  }
+
+  private touchAtom(atom: number): void {
+    if (!this.laidOut || this.atomsBefore.has(atom)) return;
+    this.atomsBefore.set(atom, {
+      section: this.atoms.section[atom] as number,
+      offset: this.atoms.offset[atom] as number,
+      size: this.atoms.size[atom] as number,
+    });
+  }
+
+  private touchSection(section: SectionRecord): void {
+    if (this.sectionsBefore.has(section.id)) return;
+    this.sectionsBefore.set(section.id, {
+      address: section.address,
+      fileOffset: section.fileOffset,
+      virtualReserve: section.virtualReserve,
+      fileReserve: section.fileReserve,
+    });
+  }
+
+  private addressBefore(sectionId: number): number {
+    const before = this.sectionsBefore.get(sectionId);
+    return before ? before.address : (this.sectionList[sectionId] as SectionRecord).address;
+  }
+}
+
+function sectionMove(section: SectionRecord, oldAddress: number, oldFileOffset: number): SectionMove {
+  return {
+    section: section.id,
+    name: section.name,
+    oldAddress,
+    newAddress: section.address,
+    oldFileOffset,
+    newFileOffset: section.fileOffset,
+  };
+}
+
+function sectionGrowth(section: SectionRecord, oldVirtualReserve: number, oldFileReserve: number): SectionGrowth {
+  return {
+    section: section.id,
+    name: section.name,
+    oldVirtualReserve,
+    newVirtualReserve: section.virtualReserve,
+    oldFileReserve,
+    newFileReserve: section.fileReserve,
+  };
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+function fail(message: string): never {
+  throw new InternalError(`layout invariant broken: ${message}`);
+}
