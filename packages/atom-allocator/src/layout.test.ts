@@ -1,0 +1,341 @@
+import { describe, expect, it } from "vitest";
+import {
+  DuplicateSectionError,
+  InvalidAlignmentError,
+  InvalidOptionError,
+  InvalidSizeError,
+  Layout,
+  LayoutPhaseError,
+  UnknownAtomError,
+  UnknownSectionError,
+} from "./index.js";
+
+function packedCoff(): { layout: Layout; text: number } {
+  const layout = new Layout({ headerSize: 0x400, sectionAlignment: 0x1000, fileAlignment: 0x200, minHoleSize: 16 });
+  const text = layout.addSection(".text");
+  return { layout, text };
+}
+
+describe("placing atoms (packed)", () => {
+  it("appends back to back with only alignment padding", () => {
+    const { layout, text } = packedCoff();
+    const a = layout.placeAtom(text, 10, 1);
+    const b = layout.placeAtom(text, 7, 16);
+    const c = layout.placeAtom(text, 3, 4);
+    expect([a.offset, b.offset, c.offset]).toEqual([0, 16, 24]);
+    expect(layout.atom(a.atom).capacity).toBe(16);
+    expect(layout.atom(b.atom).capacity).toBe(8);
+    expect(layout.atom(c.atom).capacity).toBe(3);
+    expect(layout.section(text).usedSize).toBe(27);
+    expect(a).toMatchObject({ moved: false, previousAddress: null, previousOffset: null, movedSections: [] });
+    layout.verify();
+  });
+
+  it("hands out dense ids that are never reused", () => {
+    const { layout, text } = packedCoff();
+    const ids = [0, 1, 2].map(() => layout.placeAtom(text, 4).atom);
+    expect(ids).toEqual([0, 1, 2]);
+    layout.freeAtom(1);
+    expect(layout.placeAtom(text, 4).atom).toBe(3);
+    expect(layout.isLive(1)).toBe(false);
+    expect(layout.liveAtomCount).toBe(3);
+    expect(layout.atomIdCount).toBe(4);
+  });
+
+  it("rejects bad input with typed errors", () => {
+    const { layout, text } = packedCoff();
+    expect(() => layout.placeAtom(text, 4, 3)).toThrow(InvalidAlignmentError);
+    expect(() => layout.placeAtom(text, 4, 0x2000)).toThrow(/alignment must be a power of two from 1 to 0x1000/);
+    expect(() => layout.placeAtom(text, -1)).toThrow(InvalidSizeError);
+    expect(() => layout.placeAtom(text, 1.5)).toThrow(InvalidSizeError);
+    expect(() => layout.placeAtom(9, 4)).toThrow(UnknownSectionError);
+    expect(() => layout.freeAtom(42)).toThrow(UnknownAtomError);
+    expect(() => layout.addSection(".text")).toThrow(DuplicateSectionError);
+    expect(() => layout.sectionId(".nope")).toThrow(UnknownSectionError);
+    expect(() => new Layout({ headerSize: 0, growthFactor: 0.5 })).toThrow(InvalidOptionError);
+    expect(() => new Layout({ headerSize: 0, capacity: { surplusNumerator: 1, surplusDenominator: 0 } })).toThrow(InvalidOptionError);
+  });
+});
+
+describe("freeing atoms and reusing holes", () => {
+  it("gives a freed atom's room to its predecessor and reuses it before the end grows", () => {
+    const { layout, text } = packedCoff();
+    const [a, b, c] = [100, 100, 100].map((size) => layout.placeAtom(text, size, 4).atom) as [number, number, number];
+    const freed = layout.freeAtom(b);
+    expect(freed).toEqual({ atom: b, section: text, moved: false, previousOffset: 100, previousAddress: 100, previousSize: 100 });
+    expect(layout.atom(a).capacity).toBe(200);
+    const reused = layout.placeAtom(text, 60, 8);
+    expect(reused.offset).toBe(104); // after a's 100 bytes, aligned to 8
+    expect(layout.atom(a).capacity).toBe(104);
+    expect(layout.atom(reused.atom).capacity).toBe(96);
+    expect(layout.section(text).usedSize).toBe(300);
+    expect(layout.atomsInSection(text)).toEqual([a, reused.atom, c]);
+    layout.verify();
+  });
+
+  it("coalesces adjacent freed atoms into one hole", () => {
+    const { layout, text } = packedCoff();
+    const ids = [40, 40, 40, 40].map((size) => layout.placeAtom(text, size).atom) as [number, number, number, number];
+    layout.freeAtom(ids[1]);
+    layout.freeAtom(ids[2]);
+    expect(layout.atom(ids[0]).capacity).toBe(120);
+    expect(layout.placeAtom(text, 80).offset).toBe(40);
+    layout.verify();
+  });
+
+  it("reuses the gap before the first atom", () => {
+    const { layout, text } = packedCoff();
+    const [a, b] = [64, 64].map((size) => layout.placeAtom(text, size).atom) as [number, number];
+    layout.freeAtom(a);
+    expect(layout.atom(b).offset).toBe(64);
+    const head = layout.placeAtom(text, 32, 16);
+    expect(head.offset).toBe(0);
+    expect(head.capacity).toBe(64);
+    expect(layout.atomsInSection(text)).toEqual([head.atom, b]);
+    layout.verify();
+  });
+
+  it("shrinks the used end when the last atom is freed", () => {
+    const { layout, text } = packedCoff();
+    const a = layout.placeAtom(text, 10).atom;
+    const b = layout.placeAtom(text, 50, 16).atom;
+    layout.freeAtom(b);
+    expect(layout.section(text).usedSize).toBe(10);
+    expect(layout.atom(a).capacity).toBe(10);
+    layout.freeAtom(a);
+    expect(layout.section(text).usedSize).toBe(0);
+    expect(layout.placeAtom(text, 8).offset).toBe(0);
+  });
+
+  it("picks the lowest fitting hole, and skips holes that are too small or misaligned", () => {
+    const { layout, text } = packedCoff();
+    const ids = [32, 32, 32, 32, 64, 32].map((size) => layout.placeAtom(text, size).atom);
+    layout.freeAtom(ids[1] as number); // hole [32, 64)
+    layout.freeAtom(ids[4] as number); // hole [128, 192)
+    expect(layout.placeAtom(text, 48).offset).toBe(128); // too big for the first hole
+    expect(layout.section(text).usedSize).toBe(224);
+    expect(layout.placeAtom(text, 16, 64).offset).toBe(256); // neither hole has room at a multiple of 64
+    expect(layout.placeAtom(text, 32).offset).toBe(32);
+    layout.verify();
+  });
+});
+
+describe("resizing atoms", () => {
+  it("grows in place within capacity and moves when it no longer fits", () => {
+    const { layout, text } = packedCoff();
+    const a = layout.placeAtom(text, 10, 16).atom;
+    const b = layout.placeAtom(text, 10, 16).atom;
+    layout.placeAtom(text, 10, 16);
+    const inPlace = layout.resizeAtom(a, 16);
+    expect(inPlace).toMatchObject({ offset: 0, moved: false, previousOffset: 0, capacity: 16 });
+    const moved = layout.resizeAtom(b, 40);
+    expect(moved).toMatchObject({ moved: true, previousOffset: 16, offset: 48, size: 40 });
+    expect(layout.atom(a).capacity).toBe(32); // b's old room joined a's
+    layout.verify();
+  });
+
+  it("grows and shrinks the last atom in place by moving the used end", () => {
+    const { layout, text } = packedCoff();
+    layout.placeAtom(text, 10);
+    const last = layout.placeAtom(text, 10).atom;
+    expect(layout.resizeAtom(last, 1000)).toMatchObject({ moved: false, offset: 10, capacity: 1000 });
+    expect(layout.section(text).usedSize).toBe(1010);
+    layout.resizeAtom(last, 990); // tail of 10 < minHoleSize: not worth giving back
+    expect(layout.section(text).usedSize).toBe(1010);
+    layout.resizeAtom(last, 100);
+    expect(layout.section(text).usedSize).toBe(110);
+    layout.verify();
+  });
+
+  it("turns a shrunk atom's tail into a hole only when it is worth it", () => {
+    const { layout, text } = packedCoff();
+    const a = layout.placeAtom(text, 100).atom;
+    layout.placeAtom(text, 100);
+    layout.resizeAtom(a, 90); // 10-byte tail: below minHoleSize 16
+    expect(layout.placeAtom(text, 8).offset).toBe(200);
+    layout.resizeAtom(a, 20); // 80-byte tail
+    expect(layout.placeAtom(text, 8).offset).toBe(20);
+    layout.verify();
+  });
+});
+
+describe("incremental mode", () => {
+  it("pads atoms to ideal capacity (size + size/3) and reserves room to grow", () => {
+    const layout = new Layout({ headerSize: 0x400, mode: "incremental", growthFactor: 2 });
+    const text = layout.addSection(".text");
+    const a = layout.placeAtom(text, 90, 16);
+    const b = layout.placeAtom(text, 30, 16);
+    expect(a.offset).toBe(0);
+    expect(b.offset).toBe(128); // 90 + 30 = 120, aligned to 16
+    expect(layout.section(text).usedSize).toBe(168); // 128 + 30 + 10
+    const [info] = layout.assignAddresses();
+    expect(info).toMatchObject({ address: 0x1000, virtualReserve: 0x1000, fileOffset: 0x400, fileReserve: 0x200 });
+    expect(layout.resizeAtom(a.atom, 120)).toMatchObject({ moved: false, capacity: 128 });
+    layout.verify();
+  });
+
+  it("keeps the predecessor's ideal capacity when placing into a hole", () => {
+    const layout = new Layout({ headerSize: 0, mode: "incremental", minHoleSize: 16 });
+    const text = layout.addSection(".text");
+    const a = layout.placeAtom(text, 30).atom; // ideal 40
+    const b = layout.placeAtom(text, 300).atom; // at 40, ideal 400
+    layout.placeAtom(text, 30);
+    layout.freeAtom(b);
+    const c = layout.placeAtom(text, 60); // ideal 80
+    expect(c.offset).toBe(40);
+    expect(layout.atom(a).capacity).toBe(40);
+    expect(c.capacity).toBe(400);
+    layout.verify();
+  });
+});
+
+describe("assigning addresses", () => {
+  it("lays out COFF-like sections after the headers; .bss takes no file space", () => {
+    const layout = new Layout({ headerSize: 0x2f8, sectionAlignment: 0x1000, fileAlignment: 0x200 });
+    const text = layout.addSection(".text");
+    const rdata = layout.addSection(".rdata");
+    const data = layout.addSection(".data");
+    const bss = layout.addSection(".bss", { noBits: true });
+    const reloc = layout.addSection(".reloc");
+    layout.placeAtom(text, 0x1234, 16);
+    layout.placeAtom(rdata, 0x10, 8);
+    layout.placeAtom(data, 0x201, 8);
+    layout.placeAtom(bss, 0x3000, 16);
+    layout.placeAtom(reloc, 0xc, 4);
+    const sections = layout.assignAddresses();
+    expect(sections.map((s) => [s.name, s.address, s.virtualReserve, s.fileOffset, s.fileReserve])).toEqual([
+      [".text", 0x1000, 0x2000, 0x400, 0x1400],
+      [".rdata", 0x3000, 0x1000, 0x1800, 0x200],
+      [".data", 0x4000, 0x1000, 0x1a00, 0x400],
+      [".bss", 0x5000, 0x3000, 0, 0],
+      [".reloc", 0x8000, 0x1000, 0x1e00, 0x200],
+    ]);
+    expect(layout.fileSpace.ranges.map((range) => range.owner)).toEqual(["headers", ".text", ".rdata", ".data", ".reloc"]);
+    expect(layout.atomAddress(0)).toBe(0x1000);
+    expect(() => layout.assignAddresses()).toThrow(LayoutPhaseError);
+    layout.verify();
+  });
+
+  it("lays out ELF-like sections with small section alignment and page-aligned file offsets", () => {
+    const headerSize = 64 + 56 * 4; // ELF header + 4 program headers
+    const layout = new Layout({ headerSize, sectionAlignment: 0x1000, fileAlignment: 0x1000 });
+    const text = layout.addSection(".text");
+    const rodata = layout.addSection(".rodata", { alignment: 32 });
+    const dataRelRo = layout.addSection(".data.rel.ro", { alignment: 8 });
+    const bss = layout.addSection(".bss", { noBits: true, alignment: 64 });
+    layout.placeAtom(text, 0x50, 16);
+    layout.placeAtom(rodata, 0x21, 32);
+    layout.placeAtom(dataRelRo, 0x18, 8);
+    layout.placeAtom(bss, 0x100, 64);
+    const sections = layout.assignAddresses();
+    expect(sections.map((s) => [s.name, s.address, s.virtualReserve, s.fileOffset])).toEqual([
+      [".text", 0x1000, 0x1000, 0x1000],
+      [".rodata", 0x2000, 0x40, 0x2000],
+      [".data.rel.ro", 0x2040, 0x18, 0x3000],
+      [".bss", 0x2080, 0x100, 0],
+    ]);
+    layout.verify();
+  });
+});
+
+describe("growing and moving sections", () => {
+  function incrementalImage(): Layout {
+    const layout = new Layout({ headerSize: 0x400, mode: "incremental", growthFactor: 1.5, minHoleSize: 16 });
+    for (const name of [".text", ".rdata", ".data"]) {
+      const id = layout.addSection(name);
+      layout.placeAtom(id, 0x600, 16);
+    }
+    layout.assignAddresses();
+    return layout;
+  }
+
+  it("shifts the following sections up in virtual space and reports exactly which moved", () => {
+    const layout = incrementalImage();
+    expect(layout.sections().map((s) => [s.address, s.virtualReserve, s.fileOffset, s.fileReserve])).toEqual([
+      [0x1000, 0x1000, 0x400, 0xc00], // used 0x800 (0x600 padded to ideal) x 1.5
+      [0x2000, 0x1000, 0x1000, 0xc00],
+      [0x3000, 0x1000, 0x1c00, 0xc00],
+    ]);
+    const placed = layout.placeAtom(0, 0x1000, 16);
+    // used = 0x800 + 0x1555 = 0x1d55 > 0x1000; new reserves 1.5x aligned = 0x3000 and 0x2c00
+    expect(placed.offset).toBe(0x800);
+    expect(placed.address).toBe(0x1800);
+    expect(placed.grownSections).toEqual([
+      { section: 0, name: ".text", oldVirtualReserve: 0x1000, newVirtualReserve: 0x3000, oldFileReserve: 0xc00, newFileReserve: 0x2c00 },
+    ]);
+    expect(placed.movedSections).toEqual([
+      { section: 0, name: ".text", oldAddress: 0x1000, newAddress: 0x1000, oldFileOffset: 0x400, newFileOffset: 0x2800 },
+      { section: 1, name: ".rdata", oldAddress: 0x2000, newAddress: 0x4000, oldFileOffset: 0x1000, newFileOffset: 0x1000 },
+      { section: 2, name: ".data", oldAddress: 0x3000, newAddress: 0x5000, oldFileOffset: 0x1c00, newFileOffset: 0x1c00 },
+    ]);
+    // Atoms of moved sections keep their section-relative offsets.
+    expect(layout.atom(1)).toMatchObject({ offset: 0, address: 0x4000 });
+    const report = layout.takeChanges();
+    expect(report.placedAtoms).toEqual([placed.atom]);
+    expect(report.movedAtoms).toEqual([]);
+    expect(report.movedSections).toEqual(placed.movedSections);
+    expect(report.oldFileSize).toBe(0x2800);
+    expect(report.newFileSize).toBe(0x5400);
+    expect(layout.fileSpace.isFree(0x400, 0xc00)).toBe(true); // .text's old file room is free again
+    expect(layout.takeChanges().movedSections).toEqual([]);
+    layout.verify();
+  });
+
+  it("extends a section in the file in place when the room after it is free", () => {
+    const layout = incrementalImage();
+    const data = layout.sectionId(".data");
+    const result = layout.placeAtom(data, 0x1000);
+    expect(result.movedSections.map((move) => move.name)).toEqual([]);
+    expect(layout.section(data)).toMatchObject({ fileOffset: 0x1c00, fileReserve: 0x2c00, address: 0x3000, virtualReserve: 0x3000 });
+    layout.verify();
+  });
+
+  it("moves a section in the file when another range blocks it, and reuses freed file room", () => {
+    const layout = incrementalImage();
+    expect(layout.fileSpace.allocate(0x200, 0x200, ".symtab")).toBe(0x2800); // right after .data
+    const data = layout.sectionId(".data");
+    const grown = layout.growSection(data, { fileReserve: 0x1200 });
+    expect(grown.movedSections).toEqual([{ section: data, name: ".data", oldAddress: 0x3000, newAddress: 0x3000, oldFileOffset: 0x1c00, newFileOffset: 0x2a00 }]);
+    expect(layout.fileSpace.isFree(0x1c00, 0xc00)).toBe(true);
+    layout.verify();
+  });
+
+  it("grows virtual reserves explicitly and adds sections after layout", () => {
+    const layout = incrementalImage();
+    const changes = layout.growSection(1, { virtualReserve: 0x1001 });
+    expect(changes.grownSections[0]).toMatchObject({ oldVirtualReserve: 0x1000, newVirtualReserve: 0x2000 });
+    expect(changes.movedSections).toEqual([{ section: 2, name: ".data", oldAddress: 0x3000, newAddress: 0x4000, oldFileOffset: 0x1c00, newFileOffset: 0x1c00 }]);
+    const tls = layout.addSection(".tls");
+    expect(layout.section(tls)).toMatchObject({ address: 0x5000, virtualReserve: 0x1000, fileOffset: 0x2800, fileReserve: 0x200 });
+    const report = layout.takeChanges();
+    expect(report.addedSections).toEqual([tls]);
+    expect(report.movedSections.map((move) => move.name)).toEqual([".data"]);
+    layout.verify();
+  });
+
+  it("reports a whole update end to end: placed, moved, resized, freed", () => {
+    const layout = incrementalImage();
+    const text = layout.sectionId(".text");
+    const small = layout.placeAtom(text, 0x10, 16).atom;
+    const neighbour = layout.placeAtom(text, 0x10, 16).atom;
+    layout.takeChanges();
+    const oldAddress = layout.atomAddress(small);
+    layout.resizeAtom(small, 0x40); // moves past its neighbour
+    const temporary = layout.placeAtom(text, 0x10).atom;
+    layout.freeAtom(temporary);
+    layout.freeAtom(neighbour);
+    const report = layout.takeChanges();
+    expect(report.placedAtoms).toEqual([]);
+    expect(report.freedAtoms).toEqual([neighbour]);
+    expect(report.resizedAtoms).toEqual([{ atom: small, oldSize: 0x10, newSize: 0x40 }]);
+    expect(report.movedAtoms).toEqual([
+      { atom: small, section: text, oldOffset: oldAddress - 0x1000, newOffset: layout.atomOffset(small), oldAddress, newAddress: layout.atomAddress(small) },
+    ]);
+  });
+
+  it("refuses growSection before addresses exist", () => {
+    const layout = new Layout({ headerSize: 0 });
+    layout.addSection(".text");
+    expect(() => layout.growSection(0, { virtualReserve: 1 })).toThrow(LayoutPhaseError);
+  });
+});
