@@ -1,0 +1,1055 @@
+// The global symbol table: every candidate definition of every name, the winner of each, lazy loads,
+// COMDAT groups, and what changed when inputs come and go.
+import { NONE, growFloat64, growInt32, growUint8 } from "./columns.js";
+import {
+  COMDAT_SELECTION_NAMES,
+  ComdatSelection,
+  DEFINITION_RANK,
+  KIND_RANK,
+  KIND_TIE,
+  RefFlags,
+  STRONG_RANK,
+  SymbolKind,
+  TIE_LARGEST_SIZE,
+} from "./kinds.js";
+import {
+  MAX_LISTED_REFERENCES,
+  formatComdatMismatch,
+  formatDuplicate,
+  formatUndefined,
+  type DefinitionSite,
+  type Diagnostic,
+  type ReferenceSite,
+  type Severity,
+} from "./diagnostics.js";
+import { InternalError, ResolverError, SymbolTableUsageError } from "./errors.js";
+
+/** Dense id of an input (object file, archive member, the linker's synthetic input), in registration order. */
+export type InputId = number;
+/** Dense id of a global name. */
+export type SymbolId = number;
+/** Dense id of a COMDAT group name. */
+export type ComdatId = number;
+/** A name, or its id from `intern` (cheaper: no hashing). */
+export type SymbolRef = string | SymbolId;
+
+export interface SymbolTableOptions {
+  /** Severity of duplicate definitions and COMDAT conflicts; "warning" is lld-link's `/force`. */
+  readonly duplicates?: Severity;
+  /** Severity of undefined symbols; "warning" is `/force:unresolved`. */
+  readonly undefinedSymbols?: Severity;
+  /** How a name is shown in messages (a demangler, say). */
+  readonly displayName?: (name: string) => string;
+  /** Where a reference is (function or section name), asked only when a message needs it. */
+  readonly where?: (input: InputId, site: number) => string | undefined;
+}
+
+/** The winning definition of a name. */
+export type Resolution =
+  | { readonly kind: "undefined" }
+  | { readonly kind: "lazy"; readonly input: InputId; readonly loaded: boolean }
+  | { readonly kind: "alias"; readonly input: InputId; readonly target: SymbolId; readonly mayLoad: boolean }
+  | { readonly kind: "weak"; readonly input: InputId; readonly section: number; readonly value: number; readonly comdat: ComdatId | -1 }
+  | { readonly kind: "defined"; readonly input: InputId; readonly section: number; readonly value: number; readonly comdat: ComdatId | -1 }
+  | { readonly kind: "common"; readonly input: InputId; readonly size: number; readonly alignment: number }
+  | { readonly kind: "absolute"; readonly input: InputId; readonly value: number }
+  | { readonly kind: "synthetic"; readonly input: InputId; readonly section: number; readonly value: number };
+
+/** What a mutation changed. */
+export interface ChangeReport {
+  /** Names whose winning definition changed (an alias whose target changed counts too), ascending. */
+  readonly symbols: readonly SymbolId[];
+  /** COMDAT groups whose kept instance changed, ascending. */
+  readonly comdats: readonly ComdatId[];
+}
+
+export interface ComdatDiscard {
+  readonly group: ComdatId;
+  readonly groupName: string;
+  readonly input: InputId;
+  /** Sections of `input` associated with this instance (`addAssociative`): discarded with it. */
+  readonly associatedSections: readonly number[];
+}
+
+const ALIAS_MAY_LOAD = 1;
+
+export class SymbolTable {
+  private readonly options: SymbolTableOptions;
+
+  // Symbols (by SymbolId).
+  private readonly names: string[] = [];
+  private readonly idsByName = new Map<string, SymbolId>();
+  private symDefHead = new Int32Array(0);
+  private symDefTail = new Int32Array(0);
+  private symRefHead = new Int32Array(0);
+  private symRefTail = new Int32Array(0);
+  private symWinner = new Int32Array(0);
+  /** Merged alignment of the name's common candidates. */
+  private symAlign = new Int32Array(0);
+  private symRefCount = new Int32Array(0);
+  private symStrongRefCount = new Int32Array(0);
+  /** How many things ask for the name to be loaded from an archive (loading refs, aliases). */
+  private symDemand = new Int32Array(0);
+  private symPending = new Uint8Array(0);
+  private symEpoch = new Int32Array(0);
+  private symMarked = new Uint8Array(0);
+  private readonly pendingLoads: SymbolId[] = [];
+  private aliasWinners = 0;
+
+  // Candidates: one per definition, reference, lazy or alias an input contributed.
+  private candKind = new Uint8Array(0);
+  private candFlags = new Uint8Array(0);
+  private candInput = new Int32Array(0);
+  private candSymbol = new Int32Array(0);
+  /** section | alignment | alias target | reference site */
+  private candA = new Int32Array(0);
+  /** value | common size */
+  private candB = new Float64Array(0);
+  /** COMDAT instance the definition lives in, or NONE. */
+  private candInstance = new Int32Array(0);
+  private candNext = new Int32Array(0);
+  private candPrev = new Int32Array(0);
+  private candNextInInput = new Int32Array(0);
+  private candNextInInstance = new Int32Array(0);
+  private candCount = 0;
+  private candFree = NONE;
+
+  // Inputs.
+  private readonly inputNames: string[] = [];
+  private inputCandHead = new Int32Array(0);
+  private inputInstHead = new Int32Array(0);
+  private inputLoaded = new Uint8Array(0);
+
+  // COMDAT groups and their instances (one per input that has the group).
+  private readonly groupNames: string[] = [];
+  private readonly groupIdsByName = new Map<string, ComdatId>();
+  private groupHead = new Int32Array(0);
+  private groupWinner = new Int32Array(0);
+  private groupEpoch = new Int32Array(0);
+  private instGroup = new Int32Array(0);
+  private instInput = new Int32Array(0);
+  private instSelection = new Uint8Array(0);
+  private instSize = new Float64Array(0);
+  private instChecksum = new Float64Array(0);
+  private instNext = new Int32Array(0);
+  private instPrev = new Int32Array(0);
+  private instNextInInput = new Int32Array(0);
+  private instDefHead = new Int32Array(0);
+  private instAssocHead = new Int32Array(0);
+  private instCount = 0;
+  private instFree = NONE;
+  private assocSection = new Int32Array(0);
+  private assocNext = new Int32Array(0);
+  private assocCount = 0;
+  private assocFree = NONE;
+
+  // Change journal: the state of each name (and group) before its first change since the last report.
+  private epoch = 1;
+  private readonly journalSymbol: number[] = [];
+  private readonly journalKind: number[] = [];
+  private readonly journalInput: number[] = [];
+  private readonly journalA: number[] = [];
+  private readonly journalB: number[] = [];
+  private readonly journalGroup: number[] = [];
+  private readonly journalGroupWinner: number[] = [];
+
+  constructor(options: SymbolTableOptions = {}) {
+    this.options = options;
+  }
+
+  // ---------------------------------------------------------------- inputs and names
+
+  /** Registers an input; ids are dense and ordered, and the lower id wins ties (see `PRECEDENCE`). */
+  addInput(displayName: string): InputId {
+    const id = this.inputNames.length;
+    this.inputNames.push(displayName);
+    const n = id + 1;
+    this.inputCandHead = growInt32(this.inputCandHead, n, NONE);
+    this.inputInstHead = growInt32(this.inputInstHead, n, NONE);
+    this.inputLoaded = growUint8(this.inputLoaded, n);
+    return id;
+  }
+
+  get inputCount(): number {
+    return this.inputNames.length;
+  }
+
+  inputName(input: InputId): string {
+    this.checkInput(input);
+    return this.inputNames[input] as string;
+  }
+
+  /** True once `takeLoadRequests` asked for this archive member (until `removeInput`). */
+  isLoaded(input: InputId): boolean {
+    this.checkInput(input);
+    return this.inputLoaded[input] === 1;
+  }
+
+  /** The id of a name, creating it (undefined, unreferenced) if new. */
+  intern(name: string): SymbolId {
+    const known = this.idsByName.get(name);
+    if (known !== undefined) return known;
+    const id = this.names.length;
+    this.names.push(name);
+    this.idsByName.set(name, id);
+    const n = id + 1;
+    if (this.symWinner.length < n) {
+      this.symDefHead = growInt32(this.symDefHead, n, NONE);
+      this.symDefTail = growInt32(this.symDefTail, n, NONE);
+      this.symRefHead = growInt32(this.symRefHead, n, NONE);
+      this.symRefTail = growInt32(this.symRefTail, n, NONE);
+      this.symWinner = growInt32(this.symWinner, n, NONE);
+      this.symAlign = growInt32(this.symAlign, n, 0);
+      this.symRefCount = growInt32(this.symRefCount, n, 0);
+      this.symStrongRefCount = growInt32(this.symStrongRefCount, n, 0);
+      this.symDemand = growInt32(this.symDemand, n, 0);
+      this.symPending = growUint8(this.symPending, n);
+      this.symEpoch = growInt32(this.symEpoch, n, 0);
+      this.symMarked = growUint8(this.symMarked, n);
+    }
+    return id;
+  }
+
+  /** The id of a name, or undefined if the table has never seen it. */
+  idOf(name: string): SymbolId | undefined {
+    return this.idsByName.get(name);
+  }
+
+  nameOf(symbol: SymbolId): string {
+    const name = this.names[symbol];
+    if (name === undefined) throw new SymbolTableUsageError(`unknown symbol id ${symbol}`, { symbol, symbolCount: this.names.length });
+    return name;
+  }
+
+  get symbolCount(): number {
+    return this.names.length;
+  }
+
+  /** All symbol ids, in the order names were first seen. */
+  *symbols(): IterableIterator<SymbolId> {
+    for (let id = 0; id < this.names.length; id++) yield id;
+  }
+
+  // ---------------------------------------------------------------- contributions
+
+  /** A regular (strong) definition; `comdat` is the group its section belongs to (`addComdat`) or -1. */
+  define(input: InputId, name: SymbolRef, section: number, value: number, comdat: ComdatId = NONE): SymbolId {
+    return this.addDefinition(SymbolKind.Defined, input, name, section, value, 0, comdat);
+  }
+
+  /** A weak definition (ELF `STB_WEAK`): yields to common and strong definitions. */
+  defineWeak(input: InputId, name: SymbolRef, section: number, value: number, comdat: ComdatId = NONE): SymbolId {
+    return this.addDefinition(SymbolKind.Weak, input, name, section, value, 0, comdat);
+  }
+
+  /** A common symbol: the largest size wins, the alignment is the maximum of all. */
+  defineCommon(input: InputId, name: SymbolRef, size: number, alignment: number): SymbolId {
+    return this.addDefinition(SymbolKind.Common, input, name, alignment, size, 0, NONE);
+  }
+
+  defineAbsolute(input: InputId, name: SymbolRef, value: number): SymbolId {
+    return this.addDefinition(SymbolKind.Absolute, input, name, NONE, value, 0, NONE);
+  }
+
+  /** A name the linker defines itself, in its own synthetic input. */
+  defineSynthetic(input: InputId, name: SymbolRef, section: number, value: number): SymbolId {
+    return this.addDefinition(SymbolKind.Synthetic, input, name, section, value, 0, NONE);
+  }
+
+  /**
+   * Archive member `input` defines `name` if loaded. Ignored once the member is loaded: a member is
+   * loaded at most once.
+   */
+  defineLazy(input: InputId, name: SymbolRef): SymbolId {
+    this.checkInput(input);
+    if (this.inputLoaded[input] === 1) return this.symbolOf(name);
+    return this.addDefinition(SymbolKind.Lazy, input, name, 0, 0, 0, NONE);
+  }
+
+  /**
+   * `name` resolves to `target` unless something defines `name` itself (COFF weak external or
+   * `/alternatename`). `mayLoad`: may `name` itself load archive members (COFF's "library" search)?
+   * The target is asked for (and loaded) only while the alias is in use.
+   */
+  defineAlias(input: InputId, name: SymbolRef, target: SymbolRef, mayLoad: boolean): SymbolId {
+    const targetId = this.symbolOf(target);
+    return this.addDefinition(SymbolKind.Alias, input, name, targetId, 0, mayLoad ? ALIAS_MAY_LOAD : 0, NONE);
+  }
+
+  /**
+   * `input` refers to `name`; `site` is an opaque number handed back to the `where` hook for messages.
+   * `flags`: `RefFlags.Weak` (may stay unresolved), `RefFlags.NoLoad` (does not load archive members).
+   */
+  reference(input: InputId, name: SymbolRef, site = 0, flags = 0): SymbolId {
+    this.checkInput(input);
+    const symbol = this.symbolOf(name);
+    const c = this.allocCandidate(SymbolKind.Undefined, flags, input, symbol, site, 0, NONE);
+    this.linkToList(c, symbol, false);
+    this.symRefCount[symbol]!++;
+    if ((flags & RefFlags.Weak) === 0) this.symStrongRefCount[symbol]!++;
+    if ((flags & RefFlags.NoLoad) === 0) this.addDemand(symbol, 1);
+    return symbol;
+  }
+
+  /**
+   * Input `input` has an instance of COMDAT group `name`. `size` and `checksum` serve the SAME_SIZE,
+   * EXACT_MATCH and LARGEST selections. Define the group's symbols with this id as their `comdat`.
+   */
+  addComdat(input: InputId, name: string, selection: ComdatSelection, size = 0, checksum = 0): ComdatId {
+    this.checkInput(input);
+    if (selection === ComdatSelection.Associative || COMDAT_SELECTION_NAMES[selection] === undefined) {
+      throw new SymbolTableUsageError(
+        `addComdat: selection ${selection} is not a group selection (associative sections use addAssociative)`,
+        { input, name, selection },
+      );
+    }
+    let group = this.groupIdsByName.get(name);
+    if (group === undefined) {
+      group = this.groupNames.length;
+      this.groupNames.push(name);
+      this.groupIdsByName.set(name, group);
+      const n = group + 1;
+      this.groupHead = growInt32(this.groupHead, n, NONE);
+      this.groupWinner = growInt32(this.groupWinner, n, NONE);
+      this.groupEpoch = growInt32(this.groupEpoch, n, 0);
+    } else if (this.instanceOf(group, input) !== NONE) {
+      throw new SymbolTableUsageError(`addComdat: ${this.inputNames[input]} already has COMDAT group ${name}`, { input, name });
+    }
+    const inst = this.allocInstance();
+    this.instGroup[inst] = group;
+    this.instInput[inst] = input;
+    this.instSelection[inst] = selection;
+    this.instSize[inst] = size;
+    this.instChecksum[inst] = checksum;
+    this.instDefHead[inst] = NONE;
+    this.instAssocHead[inst] = NONE;
+    // Newest first: `instanceOf` right after `addComdat` (defining the group's symbols) finds it at once.
+    const head = this.groupHead[group] as number;
+    this.instNext[inst] = head;
+    this.instPrev[inst] = NONE;
+    if (head !== NONE) this.instPrev[head] = inst;
+    this.groupHead[group] = inst;
+    this.instNextInInput[inst] = this.inputInstHead[input] as number;
+    this.inputInstHead[input] = inst;
+    this.recomputeGroup(group);
+    return group;
+  }
+
+  /** Section `section` of `input` is kept or discarded with `input`'s instance of group `leader`. */
+  addAssociative(input: InputId, leader: ComdatId, section: number): void {
+    this.checkInput(input);
+    this.checkGroup(leader);
+    const inst = this.instanceOf(leader, input);
+    if (inst === NONE) {
+      throw new SymbolTableUsageError(
+        `addAssociative: ${this.inputNames[input]} has no instance of COMDAT group ${this.groupNames[leader]} to associate section ${section} with`,
+        { input, leader, section },
+      );
+    }
+    let entry = this.assocFree;
+    if (entry !== NONE) {
+      this.assocFree = this.assocNext[entry] as number;
+    } else {
+      entry = this.assocCount++;
+      this.assocSection = growInt32(this.assocSection, this.assocCount, 0);
+      this.assocNext = growInt32(this.assocNext, this.assocCount, NONE);
+    }
+    this.assocSection[entry] = section;
+    this.assocNext[entry] = this.instAssocHead[inst] as number;
+    this.instAssocHead[inst] = entry;
+  }
+
+  /**
+   * Removes everything `input` defined, referenced or promised (lazy), and its COMDAT instances. Names
+   * fall back to their next best candidate; groups it had won go to the next input that has them. The
+   * input id stays registered and may contribute again (it keeps its place in tie-breaking), and a
+   * removed archive member may be loaded again.
+   */
+  removeInput(input: InputId): ChangeReport {
+    this.checkInput(input);
+    const symbolStart = this.journalSymbol.length;
+    const groupStart = this.journalGroup.length;
+    // A fresh epoch: this call's journal entries hold each name's state from before the call.
+    this.epoch++;
+
+    const touched: SymbolId[] = [];
+    for (let c = this.inputCandHead[input] as number; c !== NONE; ) {
+      const next = this.candNextInInput[c] as number;
+      const symbol = this.candSymbol[c] as number;
+      const kind = this.candKind[c] as number;
+      if (kind === SymbolKind.Undefined) {
+        this.unlinkFromList(c, symbol, false);
+        const flags = this.candFlags[c] as number;
+        this.symRefCount[symbol]!--;
+        if ((flags & RefFlags.Weak) === 0) this.symStrongRefCount[symbol]!--;
+        if ((flags & RefFlags.NoLoad) === 0) this.addDemand(symbol, -1);
+      } else {
+        this.unlinkFromList(c, symbol, true);
+        if (kind === SymbolKind.Alias && ((this.candFlags[c] as number) & ALIAS_MAY_LOAD) !== 0) this.addDemand(symbol, -1);
+        if (this.symMarked[symbol] === 0) {
+          this.symMarked[symbol] = 1;
+          touched.push(symbol);
+        }
+      }
+      this.freeCandidate(c);
+      c = next;
+    }
+    this.inputCandHead[input] = NONE;
+
+    const groups: ComdatId[] = [];
+    for (let inst = this.inputInstHead[input] as number; inst !== NONE; ) {
+      const next = this.instNextInInput[inst] as number;
+      const group = this.instGroup[inst] as number;
+      const prev = this.instPrev[inst] as number;
+      const after = this.instNext[inst] as number;
+      if (prev === NONE) this.groupHead[group] = after;
+      else this.instNext[prev] = after;
+      if (after !== NONE) this.instPrev[after] = prev;
+      for (let entry = this.instAssocHead[inst] as number; entry !== NONE; ) {
+        const nextEntry = this.assocNext[entry] as number;
+        this.assocNext[entry] = this.assocFree;
+        this.assocFree = entry;
+        entry = nextEntry;
+      }
+      // Its definitions were this input's candidates: already freed above.
+      this.instDefHead[inst] = NONE;
+      this.instAssocHead[inst] = NONE;
+      this.instGroup[inst] = NONE;
+      this.instNext[inst] = this.instFree;
+      this.instFree = inst;
+      groups.push(group);
+      inst = next;
+    }
+    this.inputInstHead[input] = NONE;
+    this.inputLoaded[input] = 0;
+
+    // Groups first: their winners decide which COMDAT definitions are live when names are recomputed.
+    for (const group of groups) this.recomputeGroup(group);
+    for (const symbol of touched) {
+      this.symMarked[symbol] = 0;
+      this.recomputeSymbol(symbol);
+    }
+    const report = this.changesSince(symbolStart, groupStart);
+    this.epoch++;
+    return report;
+  }
+
+  /**
+   * Net changes since the last `takeChanges` (or since the table was made): names whose winning
+   * definition differs now, whatever happened in between (a name that changed and changed back is
+   * not reported). Includes what `removeInput` reported.
+   */
+  takeChanges(): ChangeReport {
+    const report = this.changesSince(0, 0);
+    this.journalSymbol.length = 0;
+    this.journalKind.length = 0;
+    this.journalInput.length = 0;
+    this.journalA.length = 0;
+    this.journalB.length = 0;
+    this.journalGroup.length = 0;
+    this.journalGroupWinner.length = 0;
+    this.epoch++;
+    return report;
+  }
+
+  // ---------------------------------------------------------------- lazy loading
+
+  /**
+   * Archive members to load now, ascending: each is the winning lazy candidate of a name that is
+   * demanded (a reference that may load, an alias that may load, or an alias in use pointing at it)
+   * and that nothing defines. Each member is returned once; the caller parses it and adds its symbols
+   * to the same input id, which may make more requests. Deciding here rather than on every add makes
+   * the result independent of the order inputs were added in.
+   */
+  takeLoadRequests(): InputId[] {
+    const requests: InputId[] = [];
+    while (this.pendingLoads.length > 0) {
+      const symbol = this.pendingLoads.pop() as SymbolId;
+      this.symPending[symbol] = 0;
+      if (this.symDemand[symbol] === 0) continue;
+      const winner = this.symWinner[symbol] as number;
+      if (winner === NONE || this.candKind[winner] !== SymbolKind.Lazy) continue;
+      const member = this.candInput[winner] as number;
+      if (this.inputLoaded[member] === 1) continue;
+      this.inputLoaded[member] = 1;
+      requests.push(member);
+    }
+    return requests.sort((a, b) => a - b);
+  }
+
+  /** Loads members until none is requested: `load` adds the member's symbols. Returns how many loaded. */
+  loadMembers(load: (member: InputId) => void): number {
+    let loaded = 0;
+    for (let batch = this.takeLoadRequests(); batch.length > 0; batch = this.takeLoadRequests()) {
+      for (const member of batch) load(member);
+      loaded += batch.length;
+    }
+    return loaded;
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** The winning candidate's kind; `SymbolKind.Undefined` when nothing defines the name. */
+  winnerKind(symbol: SymbolId): SymbolKind {
+    const winner = this.symWinner[symbol] as number;
+    return (winner === NONE ? SymbolKind.Undefined : this.candKind[winner]) as SymbolKind;
+  }
+
+  /** The input of the winning candidate, or -1. */
+  winnerInput(symbol: SymbolId): InputId {
+    const winner = this.symWinner[symbol] as number;
+    return winner === NONE ? NONE : (this.candInput[winner] as number);
+  }
+
+  /** The winner's section payload (defined, weak, synthetic), or -1. */
+  winnerSection(symbol: SymbolId): number {
+    const winner = this.symWinner[symbol] as number;
+    if (winner === NONE) return NONE;
+    const kind = this.candKind[winner];
+    return kind === SymbolKind.Defined || kind === SymbolKind.Weak || kind === SymbolKind.Synthetic ? (this.candA[winner] as number) : NONE;
+  }
+
+  /** The winner's value payload (defined, weak, synthetic, absolute; a common's size), or 0. */
+  winnerValue(symbol: SymbolId): number {
+    const winner = this.symWinner[symbol] as number;
+    return winner === NONE ? 0 : (this.candB[winner] as number);
+  }
+
+  resolution(symbol: SymbolRef): Resolution {
+    const id = typeof symbol === "number" ? symbol : this.idOf(symbol);
+    if (id === undefined) return { kind: "undefined" };
+    this.nameOf(id);
+    const winner = this.symWinner[id] as number;
+    if (winner === NONE) return { kind: "undefined" };
+    const input = this.candInput[winner] as number;
+    const a = this.candA[winner] as number;
+    const b = this.candB[winner] as number;
+    const inst = this.candInstance[winner] as number;
+    const comdat = inst === NONE ? NONE : (this.instGroup[inst] as number);
+    switch (this.candKind[winner]) {
+      case SymbolKind.Lazy:
+        return { kind: "lazy", input, loaded: this.inputLoaded[input] === 1 };
+      case SymbolKind.Alias:
+        return { kind: "alias", input, target: a, mayLoad: ((this.candFlags[winner] as number) & ALIAS_MAY_LOAD) !== 0 };
+      case SymbolKind.Weak:
+        return { kind: "weak", input, section: a, value: b, comdat };
+      case SymbolKind.Defined:
+        return { kind: "defined", input, section: a, value: b, comdat };
+      case SymbolKind.Common:
+        return { kind: "common", input, size: b, alignment: this.symAlign[id] as number };
+      case SymbolKind.Absolute:
+        return { kind: "absolute", input, value: b };
+      case SymbolKind.Synthetic:
+        return { kind: "synthetic", input, section: a, value: b };
+      default:
+        throw new InternalError(`symbol ${this.names[id]} has a winner of kind ${this.candKind[winner]}`);
+    }
+  }
+
+  /**
+   * Follows aliases in use to the name that finally stands for `symbol` (itself when it is no alias).
+   * Undefined for an alias cycle.
+   */
+  resolveAlias(symbol: SymbolId): SymbolId | undefined {
+    let current = symbol;
+    for (let hops = 0; hops <= this.names.length; hops++) {
+      const winner = this.symWinner[current] as number;
+      if (winner === NONE || this.candKind[winner] !== SymbolKind.Alias) return current;
+      current = this.candA[winner] as number;
+    }
+    return undefined;
+  }
+
+  /** Does `symbol` (through aliases) have a definition? */
+  isDefined(symbol: SymbolId): boolean {
+    const final = this.resolveAlias(symbol);
+    if (final === undefined) return false;
+    const winner = this.symWinner[final] as number;
+    return winner !== NONE && (KIND_RANK[this.candKind[winner] as number] as number) >= DEFINITION_RANK;
+  }
+
+  referenceCount(symbol: SymbolId): number {
+    this.nameOf(symbol);
+    return this.symRefCount[symbol] as number;
+  }
+
+  comdatId(name: string): ComdatId | undefined {
+    return this.groupIdsByName.get(name);
+  }
+
+  comdatName(group: ComdatId): string {
+    this.checkGroup(group);
+    return this.groupNames[group] as string;
+  }
+
+  get comdatCount(): number {
+    return this.groupNames.length;
+  }
+
+  /** The input whose instance of the group is kept, or -1 when no input has it any more. */
+  comdatWinner(group: ComdatId): InputId {
+    this.checkGroup(group);
+    const winner = this.groupWinner[group] as number;
+    return winner === NONE ? NONE : (this.instInput[winner] as number);
+  }
+
+  /** Is `input`'s instance of the group kept? (False when it has none.) */
+  isComdatKept(group: ComdatId, input: InputId): boolean {
+    this.checkGroup(group);
+    const winner = this.groupWinner[group] as number;
+    return winner !== NONE && this.instInput[winner] === input;
+  }
+
+  /** Every discarded group instance with its associated sections, by group then input. */
+  discardedComdats(): ComdatDiscard[] {
+    const discards: ComdatDiscard[] = [];
+    for (let group = 0; group < this.groupNames.length; group++) {
+      const winner = this.groupWinner[group] as number;
+      const here: ComdatDiscard[] = [];
+      for (let inst = this.groupHead[group] as number; inst !== NONE; inst = this.instNext[inst] as number) {
+        if (inst === winner) continue;
+        const associatedSections: number[] = [];
+        for (let entry = this.instAssocHead[inst] as number; entry !== NONE; entry = this.assocNext[entry] as number) {
+          associatedSections.push(this.assocSection[entry] as number);
+        }
+        associatedSections.reverse();
+        here.push({ group, groupName: this.groupNames[group] as string, input: this.instInput[inst] as number, associatedSections });
+      }
+      here.sort((a, b) => a.input - b.input);
+      discards.push(...here);
+    }
+    return discards;
+  }
+
+  // ---------------------------------------------------------------- diagnostics
+
+  /** Every problem of the current state: undefined names, duplicates, COMDAT conflicts. */
+  diagnostics(): Diagnostic[] {
+    const result: Diagnostic[] = [];
+    const undefinedSeverity = this.options.undefinedSymbols ?? "error";
+    const duplicateSeverity = this.options.duplicates ?? "error";
+    for (let symbol = 0; symbol < this.names.length; symbol++) {
+      if ((this.symStrongRefCount[symbol] as number) > 0 && !this.isDefined(symbol)) {
+        result.push(this.undefinedDiagnostic(symbol, undefinedSeverity));
+      }
+      const winner = this.symWinner[symbol] as number;
+      if (winner !== NONE && KIND_RANK[this.candKind[winner] as number] === STRONG_RANK) {
+        this.duplicateDiagnostics(symbol, winner, duplicateSeverity, result);
+      }
+    }
+    for (let group = 0; group < this.groupNames.length; group++) this.comdatDiagnostics(group, duplicateSeverity, result);
+    return result;
+  }
+
+  /** Throws a `ResolverError` carrying all diagnostics if any is an error; returns the warnings. */
+  check(): Diagnostic[] {
+    const all = this.diagnostics();
+    if (all.some((d) => d.severity === "error")) throw new ResolverError(all);
+    return all;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private display(name: string): string {
+    return this.options.displayName === undefined ? name : this.options.displayName(name);
+  }
+
+  private undefinedDiagnostic(symbol: SymbolId, severity: Severity): Diagnostic {
+    const refs: number[] = [];
+    for (let c = this.symRefHead[symbol] as number; c !== NONE; c = this.candNext[c] as number) {
+      if (((this.candFlags[c] as number) & RefFlags.Weak) === 0) refs.push(c);
+    }
+    // Stable: by input, then in the order the input made its references.
+    refs.sort((x, y) => (this.candInput[x] as number) - (this.candInput[y] as number));
+    const listed: ReferenceSite[] = refs.slice(0, MAX_LISTED_REFERENCES).map((c) => {
+      const input = this.candInput[c] as number;
+      const site = this.candA[c] as number;
+      return { input, inputName: this.inputNames[input] as string, site, where: this.options.where?.(input, site) };
+    });
+    const name = this.display(this.names[symbol] as string);
+    return {
+      kind: "undefined",
+      severity,
+      symbol: name,
+      message: formatUndefined(severity, name, listed, refs.length),
+      references: listed,
+      referenceCount: refs.length,
+    };
+  }
+
+  private duplicateDiagnostics(symbol: SymbolId, winner: number, severity: Severity, out: Diagnostic[]): void {
+    const others: number[] = [];
+    for (let c = this.symDefHead[symbol] as number; c !== NONE; c = this.candNext[c] as number) {
+      if (c !== winner && this.isActive(c) && KIND_RANK[this.candKind[c] as number] === STRONG_RANK) others.push(c);
+    }
+    if (others.length === 0) return;
+    others.sort((x, y) => (this.candInput[x] as number) - (this.candInput[y] as number));
+    const name = this.display(this.names[symbol] as string);
+    const first = this.definitionSite(this.candInput[winner] as number);
+    for (const c of others) {
+      const second = this.definitionSite(this.candInput[c] as number);
+      out.push({
+        kind: "duplicate",
+        severity,
+        symbol: name,
+        message: formatDuplicate(severity, name, first, second),
+        definitions: [first, second],
+        comdat: false,
+      });
+    }
+  }
+
+  private comdatDiagnostics(group: ComdatId, severity: Severity, out: Diagnostic[]): void {
+    const winner = this.groupWinner[group] as number;
+    if (winner === NONE) return;
+    const losers: number[] = [];
+    for (let inst = this.groupHead[group] as number; inst !== NONE; inst = this.instNext[inst] as number) {
+      if (inst !== winner) losers.push(inst);
+    }
+    if (losers.length === 0) return;
+    losers.sort((x, y) => (this.instInput[x] as number) - (this.instInput[y] as number));
+    const name = this.display(this.groupNames[group] as string);
+    const selection = this.instSelection[winner] as ComdatSelection;
+    const site = (inst: number) => ({
+      ...this.definitionSite(this.instInput[inst] as number),
+      size: this.instSize[inst] as number,
+      checksum: this.instChecksum[inst] as number,
+      selection: COMDAT_SELECTION_NAMES[this.instSelection[inst] as ComdatSelection],
+    });
+    for (const inst of losers) {
+      let rule: string | undefined;
+      if (this.instSelection[inst] !== selection) {
+        rule = "selection";
+      } else if (selection === ComdatSelection.NoDuplicates) {
+        const first = this.definitionSite(this.instInput[winner] as number);
+        const second = this.definitionSite(this.instInput[inst] as number);
+        out.push({ kind: "duplicate", severity, symbol: name, message: formatDuplicate(severity, name, first, second), definitions: [first, second], comdat: true });
+        continue;
+      } else if (selection === ComdatSelection.SameSize && this.instSize[inst] !== this.instSize[winner]) {
+        rule = "SAME_SIZE";
+      } else if (
+        selection === ComdatSelection.ExactMatch &&
+        (this.instSize[inst] !== this.instSize[winner] || this.instChecksum[inst] !== this.instChecksum[winner])
+      ) {
+        rule = "EXACT_MATCH";
+      }
+      if (rule === undefined) continue;
+      const kept = site(winner);
+      const discarded = site(inst);
+      out.push({ kind: "comdat-mismatch", severity, symbol: name, rule, kept, discarded, message: formatComdatMismatch(severity, name, rule, kept, discarded) });
+    }
+  }
+
+  private definitionSite(input: InputId): DefinitionSite {
+    return { input, inputName: this.inputNames[input] as string };
+  }
+
+  private checkInput(input: InputId): void {
+    if (!(input >= 0 && input < this.inputNames.length && Number.isInteger(input))) {
+      throw new SymbolTableUsageError(`unknown input id ${input}: register inputs with addInput first`, { input, inputCount: this.inputNames.length });
+    }
+  }
+
+  private checkGroup(group: ComdatId): void {
+    if (!(group >= 0 && group < this.groupNames.length && Number.isInteger(group))) {
+      throw new SymbolTableUsageError(`unknown COMDAT group id ${group}`, { group, comdatCount: this.groupNames.length });
+    }
+  }
+
+  private symbolOf(name: SymbolRef): SymbolId {
+    if (typeof name === "string") return this.intern(name);
+    this.nameOf(name);
+    return name;
+  }
+
+  private instanceOf(group: ComdatId, input: InputId): number {
+    for (let inst = this.groupHead[group] as number; inst !== NONE; inst = this.instNext[inst] as number) {
+      if (this.instInput[inst] === input) return inst;
+    }
+    return NONE;
+  }
+
+  private addDefinition(kind: SymbolKind, input: InputId, name: SymbolRef, a: number, b: number, flags: number, comdat: ComdatId): SymbolId {
+    this.checkInput(input);
+    const symbol = this.symbolOf(name);
+    let inst = NONE;
+    if (comdat !== NONE) {
+      this.checkGroup(comdat);
+      inst = this.instanceOf(comdat, input);
+      if (inst === NONE) {
+        throw new SymbolTableUsageError(
+          `${this.inputNames[input]} defines ${this.names[symbol]} in COMDAT group ${this.groupNames[comdat]} but never added that group (addComdat)`,
+          { input, symbol: this.names[symbol], comdat: this.groupNames[comdat] },
+        );
+      }
+    }
+    const c = this.allocCandidate(kind, flags, input, symbol, a, b, inst);
+    this.linkToList(c, symbol, true);
+    if (inst !== NONE) {
+      this.candNextInInstance[c] = this.instDefHead[inst] as number;
+      this.instDefHead[inst] = c;
+    }
+    if (kind === SymbolKind.Alias && (flags & ALIAS_MAY_LOAD) !== 0) this.addDemand(symbol, 1);
+    if (kind === SymbolKind.Lazy) this.markPending(symbol);
+    if (!this.isActive(c)) return symbol;
+    const winner = this.symWinner[symbol] as number;
+    const align = kind === SymbolKind.Common ? Math.max(this.symAlign[symbol] as number, a) : (this.symAlign[symbol] as number);
+    if (winner === NONE || this.beats(c, winner)) {
+      this.touch(symbol);
+      this.symAlign[symbol] = align;
+      this.setWinner(symbol, c);
+    } else if (align !== this.symAlign[symbol]) {
+      this.touch(symbol);
+      this.symAlign[symbol] = align;
+    }
+    return symbol;
+  }
+
+  /** Does candidate `c` beat candidate `w` (both active definitions)? The precedence table, applied. */
+  private beats(c: number, w: number): boolean {
+    const kindC = this.candKind[c] as number;
+    const rankC = KIND_RANK[kindC] as number;
+    const rankW = KIND_RANK[this.candKind[w] as number] as number;
+    if (rankC !== rankW) return rankC > rankW;
+    if (KIND_TIE[kindC] === TIE_LARGEST_SIZE) {
+      const sizeC = this.candB[c] as number;
+      const sizeW = this.candB[w] as number;
+      if (sizeC !== sizeW) return sizeC > sizeW;
+    }
+    const inputC = this.candInput[c] as number;
+    const inputW = this.candInput[w] as number;
+    if (inputC !== inputW) return inputC < inputW;
+    // One input defining a name twice: settle by payload so the outcome never depends on slot reuse.
+    const kindW = this.candKind[w] as number;
+    if (kindC !== kindW) return kindC < kindW;
+    if (this.candA[c] !== this.candA[w]) return (this.candA[c] as number) < (this.candA[w] as number);
+    return (this.candB[c] as number) < (this.candB[w] as number);
+  }
+
+  private isActive(c: number): boolean {
+    const inst = this.candInstance[c] as number;
+    return inst === NONE || this.groupWinner[this.instGroup[inst] as number] === inst;
+  }
+
+  private recomputeSymbol(symbol: SymbolId): void {
+    let best = NONE;
+    let align = 0;
+    for (let c = this.symDefHead[symbol] as number; c !== NONE; c = this.candNext[c] as number) {
+      if (!this.isActive(c)) continue;
+      if (this.candKind[c] === SymbolKind.Common) align = Math.max(align, this.candA[c] as number);
+      if (best === NONE || this.beats(c, best)) best = c;
+    }
+    if (best === this.symWinner[symbol] && align === this.symAlign[symbol]) return;
+    this.touch(symbol);
+    this.symAlign[symbol] = align;
+    this.setWinner(symbol, best);
+  }
+
+  private setWinner(symbol: SymbolId, winner: number): void {
+    const old = this.symWinner[symbol] as number;
+    if (old === winner) return;
+    if (old !== NONE && this.candKind[old] === SymbolKind.Alias) {
+      this.aliasWinners--;
+      this.addDemand(this.candA[old] as number, -1);
+    }
+    this.symWinner[symbol] = winner;
+    if (winner !== NONE && this.candKind[winner] === SymbolKind.Alias) {
+      this.aliasWinners++;
+      // An alias in use asks for its target, which may then come from an archive.
+      this.addDemand(this.candA[winner] as number, 1);
+    }
+    this.markPending(symbol);
+  }
+
+  private recomputeGroup(group: ComdatId): void {
+    let leader = NONE;
+    for (let inst = this.groupHead[group] as number; inst !== NONE; inst = this.instNext[inst] as number) {
+      if (leader === NONE || (this.instInput[inst] as number) < (this.instInput[leader] as number)) leader = inst;
+    }
+    let best = leader;
+    // The lowest input's selection governs the group; with LARGEST the biggest instance wins.
+    if (leader !== NONE && this.instSelection[leader] === ComdatSelection.Largest) {
+      for (let inst = this.groupHead[group] as number; inst !== NONE; inst = this.instNext[inst] as number) {
+        const size = this.instSize[inst] as number;
+        const bestSize = this.instSize[best] as number;
+        if (size > bestSize || (size === bestSize && (this.instInput[inst] as number) < (this.instInput[best] as number))) best = inst;
+      }
+    }
+    const old = this.groupWinner[group] as number;
+    if (best === old) return;
+    if (this.groupEpoch[group] !== this.epoch) {
+      this.groupEpoch[group] = this.epoch;
+      this.journalGroup.push(group);
+      this.journalGroupWinner.push(old === NONE ? NONE : (this.instInput[old] as number));
+    }
+    this.groupWinner[group] = best;
+    // Definitions inside the old and new instances change liveness.
+    for (const inst of [old, best]) {
+      if (inst === NONE || this.instGroup[inst] !== group) continue;
+      for (let c = this.instDefHead[inst] as number; c !== NONE; c = this.candNextInInstance[c] as number) {
+        this.recomputeSymbol(this.candSymbol[c] as number);
+      }
+    }
+  }
+
+  private addDemand(symbol: SymbolId, delta: number): void {
+    this.symDemand[symbol]! += delta;
+    if (delta > 0) this.markPending(symbol);
+  }
+
+  private markPending(symbol: SymbolId): void {
+    if (this.symPending[symbol] === 1) return;
+    this.symPending[symbol] = 1;
+    this.pendingLoads.push(symbol);
+  }
+
+  /** Records the name's resolution before its first change in this epoch. */
+  private touch(symbol: SymbolId): void {
+    if (this.symEpoch[symbol] === this.epoch) return;
+    this.symEpoch[symbol] = this.epoch;
+    const winner = this.symWinner[symbol] as number;
+    this.journalSymbol.push(symbol);
+    this.journalKind.push(winner === NONE ? SymbolKind.Undefined : (this.candKind[winner] as number));
+    this.journalInput.push(winner === NONE ? NONE : (this.candInput[winner] as number));
+    this.journalA.push(this.signatureA(symbol, winner));
+    this.journalB.push(winner === NONE ? 0 : (this.candB[winner] as number));
+  }
+
+  private signatureA(symbol: SymbolId, winner: number): number {
+    if (winner === NONE) return 0;
+    return this.candKind[winner] === SymbolKind.Common ? (this.symAlign[symbol] as number) : (this.candA[winner] as number);
+  }
+
+  private changesSince(symbolStart: number, groupStart: number): ChangeReport {
+    const changed = new Set<SymbolId>();
+    const seen = new Set<SymbolId>();
+    for (let i = symbolStart; i < this.journalSymbol.length; i++) {
+      const symbol = this.journalSymbol[i] as number;
+      if (seen.has(symbol)) continue;
+      seen.add(symbol);
+      const winner = this.symWinner[symbol] as number;
+      const kind = winner === NONE ? SymbolKind.Undefined : (this.candKind[winner] as number);
+      const input = winner === NONE ? NONE : (this.candInput[winner] as number);
+      const b = winner === NONE ? 0 : (this.candB[winner] as number);
+      if (
+        kind !== this.journalKind[i] ||
+        input !== this.journalInput[i] ||
+        this.signatureA(symbol, winner) !== this.journalA[i] ||
+        b !== this.journalB[i]
+      ) {
+        changed.add(symbol);
+      }
+    }
+    // An alias in use stands for its target: when the target changes, so does the alias.
+    if (this.aliasWinners > 0 && changed.size > 0) {
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (let symbol = 0; symbol < this.names.length; symbol++) {
+          const winner = this.symWinner[symbol] as number;
+          if (winner === NONE || this.candKind[winner] !== SymbolKind.Alias || changed.has(symbol)) continue;
+          if (changed.has(this.candA[winner] as number)) {
+            changed.add(symbol);
+            grew = true;
+          }
+        }
+      }
+    }
+    const comdats = new Set<ComdatId>();
+    const seenGroups = new Set<ComdatId>();
+    for (let i = groupStart; i < this.journalGroup.length; i++) {
+      const group = this.journalGroup[i] as number;
+      if (seenGroups.has(group)) continue;
+      seenGroups.add(group);
+      if (this.comdatWinner(group) !== this.journalGroupWinner[i]) comdats.add(group);
+    }
+    return { symbols: [...changed].sort((a, b) => a - b), comdats: [...comdats].sort((a, b) => a - b) };
+  }
+
+  private allocCandidate(kind: number, flags: number, input: InputId, symbol: SymbolId, a: number, b: number, inst: number): number {
+    let c = this.candFree;
+    if (c !== NONE) {
+      this.candFree = this.candNext[c] as number;
+    } else {
+      c = this.candCount++;
+      if (this.candKind.length < this.candCount) this.growCandidates(this.candCount);
+    }
+    this.candKind[c] = kind;
+    this.candFlags[c] = flags;
+    this.candInput[c] = input;
+    this.candSymbol[c] = symbol;
+    this.candA[c] = a;
+    this.candB[c] = b;
+    this.candInstance[c] = inst;
+    this.candNextInInstance[c] = NONE;
+    this.candNextInInput[c] = this.inputCandHead[input] as number;
+    this.inputCandHead[input] = c;
+    return c;
+  }
+
+  private growCandidates(n: number): void {
+    this.candKind = growUint8(this.candKind, n);
+    this.candFlags = growUint8(this.candFlags, n);
+    this.candInput = growInt32(this.candInput, n, NONE);
+    this.candSymbol = growInt32(this.candSymbol, n, NONE);
+    this.candA = growInt32(this.candA, n, 0);
+    this.candB = growFloat64(this.candB, n);
+    this.candInstance = growInt32(this.candInstance, n, NONE);
+    this.candNext = growInt32(this.candNext, n, NONE);
+    this.candPrev = growInt32(this.candPrev, n, NONE);
+    this.candNextInInput = growInt32(this.candNextInInput, n, NONE);
+    this.candNextInInstance = growInt32(this.candNextInInstance, n, NONE);
+  }
+
+  /**
+   * Kind, input and payload stay readable until the slot is reused: `removeInput` frees first and
+   * then recomputes winners, whose journal entries and alias bookkeeping read the old winner.
+   */
+  private freeCandidate(c: number): void {
+    this.candNext[c] = this.candFree;
+    this.candFree = c;
+  }
+
+  /** Appends to the name's definition list or reference list (insertion order serves messages). */
+  private linkToList(c: number, symbol: SymbolId, definition: boolean): void {
+    const tails = definition ? this.symDefTail : this.symRefTail;
+    const heads = definition ? this.symDefHead : this.symRefHead;
+    const tail = tails[symbol] as number;
+    this.candPrev[c] = tail;
+    this.candNext[c] = NONE;
+    if (tail === NONE) heads[symbol] = c;
+    else this.candNext[tail] = c;
+    tails[symbol] = c;
+  }
+
+  private unlinkFromList(c: number, symbol: SymbolId, definition: boolean): void {
+    const tails = definition ? this.symDefTail : this.symRefTail;
+    const heads = definition ? this.symDefHead : this.symRefHead;
+    const prev = this.candPrev[c] as number;
+    const next = this.candNext[c] as number;
+    if (prev === NONE) heads[symbol] = next;
+    else this.candNext[prev] = next;
+    if (next === NONE) tails[symbol] = prev;
+    else this.candPrev[next] = prev;
+  }
+
+  private allocInstance(): number {
+    let inst = this.instFree;
+    if (inst !== NONE) {
+      this.instFree = this.instNext[inst] as number;
+      return inst;
+    }
+    inst = this.instCount++;
+    const n = this.instCount;
+    this.instGroup = growInt32(this.instGroup, n, NONE);
+    this.instInput = growInt32(this.instInput, n, NONE);
+    this.instSelection = growUint8(this.instSelection, n);
+    this.instSize = growFloat64(this.instSize, n);
+    this.instChecksum = growFloat64(this.instChecksum, n);
+    this.instNext = growInt32(this.instNext, n, NONE);
+    this.instPrev = growInt32(this.instPrev, n, NONE);
+    this.instNextInInput = growInt32(this.instNextInInput, n, NONE);
+    this.instDefHead = growInt32(this.instDefHead, n, NONE);
+    this.instAssocHead = growInt32(this.instAssocHead, n, NONE);
+    return inst;
+  }
+}
