@@ -1,0 +1,418 @@
+// Reading COFF objects (regular and /bigobj) as lazy, zero-copy views: headers are validated
+// once when the object is opened; names, symbols, aux records and relocations decode on request.
+import { ByteView } from "./byte-view.js";
+import { BIGOBJ_CLASS_ID, AnonObjectHeaderBigobj, ImageFileHeader, ImageRelocation, ImageSectionHeader, ImageSymbol, ImageSymbolEx } from "./layouts.js";
+import { IMAGE_SCN, IMAGE_SYM_CLASS, sectionAlignment } from "./constants.js";
+import { InvalidFieldError, TruncatedInputError } from "./errors.js";
+import { readStruct } from "./struct.js";
+import { CoffStringTable, parseLongSectionNameRef, readCoffStringTable } from "./string-table.js";
+import { auxFormatOf, decodeAuxRecord, decodeFileName, type AuxRecord } from "./aux-records.js";
+import { decodeText } from "./byte-view.js";
+
+export interface ReadCoffOptions {
+  /** Display name used in error messages (a path, or `lib.a(member.o)`). */
+  readonly fileName?: string;
+}
+
+/** Regular objects number sections in 16 bits; values above this are the special negative numbers. */
+export const MAX_NUMBER_OF_SECTIONS16 = 0xfeff;
+/** NumberOfRelocations value meaning "the real count is in the first relocation" (with LNK_NRELOC_OVFL). */
+export const RELOCATION_COUNT_OVERFLOW = 0xffff;
+
+export interface CoffSectionHeader {
+  /** 0-based position in the section table; the section *number* symbols use is `index + 1`. */
+  readonly index: number;
+  readonly name: string;
+  /** The 8 name bytes as stored in the header. */
+  readonly rawName: Uint8Array;
+  /** String table offset of the name, when the header refers to one (`/1234`, `//BASE64`). */
+  readonly nameOffset: number | undefined;
+  readonly virtualSize: number;
+  readonly virtualAddress: number;
+  readonly sizeOfRawData: number;
+  readonly pointerToRawData: number;
+  readonly pointerToRelocations: number;
+  readonly pointerToLinenumbers: number;
+  /** The header field; with LNK_NRELOC_OVFL it is 0xFFFF and `relocationCount` has the real count. */
+  readonly numberOfRelocations: number;
+  readonly numberOfLinenumbers: number;
+  readonly characteristics: number;
+  /** Alignment from the flags in bytes; 0 when the flags give none. */
+  readonly alignment: number;
+  /** Real number of relocations (overflow sentinel excluded). */
+  readonly relocationCount: number;
+}
+
+export interface CoffRelocation {
+  readonly offset: number;
+  /** Index into the raw symbol table (aux records count). */
+  readonly symbolIndex: number;
+  readonly type: number;
+}
+
+/** A light view over one section's relocation records. */
+export class RelocationTable implements Iterable<CoffRelocation> {
+  readonly length: number;
+  /** Input offset of the first real record (after the overflow sentinel, if any). */
+  readonly fileOffset: number;
+  private readonly view: ByteView;
+
+  constructor(view: ByteView, fileOffset: number, length: number) {
+    this.view = view;
+    this.fileOffset = fileOffset;
+    this.length = length;
+  }
+  offset(i: number): number {
+    return this.view.u32(this.at(i));
+  }
+  symbolIndex(i: number): number {
+    return this.view.u32(this.at(i) + 4);
+  }
+  type(i: number): number {
+    return this.view.u16(this.at(i) + 8);
+  }
+  get(i: number): CoffRelocation {
+    const at = this.at(i);
+    return { offset: this.view.u32(at), symbolIndex: this.view.u32(at + 4), type: this.view.u16(at + 8) };
+  }
+  toArray(): CoffRelocation[] {
+    const out: CoffRelocation[] = new Array(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.get(i);
+    return out;
+  }
+  *[Symbol.iterator](): Iterator<CoffRelocation> {
+    for (let i = 0; i < this.length; i++) yield this.get(i);
+  }
+  private at(i: number): number {
+    if (!(i >= 0 && i < this.length)) {
+      throw new InvalidFieldError(`relocation index ${i} is out of range`, {
+        file: this.view.fileName, expected: `an index below ${this.length}`,
+      });
+    }
+    return this.fileOffset + i * ImageRelocation.size;
+  }
+}
+
+export interface CoffSymbol {
+  /** Index in the raw symbol table (aux records count), as relocations refer to it. */
+  readonly index: number;
+  readonly name: string;
+  /** String table offset of the name, when it is stored there. */
+  readonly nameOffset: number | undefined;
+  readonly value: number;
+  /** 1-based section number, or 0 (undefined), -1 (absolute), -2 (debug). */
+  readonly sectionNumber: number;
+  readonly type: number;
+  readonly storageClass: number;
+  readonly numberOfAuxSymbols: number;
+  /** Decoded aux records; a `.file` symbol's name is one record spanning all of them. */
+  readonly aux: readonly AuxRecord[];
+}
+
+export interface BigobjHeaderFields {
+  readonly version: number;
+  readonly classId: Uint8Array;
+  readonly sizeOfData: number;
+  readonly flags: number;
+  readonly metaDataSize: number;
+  readonly metaDataOffset: number;
+}
+
+/** An opened COFF object. Section indices are 0-based; symbol indices are raw table indices. */
+export class CoffObject {
+  readonly fileName: string | undefined;
+  readonly bytes: Uint8Array;
+  readonly isBigobj: boolean;
+  readonly machine: number;
+  readonly timeDateStamp: number;
+  /** IMAGE_FILE_* flags (bigobj headers have none: 0). */
+  readonly characteristics: number;
+  /** Objects normally have none; kept so an odd one reads and writes back unchanged. */
+  readonly optionalHeader: Uint8Array;
+  readonly bigobj: BigobjHeaderFields | undefined;
+  readonly sectionCount: number;
+  readonly sectionTableOffset: number;
+  readonly pointerToSymbolTable: number;
+  /** Number of symbol table records, aux records included. */
+  readonly symbolRecordCount: number;
+  /** 18, or 20 in bigobj. */
+  readonly symbolRecordSize: number;
+  readonly stringTable: CoffStringTable;
+
+  private readonly view: ByteView;
+  /** Per section: input offset of the first real relocation and the real count. */
+  private readonly relocationStart: Uint32Array;
+  private readonly relocationCount: Uint32Array;
+
+  constructor(bytes: Uint8Array, options: ReadCoffOptions = {}) {
+    const view = new ByteView(bytes, options.fileName);
+    this.view = view;
+    this.bytes = bytes;
+    this.fileName = options.fileName;
+    const fail = (problem: string, offset: number, expected: string): never => {
+      throw new InvalidFieldError(problem, { file: options.fileName, offset, expected });
+    };
+
+    if (bytes.length >= 4 && view.u16(0) === 0 && view.u16(2) === 0xffff) {
+      const h = readStruct(view, AnonObjectHeaderBigobj, 0);
+      if (h.Version === 0) fail("this is a short import object, not a COFF object", 4, "a COFF object (use readImportObject)");
+      if (h.Version < 2 || !sameBytes(h.ClassID, BIGOBJ_CLASS_ID)) {
+        fail("anonymous object header is not a bigobj header", 4, "version >= 2 and the bigobj class id");
+      }
+      this.isBigobj = true;
+      this.machine = h.Machine;
+      this.timeDateStamp = h.TimeDateStamp;
+      this.characteristics = 0;
+      this.optionalHeader = bytes.subarray(0, 0);
+      this.bigobj = {
+        version: h.Version, classId: h.ClassID, sizeOfData: h.SizeOfData, flags: h.Flags,
+        metaDataSize: h.MetaDataSize, metaDataOffset: h.MetaDataOffset,
+      };
+      this.sectionCount = h.NumberOfSections;
+      this.pointerToSymbolTable = h.PointerToSymbolTable;
+      this.symbolRecordCount = h.NumberOfSymbols;
+      this.symbolRecordSize = ImageSymbolEx.size;
+      this.sectionTableOffset = AnonObjectHeaderBigobj.size;
+    } else {
+      const h = readStruct(view, ImageFileHeader, 0);
+      this.isBigobj = false;
+      this.machine = h.Machine;
+      this.timeDateStamp = h.TimeDateStamp;
+      this.characteristics = h.Characteristics;
+      this.optionalHeader = view.slice(ImageFileHeader.size, h.SizeOfOptionalHeader, "the optional header");
+      this.bigobj = undefined;
+      this.sectionCount = h.NumberOfSections;
+      this.pointerToSymbolTable = h.PointerToSymbolTable;
+      this.symbolRecordCount = h.NumberOfSymbols;
+      this.symbolRecordSize = ImageSymbol.size;
+      this.sectionTableOffset = ImageFileHeader.size + h.SizeOfOptionalHeader;
+    }
+
+    // Counts times record sizes are checked against the input before anything is allocated.
+    view.check(this.sectionTableOffset, this.sectionCount * ImageSectionHeader.size, `the section table (${this.sectionCount} headers)`);
+    const symbolTableSize = this.symbolRecordCount * this.symbolRecordSize;
+    if (this.symbolRecordCount > 0 || this.pointerToSymbolTable !== 0) {
+      view.check(this.pointerToSymbolTable, symbolTableSize, `the symbol table (${this.symbolRecordCount} records)`);
+    }
+    this.stringTable = this.pointerToSymbolTable === 0 && this.symbolRecordCount === 0
+      ? new CoffStringTable(bytes.subarray(0, 0), 0, options.fileName)
+      : readCoffStringTable(bytes, this.pointerToSymbolTable + symbolTableSize, options.fileName);
+
+    this.relocationStart = new Uint32Array(this.sectionCount);
+    this.relocationCount = new Uint32Array(this.sectionCount);
+    const s = ImageSectionHeader.offsetOf;
+    for (let i = 0; i < this.sectionCount; i++) {
+      const at = this.sectionTableOffset + i * ImageSectionHeader.size;
+      const characteristics = view.u32(at + s.Characteristics);
+      const rawPointer = view.u32(at + s.PointerToRawData);
+      const rawSize = view.u32(at + s.SizeOfRawData);
+      // A zero pointer means no file data (.bss), whatever the size says, as link.exe reads it.
+      if (rawPointer !== 0) view.check(rawPointer, rawSize, `the raw data of section ${i + 1}`);
+      let count = view.u16(at + s.NumberOfRelocations);
+      let start = view.u32(at + s.PointerToRelocations);
+      if (count > 0) {
+        if ((characteristics & IMAGE_SCN.LNK_NRELOC_OVFL) !== 0 && count === RELOCATION_COUNT_OVERFLOW) {
+          view.check(start, ImageRelocation.size, `the relocation count record of section ${i + 1}`);
+          const total = view.u32(start);
+          // The sentinel record counts itself.
+          count = total === 0 ? 0 : total - 1;
+          start += ImageRelocation.size;
+        }
+        view.check(start, count * ImageRelocation.size, `the relocations of section ${i + 1} (${count} records)`);
+      }
+      this.relocationStart[i] = start;
+      this.relocationCount[i] = count;
+    }
+    void fail;
+  }
+
+  // --- Sections ---
+
+  /** Input offset of section `index`'s header. */
+  sectionHeaderOffset(index: number): number {
+    if (!(index >= 0 && index < this.sectionCount)) {
+      throw new InvalidFieldError(`section index ${index} is out of range`, {
+        file: this.fileName, expected: `an index below ${this.sectionCount}`,
+      });
+    }
+    return this.sectionTableOffset + index * ImageSectionHeader.size;
+  }
+
+  sectionName(index: number): string {
+    const at = this.sectionHeaderOffset(index);
+    const raw = this.bytes.subarray(at, at + 8);
+    const ref = parseLongSectionNameRef(raw, this.fileName, at);
+    if (ref !== undefined) return this.stringTable.get(ref, `the name of section ${index + 1}`);
+    return inlineName(raw);
+  }
+
+  sectionCharacteristics(index: number): number {
+    return this.view.u32(this.sectionHeaderOffset(index) + ImageSectionHeader.offsetOf.Characteristics);
+  }
+
+  /** The section's file contents as a zero-copy window (empty when it has none, like .bss). */
+  sectionData(index: number): Uint8Array {
+    const at = this.sectionHeaderOffset(index);
+    const pointer = this.view.u32(at + ImageSectionHeader.offsetOf.PointerToRawData);
+    if (pointer === 0) return this.bytes.subarray(0, 0);
+    return this.view.slice(pointer, this.view.u32(at + ImageSectionHeader.offsetOf.SizeOfRawData), "section data");
+  }
+
+  relocations(index: number): RelocationTable {
+    this.sectionHeaderOffset(index);
+    return new RelocationTable(this.view, this.relocationStart[index]!, this.relocationCount[index]!);
+  }
+
+  section(index: number): CoffSectionHeader {
+    const at = this.sectionHeaderOffset(index);
+    const h = readStruct(this.view, ImageSectionHeader, at);
+    return {
+      index,
+      name: this.sectionName(index),
+      rawName: h.Name,
+      nameOffset: parseLongSectionNameRef(h.Name, this.fileName, at),
+      virtualSize: h.VirtualSize,
+      virtualAddress: h.VirtualAddress,
+      sizeOfRawData: h.SizeOfRawData,
+      pointerToRawData: h.PointerToRawData,
+      pointerToRelocations: h.PointerToRelocations,
+      pointerToLinenumbers: h.PointerToLinenumbers,
+      numberOfRelocations: h.NumberOfRelocations,
+      numberOfLinenumbers: h.NumberOfLinenumbers,
+      characteristics: h.Characteristics,
+      alignment: sectionAlignment(h.Characteristics),
+      relocationCount: this.relocationCount[index]!,
+    };
+  }
+
+  sections(): CoffSectionHeader[] {
+    const out: CoffSectionHeader[] = [];
+    for (let i = 0; i < this.sectionCount; i++) out.push(this.section(i));
+    return out;
+  }
+
+  // --- Symbols (index = raw table index) ---
+
+  symbolOffset(index: number): number {
+    if (!(index >= 0 && index < this.symbolRecordCount)) {
+      throw new InvalidFieldError(`symbol index ${index} is out of range`, {
+        file: this.fileName, offset: this.pointerToSymbolTable, expected: `an index below ${this.symbolRecordCount}`,
+      });
+    }
+    return this.pointerToSymbolTable + index * this.symbolRecordSize;
+  }
+
+  symbolName(index: number): string {
+    const at = this.symbolOffset(index);
+    const b = this.bytes;
+    if (b[at] === 0 && b[at + 1] === 0 && b[at + 2] === 0 && b[at + 3] === 0) {
+      return this.stringTable.get(this.view.u32(at + 4), `the name of symbol ${index}`);
+    }
+    return inlineName(b.subarray(at, at + 8));
+  }
+
+  /** String table offset of the symbol's name, or undefined for an inline name. */
+  symbolNameOffset(index: number): number | undefined {
+    const at = this.symbolOffset(index);
+    return this.view.u32(at) === 0 ? this.view.u32(at + 4) : undefined;
+  }
+
+  symbolValue(index: number): number {
+    return this.view.u32(this.symbolOffset(index) + ImageSymbol.offsetOf.Value);
+  }
+
+  symbolSectionNumber(index: number): number {
+    const at = this.symbolOffset(index) + ImageSymbol.offsetOf.SectionNumber;
+    if (this.isBigobj) return this.view.i32(at);
+    // Numbers up to 0xFEFF are sections; 0xFF00 and up are the reserved negative values.
+    const n = this.view.u16(at);
+    return n <= MAX_NUMBER_OF_SECTIONS16 ? n : n - 0x10000;
+  }
+
+  symbolType(index: number): number {
+    return this.view.u16(this.symbolOffset(index) + (this.isBigobj ? ImageSymbolEx : ImageSymbol).offsetOf.Type);
+  }
+
+  symbolStorageClass(index: number): number {
+    return this.view.u8(this.symbolOffset(index) + (this.isBigobj ? ImageSymbolEx : ImageSymbol).offsetOf.StorageClass);
+  }
+
+  symbolAuxCount(index: number): number {
+    return this.view.u8(this.symbolOffset(index) + (this.isBigobj ? ImageSymbolEx : ImageSymbol).offsetOf.NumberOfAuxSymbols);
+  }
+
+  /** The aux records of symbol `index`, checked to lie inside the symbol table. */
+  symbolAuxBytes(index: number): Uint8Array {
+    const count = this.symbolAuxCount(index);
+    if (index + count >= this.symbolRecordCount) {
+      throw new TruncatedInputError(`symbol ${index} has ${count} aux records, past the end of the symbol table`, {
+        file: this.fileName, offset: this.symbolOffset(index), expected: `at most ${this.symbolRecordCount - index - 1} aux records`,
+      });
+    }
+    const start = this.symbolOffset(index) + this.symbolRecordSize;
+    return this.bytes.subarray(start, start + count * this.symbolRecordSize);
+  }
+
+  /** Decodes the aux records of symbol `index` by the format its class and type select. */
+  symbolAux(index: number): AuxRecord[] {
+    const raw = this.symbolAuxBytes(index);
+    const count = raw.length / this.symbolRecordSize;
+    if (count === 0) return [];
+    const storageClass = this.symbolStorageClass(index);
+    if (storageClass === IMAGE_SYM_CLASS.FILE) {
+      // The name runs on over all records, bigobj padding included (as LLVM writes and reads it).
+      return [{ kind: "file", fileName: decodeFileName(raw) }];
+    }
+    const format = auxFormatOf(storageClass, this.symbolType(index), this.symbolSectionNumber(index), this.symbolValue(index));
+    const first = this.symbolOffset(index) + this.symbolRecordSize;
+    const out: AuxRecord[] = [];
+    for (let k = 0; k < count; k++) {
+      // Only the first record has the selected format; any further ones are kept as bytes.
+      const at = first + k * this.symbolRecordSize;
+      out.push(k === 0 ? decodeAuxRecord(this.view, at, format, this.isBigobj) : { kind: "raw", bytes: this.bytes.subarray(at, at + this.symbolRecordSize) });
+    }
+    return out;
+  }
+
+  symbol(index: number): CoffSymbol {
+    return {
+      index,
+      name: this.symbolName(index),
+      nameOffset: this.symbolNameOffset(index),
+      value: this.symbolValue(index),
+      sectionNumber: this.symbolSectionNumber(index),
+      type: this.symbolType(index),
+      storageClass: this.symbolStorageClass(index),
+      numberOfAuxSymbols: this.symbolAuxCount(index),
+      aux: this.symbolAux(index),
+    };
+  }
+
+  /** Every symbol (aux records folded into their symbol), in table order. */
+  symbols(): CoffSymbol[] {
+    const out: CoffSymbol[] = [];
+    for (let i = 0; i < this.symbolRecordCount; i += 1 + this.symbolAuxCount(i)) out.push(this.symbol(i));
+    return out;
+  }
+
+  /** Calls `fn` with the raw index of each symbol (aux records skipped), without decoding anything. */
+  forEachSymbolIndex(fn: (index: number) => void): void {
+    for (let i = 0; i < this.symbolRecordCount; i += 1 + this.symbolAuxCount(i)) fn(i);
+  }
+}
+
+export function readCoffObject(bytes: Uint8Array, options: ReadCoffOptions = {}): CoffObject {
+  return new CoffObject(bytes, options);
+}
+
+/** An 8-byte inline name: up to the first NUL, or all 8 bytes. */
+function inlineName(raw: Uint8Array): string {
+  const nul = raw.indexOf(0);
+  return decodeText(raw, 0, nul < 0 ? raw.length : nul);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
