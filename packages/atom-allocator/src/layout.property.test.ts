@@ -1,0 +1,328 @@
+// Random sequences of place / resize / free / section growth on COFF-like and ELF-like images, with every
+// invariant and every change report checked against an independent model after each step.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { deserializeLayout, Layout, serializeLayout } from "./index.js";
+import type { AtomId, AtomPlacement, SectionChanges, SectionInfo, SectionMode } from "./index.js";
+
+interface Format {
+  readonly name: string;
+  readonly headerSize: number;
+  readonly sectionAlignment: number;
+  readonly fileAlignment: number;
+  readonly sections: readonly { readonly name: string; readonly noBits?: boolean; readonly alignment?: number }[];
+}
+
+const COFF: Format = {
+  name: "coff",
+  headerSize: 0x2f8,
+  sectionAlignment: 0x1000,
+  fileAlignment: 0x200,
+  sections: [{ name: ".text" }, { name: ".rdata" }, { name: ".data" }, { name: ".bss", noBits: true }],
+};
+
+const ELF: Format = {
+  name: "elf",
+  headerSize: 64 + 56 * 4,
+  sectionAlignment: 0x1000,
+  fileAlignment: 0x1000,
+  sections: [
+    { name: ".text", alignment: 0x1000 },
+    { name: ".rodata", alignment: 64 },
+    { name: ".data", alignment: 64 },
+    { name: ".bss", noBits: true, alignment: 64 },
+  ],
+};
+
+type Command =
+  | { readonly kind: "place"; readonly section: number; readonly size: number; readonly alignLog2: number }
+  | { readonly kind: "resize"; readonly pick: number; readonly size: number }
+  | { readonly kind: "free"; readonly pick: number }
+  | { readonly kind: "grow"; readonly section: number; readonly virtualExtra: number; readonly fileExtra: number }
+  | { readonly kind: "fileRange"; readonly size: number }
+  | { readonly kind: "takeChanges" };
+
+const atomSize = fc.oneof(fc.integer({ min: 0, max: 96 }), fc.integer({ min: 0, max: 3000 }));
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant("place" as const), section: fc.nat(3), size: atomSize, alignLog2: fc.nat(6) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("resize" as const), pick: fc.nat(), size: atomSize }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("free" as const), pick: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("grow" as const), section: fc.nat(3), virtualExtra: fc.nat(0x3000), fileExtra: fc.nat(0x3000) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("fileRange" as const), size: fc.integer({ min: 1, max: 0x800 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "takeChanges" as const }) },
+);
+
+const scenario = fc.record({
+  format: fc.constantFrom(COFF, ELF),
+  modes: fc.array(fc.constantFrom<SectionMode>("packed", "incremental"), { minLength: 4, maxLength: 4 }),
+  growthFactor: fc.constantFrom(1, 1.25, 1.5, 2),
+  minHoleSize: fc.constantFrom(0, 16, 64),
+  initial: fc.array(fc.record({ section: fc.nat(3), size: atomSize, alignLog2: fc.nat(6) }), { maxLength: 40 }),
+  commands: fc.array(command, { maxLength: 60 }),
+});
+
+interface ModelAtom {
+  readonly section: number;
+  size: number;
+  readonly alignment: number;
+}
+
+interface AtomState {
+  readonly section: number;
+  readonly offset: number;
+  readonly address: number;
+  readonly size: number;
+}
+
+function alignUp(value: number, alignment: number): number {
+  return Math.ceil(value / alignment) * alignment;
+}
+
+function snapshotAtoms(layout: Layout): Map<AtomId, AtomState> {
+  const atoms = new Map<AtomId, AtomState>();
+  for (let section = 0; section < layout.sectionCount; section++) {
+    for (const id of layout.atomsInSection(section)) {
+      const info = layout.atom(id);
+      atoms.set(id, { section: info.section, offset: info.offset, address: info.address, size: info.size });
+    }
+  }
+  return atoms;
+}
+
+/** The spec of placement, computed from public views only: the lowest tracked hole that fits, else the end. */
+function expectedPlacement(layout: Layout, section: number, size: number, alignment: number): { offset: number; inHole: boolean } {
+  const info = layout.section(section);
+  const ideal = (bytes: number): number =>
+    info.mode === "packed" ? bytes : bytes + Math.floor((bytes * layout.options.capacity.surplusNumerator) / layout.options.capacity.surplusDenominator);
+  const ids = layout.atomsInSection(section);
+  const first = ids[0];
+  if (first !== undefined && ideal(size) <= layout.atom(first).offset) return { offset: 0, inHole: true };
+  let best = Infinity;
+  for (const id of ids) {
+    const atom = layout.atom(id);
+    const surplus = atom.capacity - ideal(atom.size);
+    if (surplus <= 0 || surplus < layout.options.minHoleSize) continue;
+    const start = alignUp(atom.offset + ideal(atom.size), alignment);
+    if (start + ideal(size) <= atom.offset + atom.capacity) best = Math.min(best, start);
+  }
+  if (best !== Infinity) return { offset: best, inHole: true };
+  return { offset: alignUp(info.usedSize, alignment), inHole: false };
+}
+
+function checkInvariants(layout: Layout, model: Map<AtomId, ModelAtom>, format: Format): void {
+  layout.verify();
+  const sections = layout.sections();
+  let virtualEnd = format.headerSize;
+  const fileRanges: { start: number; end: number; owner: string }[] = [];
+  for (const range of layout.fileSpace.ranges) if (!sections.some((s) => s.name === range.owner)) fileRanges.push({ start: range.offset, end: range.offset + range.size, owner: range.owner });
+  let liveCount = 0;
+  for (const section of sections) {
+    expect(section.address % section.alignment).toBe(0);
+    expect(section.address).toBeGreaterThanOrEqual(virtualEnd);
+    virtualEnd = section.address + section.virtualReserve;
+    expect(section.usedSize).toBeLessThanOrEqual(section.virtualReserve);
+    if (section.noBits) {
+      expect(section.fileReserve).toBe(0);
+    } else {
+      expect(section.usedSize).toBeLessThanOrEqual(section.fileReserve);
+      expect(section.fileOffset % format.fileAlignment).toBe(0);
+      if (section.fileReserve > 0) fileRanges.push({ start: section.fileOffset, end: section.fileOffset + section.fileReserve, owner: section.name });
+    }
+    const ids = layout.atomsInSection(section.id);
+    liveCount += ids.length;
+    let previousEnd = 0;
+    ids.forEach((id, index) => {
+      const atom = layout.atom(id);
+      const expected = model.get(id);
+      expect(expected).toBeDefined();
+      expect(atom.section).toBe(expected?.section);
+      expect(atom.size).toBe(expected?.size);
+      expect(atom.alignment).toBe(expected?.alignment);
+      expect(atom.address % atom.alignment).toBe(0);
+      expect(atom.address).toBe(section.address + atom.offset);
+      expect(atom.offset).toBeGreaterThanOrEqual(previousEnd); // no overlap with the previous atom
+      previousEnd = atom.offset + atom.size;
+      const next = ids[index + 1];
+      const capacityEnd = next === undefined ? section.usedSize : layout.atom(next).offset;
+      expect(atom.capacity).toBe(capacityEnd - atom.offset);
+      expect(atom.size).toBeLessThanOrEqual(atom.capacity);
+    });
+  }
+  expect(liveCount).toBe(model.size);
+  expect(layout.liveAtomCount).toBe(model.size);
+  fileRanges.sort((a, b) => a.start - b.start);
+  for (let index = 1; index < fileRanges.length; index++) {
+    expect(fileRanges[index]?.start).toBeGreaterThanOrEqual(fileRanges[index - 1]?.end ?? 0);
+  }
+  expect(fileRanges[0]?.owner).toBe("headers");
+}
+
+/** Section moves and growth reported by one operation must equal the before/after difference exactly. */
+function checkSectionChanges(before: readonly SectionInfo[], after: readonly SectionInfo[], changes: SectionChanges): void {
+  const moved = after
+    .filter((s, i) => s.address !== before[i]?.address || s.fileOffset !== before[i]?.fileOffset)
+    .map((s) => ({ section: s.id, name: s.name, oldAddress: before[s.id]?.address, newAddress: s.address, oldFileOffset: before[s.id]?.fileOffset, newFileOffset: s.fileOffset }));
+  expect([...changes.movedSections].sort((a, b) => a.section - b.section)).toEqual(moved);
+  const grown = after
+    .filter((s, i) => s.virtualReserve !== before[i]?.virtualReserve || s.fileReserve !== before[i]?.fileReserve)
+    .map((s) => ({
+      section: s.id,
+      name: s.name,
+      oldVirtualReserve: before[s.id]?.virtualReserve,
+      newVirtualReserve: s.virtualReserve,
+      oldFileReserve: before[s.id]?.fileReserve,
+      newFileReserve: s.fileReserve,
+    }));
+  expect([...changes.grownSections].sort((a, b) => a.section - b.section)).toEqual(grown);
+}
+
+/** Atoms not operated on keep their offsets; their addresses change exactly by their section's move. */
+function checkBystanders(before: Map<AtomId, AtomState>, after: Map<AtomId, AtomState>, sectionsAfter: readonly SectionInfo[], sectionsBefore: readonly SectionInfo[], operated: AtomId | null): void {
+  for (const [id, old] of before) {
+    if (id === operated) continue;
+    const now = after.get(id);
+    expect(now, `atom ${String(id)} lost`).toBeDefined();
+    expect(now?.section).toBe(old.section);
+    expect(now?.offset).toBe(old.offset);
+    expect(now?.size).toBe(old.size);
+    const delta = (sectionsAfter[old.section]?.address ?? 0) - (sectionsBefore[old.section]?.address ?? 0);
+    expect(now?.address).toBe(old.address + delta);
+  }
+}
+
+function checkPlacementResult(result: AtomPlacement, layout: Layout, old: AtomState | undefined): void {
+  const info = layout.atom(result.atom);
+  expect(result.offset).toBe(info.offset);
+  expect(result.address).toBe(info.address);
+  expect(result.capacity).toBe(info.capacity);
+  expect(result.previousOffset).toBe(old?.offset ?? null);
+  expect(result.previousAddress).toBe(old?.address ?? null);
+  expect(result.moved).toBe(old !== undefined && old.offset !== info.offset);
+}
+
+type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
+
+function run(input: Scenario): void {
+  const { format } = input;
+  const layout = new Layout({
+    headerSize: format.headerSize,
+    sectionAlignment: format.sectionAlignment,
+    fileAlignment: format.fileAlignment,
+    growthFactor: input.growthFactor,
+    minHoleSize: input.minHoleSize,
+  });
+  format.sections.forEach((section, index) => {
+    layout.addSection(section.name, { noBits: section.noBits ?? false, alignment: section.alignment ?? format.sectionAlignment, mode: input.modes[index] ?? "packed" });
+  });
+  const model = new Map<AtomId, ModelAtom>();
+  for (const place of input.initial) {
+    const result = layout.placeAtom(place.section, place.size, 2 ** place.alignLog2);
+    model.set(result.atom, { section: place.section, size: place.size, alignment: 2 ** place.alignLog2 });
+  }
+  layout.assignAddresses();
+  checkInvariants(layout, model, format);
+  let batchAtoms = snapshotAtoms(layout);
+  let batchSections = layout.sections();
+  let symbolRanges = 0;
+
+  for (const step of input.commands) {
+    const atomsBefore = snapshotAtoms(layout);
+    const sectionsBefore = layout.sections();
+    const live = [...model.keys()];
+    let changes: SectionChanges = { movedSections: [], grownSections: [] };
+    let operated: AtomId | null = null;
+    switch (step.kind) {
+      case "place": {
+        const alignment = 2 ** step.alignLog2;
+        const expected = expectedPlacement(layout, step.section, step.size, alignment);
+        const result = layout.placeAtom(step.section, step.size, alignment);
+        model.set(result.atom, { section: step.section, size: step.size, alignment });
+        checkPlacementResult(result, layout, undefined);
+        expect(result.offset).toBe(expected.offset);
+        // A hole that fits is used before the section's used end grows.
+        if (expected.inHole) expect(layout.section(step.section).usedSize).toBe(sectionsBefore[step.section]?.usedSize);
+        changes = result;
+        operated = result.atom;
+        break;
+      }
+      case "resize": {
+        if (live.length === 0) continue;
+        operated = live[step.pick % live.length] as AtomId;
+        const result = layout.resizeAtom(operated, step.size);
+        (model.get(operated) as ModelAtom).size = step.size;
+        checkPlacementResult(result, layout, atomsBefore.get(operated));
+        changes = result;
+        break;
+      }
+      case "free": {
+        if (live.length === 0) continue;
+        operated = live[step.pick % live.length] as AtomId;
+        const result = layout.freeAtom(operated);
+        expect(result.previousOffset).toBe(atomsBefore.get(operated)?.offset);
+        expect(result.previousAddress).toBe(atomsBefore.get(operated)?.address);
+        model.delete(operated);
+        expect(layout.isLive(operated)).toBe(false);
+        break;
+      }
+      case "grow": {
+        const before = sectionsBefore[step.section] as SectionInfo;
+        changes = layout.growSection(step.section, { virtualReserve: before.virtualReserve + step.virtualExtra, fileReserve: before.fileReserve + step.fileExtra });
+        break;
+      }
+      case "fileRange": {
+        // Something else (a symbol table, a debug directory) claims file room, blocking in-place growth.
+        layout.fileSpace.allocate(step.size, 0x200, `.symtab${String(symbolRanges++)}`);
+        break;
+      }
+      case "takeChanges": {
+        const report = layout.takeChanges();
+        const now = snapshotAtoms(layout);
+        const sectionsNow = layout.sections();
+        expect(report.placedAtoms).toEqual([...now.keys()].filter((id) => !batchAtoms.has(id)).sort((a, b) => a - b));
+        expect(report.freedAtoms).toEqual([...batchAtoms.keys()].filter((id) => !now.has(id)).sort((a, b) => a - b));
+        const moved = [...now]
+          .filter(([id, state]) => batchAtoms.has(id) && batchAtoms.get(id)?.offset !== state.offset)
+          .map(([id, state]) => ({
+            atom: id,
+            section: state.section,
+            oldOffset: batchAtoms.get(id)?.offset,
+            newOffset: state.offset,
+            oldAddress: batchAtoms.get(id)?.address,
+            newAddress: state.address,
+          }))
+          .sort((a, b) => a.atom - b.atom);
+        expect(report.movedAtoms).toEqual(moved);
+        const resized = [...now]
+          .filter(([id, state]) => batchAtoms.has(id) && batchAtoms.get(id)?.size !== state.size)
+          .map(([id, state]) => ({ atom: id, oldSize: batchAtoms.get(id)?.size, newSize: state.size }))
+          .sort((a, b) => a.atom - b.atom);
+        expect(report.resizedAtoms).toEqual(resized);
+        checkSectionChanges(batchSections, sectionsNow, { movedSections: report.movedSections, grownSections: report.grownSections });
+        batchAtoms = now;
+        batchSections = sectionsNow;
+        break;
+      }
+    }
+    const sectionsAfter = layout.sections();
+    checkSectionChanges(sectionsBefore, sectionsAfter, changes);
+    checkBystanders(atomsBefore, snapshotAtoms(layout), sectionsAfter, sectionsBefore, operated);
+    checkInvariants(layout, model, format);
+  }
+
+  // The saved state restores the same layout, which saves to the same bytes.
+  const saved = serializeLayout(layout);
+  const restored = deserializeLayout(saved);
+  expect(restored.sections()).toEqual(layout.sections());
+  expect(snapshotAtoms(restored)).toEqual(snapshotAtoms(layout));
+  expect(restored.fileSpace.ranges).toEqual(layout.fileSpace.ranges);
+  expect(serializeLayout(restored)).toEqual(saved);
+}
+
+describe("layout properties", () => {
+  it("keeps every invariant and reports every change exactly under random operations", () => {
+    fc.assert(fc.property(scenario, run), { numRuns: 300 });
+  });
+});
