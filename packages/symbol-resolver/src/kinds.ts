@@ -54,7 +54,8 @@ export interface PrecedenceRow {
 /**
  * The precedence table, indexed by `SymbolKind`. A candidate of higher rank always wins; equal ranks
  * use `tie`. Lazy loading is decided separately (see `SymbolTable.takeLoadRequests`): a lazy candidate
- * is loaded only while it is the winner and something demands the name, so it never overrides a definition.
+ * is loaded only while nothing of definition rank (weak and up) exists and something demands the name,
+ * so it never overrides a definition.
  */
 export const PRECEDENCE: readonly PrecedenceRow[] = [
   { kind: "undefined", rank: 0, tie: "none", why: "a reference alone defines nothing" },

@@ -455,9 +455,9 @@ export class SymbolTable {
   // ---------------------------------------------------------------- lazy loading
 
   /**
-   * Archive members to load now, ascending: each is the winning lazy candidate of a name that is
-   * demanded (a reference that may load, an alias that may load, or an alias in use pointing at it)
-   * and that nothing defines. Each member is returned once; the caller parses it and adds its symbols
+   * Archive members to load now, ascending: each is the best lazy candidate (lowest input) of a name
+   * that nothing defines and that is demanded (a reference that may load, an alias that may load, or
+   * an alias in use pointing at it). Each member is returned once; the caller parses it and adds its symbols
    * to the same input id, which may make more requests. Deciding here rather than on every add makes
    * the result independent of the order inputs were added in.
    */
@@ -468,8 +468,11 @@ export class SymbolTable {
       this.symPending[symbol] = 0;
       if (this.symDemand[symbol] === 0) continue;
       const winner = this.symWinner[symbol] as number;
-      if (winner === NONE || this.candKind[winner] !== SymbolKind.Lazy) continue;
-      const member = this.candInput[winner] as number;
+      if (winner === NONE || (KIND_RANK[this.candKind[winner] as number] as number) >= DEFINITION_RANK) continue;
+      // The winner may be an alias (which outranks lazy): the name still loads when demanded.
+      const lazy = winner !== NONE && this.candKind[winner] === SymbolKind.Lazy ? winner : this.bestLazy(symbol);
+      if (lazy === NONE) continue;
+      const member = this.candInput[lazy] as number;
       if (this.inputLoaded[member] === 1) continue;
       this.inputLoaded[member] = 1;
       requests.push(member);
@@ -824,6 +827,14 @@ export class SymbolTable {
     if (kindC !== kindW) return kindC < kindW;
     if (this.candA[c] !== this.candA[w]) return (this.candA[c] as number) < (this.candA[w] as number);
     return (this.candB[c] as number) < (this.candB[w] as number);
+  }
+
+  private bestLazy(symbol: SymbolId): number {
+    let best = NONE;
+    for (let c = this.symDefHead[symbol] as number; c !== NONE; c = this.candNext[c] as number) {
+      if (this.candKind[c] === SymbolKind.Lazy && (best === NONE || this.beats(c, best))) best = c;
+    }
+    return best;
   }
 
   private isActive(c: number): boolean {
