@@ -60,7 +60,7 @@ export function writeArchive(members: readonly ArchiveMemberInput[], options: Wr
     }
     if (format === "bsd") {
       // BSD keeps short names space-padded; longer ones, or names with spaces, go in front of the data.
-      if (encoded.length <= 16 && !input.name.includes(" ") && !input.name.startsWith("#1/") && !input.name.endsWith("/")) {
+      if (encoded.length <= 16 && !input.name.includes(" ") && !input.name.startsWith("#1/") && !input.name.endsWith("/") && !input.name.startsWith("/")) {
         return { input, nameField: input.name, inlineName: undefined, data, size: dataSize, headerOffset: 0 };
       }
       return { input, nameField: `#1/${encoded.length}`, inlineName: encoded, data, size: encoded.length + dataSize, headerOffset: 0 };
@@ -197,10 +197,16 @@ function bsdSymbolTable(refs: SymbolRef[], planned: PlannedMember[], namesBytes:
   const word = wide ? 8 : 4;
   const stringsSize = namesBytes + ((4 - (namesBytes % 4)) % 4); // NUL-padded to 4 like ranlib
   const arrayBytes = refs.length * 2 * word;
+  // Named "#1/NN" with the NUL-padded name in front, as LLVM and Darwin's ranlib write it: LLVM's
+  // reader does not recognise a space-padded "__.SYMDEF" in the header.
+  const name = encodeUtf8(wide ? "__.SYMDEF_64" : "__.SYMDEF");
+  const nameBytes = (name.length + 4) & ~3;
   return {
-    name: wide ? "__.SYMDEF_64" : "__.SYMDEF",
-    size: 2 * word + arrayBytes + stringsSize,
-    write(out, at) {
+    name: `#1/${nameBytes}`,
+    size: nameBytes + 2 * word + arrayBytes + stringsSize,
+    write(out, start) {
+      out.set(name, start);
+      const at = start + nameBytes;
       writeU64(out, at, arrayBytes, true);
       let p = at + word;
       let strx = 0;
