@@ -20,3 +20,4 @@ export type {
 export { CoffStringTable, readCoffStringTable, parseLongSectionNameRef, encodeLongSectionNameRef, STRING_TABLE_SIZE_FIELD } from "./string-table.js";
 export { readImportObject, writeImportObject, importedName } from "./import-object.js";
 export type { ImportObject, ImportType, ImportNameType, ReadImportOptions } from "./import-object.js";
+export * from "./image/index.js";
