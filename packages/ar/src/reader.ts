@@ -101,15 +101,18 @@ class ArchiveReader implements Archive {
   *members(): IterableIterator<ArchiveMember> {
     let offset = this.#firstMember;
     while (!this.#atEnd(offset)) {
-      const member = this.memberAt(offset);
+      const { member, rawName } = this.#open(offset);
       offset = this.#next(member.headerOffset, member.dataOffset, member.size, !member.thin);
-      const raw = this.#header(member.headerOffset).rawName;
-      if (SPECIAL_GNU_NAMES.has(raw)) continue;
+      if (SPECIAL_GNU_NAMES.has(rawName)) continue;
       yield member;
     }
   }
 
   memberAt(headerOffset: number): ArchiveMember {
+    return this.#open(headerOffset).member;
+  }
+
+  #open(headerOffset: number): { member: ArchiveMember; rawName: string } {
     if (!Number.isInteger(headerOffset) || headerOffset < MAGIC_SIZE || headerOffset >= this.#bytes.length) {
       throw new ArchiveFormatError(this.fileName, Math.max(0, Number.isFinite(headerOffset) ? headerOffset : 0), `a member header offset inside the archive (${MAGIC_SIZE}..${this.#bytes.length})`, String(headerOffset));
     }
@@ -133,10 +136,11 @@ class ArchiveReader implements Archive {
       name = name.slice(0, -1);
     }
     const fields = { name, headerOffset, dataOffset, size, date: header.date, uid: header.uid, gid: header.gid, mode: header.mode };
-    if (this.thin && !SPECIAL_GNU_NAMES.has(header.rawName)) {
-      return { ...fields, thin: true, path: resolveThinPath(this.fileName, name) };
+    const rawName = header.rawName;
+    if (this.thin && !SPECIAL_GNU_NAMES.has(rawName)) {
+      return { member: { ...fields, thin: true, path: resolveThinPath(this.fileName, name) }, rawName };
     }
-    return { ...fields, thin: false, data: this.#bytes.subarray(dataOffset, dataOffset + size) };
+    return { member: { ...fields, thin: false, data: this.#bytes.subarray(dataOffset, dataOffset + size) }, rawName };
   }
 
   findSymbol(name: string): number | undefined {
@@ -226,12 +230,13 @@ class ArchiveReader implements Archive {
       return value;
     };
     const size = field(FIELD.size, 10, "size");
-    const thinMember = this.thin && !SPECIAL_GNU_NAMES.has(this.#rawName(offset));
+    const rawName = this.#rawName(offset);
+    const thinMember = this.thin && !SPECIAL_GNU_NAMES.has(rawName);
     if (!thinMember && size > b.length - offset - HEADER_SIZE) {
       throw new ArchiveFormatError(this.fileName, offset + FIELD.size[0], `a member size that fits the ${b.length - offset - HEADER_SIZE} bytes left`, String(size));
     }
     return {
-      rawName: this.#rawName(offset),
+      rawName,
       date: field(FIELD.date, 10, "date"),
       uid: field(FIELD.uid, 10, "uid"),
       gid: field(FIELD.gid, 10, "gid"),
