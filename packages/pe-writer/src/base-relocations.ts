@@ -70,25 +70,41 @@ function checkType(type: number, rva: number): number {
 
 function encode(rvas: Uint32Array, types: Uint8Array | number): Uint8Array {
   const count = rvas.length;
-  // One sortable key per entry: rva * 16 + type is exact in a double (< 2^36) and sorts by address.
-  const keys = new Float64Array(count);
-  for (let i = 0; i < count; i++) keys[i] = rvas[i]! * 16 + (typeof types === "number" ? types : types[i]!);
-  keys.sort();
+  let sortedRvas: Uint32Array;
+  let sortedTypes: Uint8Array | number;
+  if (typeof types === "number") {
+    // One type for all (the usual case): a native numeric sort of the addresses alone.
+    sortedRvas = Uint32Array.from(rvas).sort();
+    sortedTypes = types;
+  } else {
+    // rva * 16 + type is exact in a double (< 2^36) and sorts by address first.
+    const keys = new Float64Array(count);
+    for (let i = 0; i < count; i++) keys[i] = rvas[i]! * 16 + types[i]!;
+    keys.sort();
+    sortedRvas = new Uint32Array(count);
+    sortedTypes = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      const key = keys[i]!;
+      sortedTypes[i] = key % 16;
+      sortedRvas[i] = (key - sortedTypes[i]!) / 16;
+    }
+  }
+  const typeAt = (i: number): number => (typeof sortedTypes === "number" ? sortedTypes : sortedTypes[i]!);
 
-  // First pass: the size of the table, so it is allocated once.
+  // First pass: the size of the table, so that it is allocated once.
   let size = 0;
   let page = -1;
   let inPage = 0;
-  let previous = -1;
   for (let i = 0; i < count; i++) {
-    const key = keys[i]!;
-    if (key === previous) continue; // the same field listed twice is one relocation
-    const rva = Math.floor(key / 16);
-    if (previous >= 0 && Math.floor(previous / 16) === rva) {
-      throw new PeWriterError("two base relocations of different types at one address", { where: "base relocations", rva });
+    const rva = sortedRvas[i]!;
+    if (i > 0 && rva === sortedRvas[i - 1]) {
+      // The same field listed twice is one relocation; listed with two types it is a bug upstream.
+      if (typeAt(i) !== typeAt(i - 1)) {
+        throw new PeWriterError("two base relocations of different types at one address", { where: "base relocations", rva });
+      }
+      continue;
     }
-    previous = key;
-    const p = Math.floor(rva / 4096);
+    const p = rva >>> 12;
     if (p !== page) {
       if (page >= 0) size += blockSize(inPage);
       page = p;
@@ -103,21 +119,18 @@ function encode(rvas: Uint32Array, types: Uint8Array | number): Uint8Array {
   let blockStart = 0;
   let at = 0;
   page = -1;
-  previous = -1;
   for (let i = 0; i < count; i++) {
-    const key = keys[i]!;
-    if (key === previous) continue;
-    previous = key;
-    const rva = Math.floor(key / 16);
-    const p = Math.floor(rva / 4096);
+    const rva = sortedRvas[i]!;
+    if (i > 0 && rva === sortedRvas[i - 1]) continue;
+    const p = rva >>> 12;
     if (p !== page) {
       if (page >= 0) at = closeBlock(data, blockStart, at);
       page = p;
       blockStart = at;
-      data.setUint32(at, p * 4096, true);
+      data.setUint32(at, (p << 12) >>> 0, true);
       at += 8;
     }
-    data.setUint16(at, ((key % 16) << 12) | (rva % 4096), true);
+    data.setUint16(at, (typeAt(i) << 12) | (rva & 0xfff), true);
     at += 2;
   }
   if (page >= 0) closeBlock(data, blockStart, at);
