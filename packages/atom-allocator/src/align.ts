@@ -1,6 +1,8 @@
 // Alignment arithmetic on plain numbers: RVAs and file offsets can pass 2^32, so no bit operators.
 
 export function isPowerOfTwo(value: number): boolean {
+  // Bit tricks are exact up to 2^30; larger powers of two (rare) take the slow check.
+  if (value > 0 && value <= 0x40000000) return (value | 0) === value && (value & (value - 1)) === 0;
   return Number.isSafeInteger(value) && value > 0 && 2 ** Math.round(Math.log2(value)) === value;
 }
 
@@ -11,5 +13,5 @@ export function alignUp(value: number, alignment: number): number {
 }
 
 export function log2OfPowerOfTwo(value: number): number {
-  return Math.round(Math.log2(value));
+  return value <= 0x40000000 ? 31 - Math.clz32(value) : Math.round(Math.log2(value));
 }

@@ -19,7 +19,7 @@ export class AtomTable {
     const capacity = Math.max(16, initialCapacity);
     this.offset = new Float64Array(capacity);
     this.size = new Float64Array(capacity);
-    this.section = new Int32Array(capacity);
+    this.section = new Int32Array(capacity).fill(NONE);
     this.alignLog2 = new Uint8Array(capacity);
     this.prev = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
@@ -28,7 +28,7 @@ export class AtomTable {
 
   /** Hands out the next id with all links cleared. */
   add(): number {
-    if (this.count === this.section.length) this.grow(this.count * 2);
+    if (this.count >= this.section.length) this.ensureCapacity(this.count + 1);
     const id = this.count++;
     this.section[id] = NONE;
     this.prev[id] = NONE;
@@ -38,11 +38,17 @@ export class AtomTable {
   }
 
   isLive(id: number): boolean {
-    return Number.isInteger(id) && id >= 0 && id < this.count && (this.section[id] as number) !== NONE;
+    // Restored state may count more ids than the columns hold: ids past the columns are freed ones.
+    return Number.isInteger(id) && id >= 0 && id < this.count && id < this.section.length && (this.section[id] as number) !== NONE;
   }
 
-  grow(capacity: number): void {
-    if (capacity <= this.section.length) return;
+  /** Makes room for ids below `needed`, at least doubling so appends stay amortised O(1). */
+  ensureCapacity(needed: number): void {
+    if (needed > this.section.length) this.grow(Math.max(needed, this.section.length * 2));
+  }
+
+  private grow(capacity: number): void {
+    const oldCapacity = this.section.length;
     this.offset = copyInto(new Float64Array(capacity), this.offset);
     this.size = copyInto(new Float64Array(capacity), this.size);
     this.section = copyInto(new Int32Array(capacity), this.section);
@@ -50,6 +56,7 @@ export class AtomTable {
     this.prev = copyInto(new Int32Array(capacity), this.prev);
     this.next = copyInto(new Int32Array(capacity), this.next);
     this.freeSlot = copyInto(new Int32Array(capacity), this.freeSlot);
+    this.section.fill(NONE, oldCapacity);
   }
 }
 

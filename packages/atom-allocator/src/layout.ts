@@ -279,15 +279,19 @@ export class Layout {
    */
   placeAtom(sectionId: SectionId, size: number, alignment = 1): AtomPlacement {
     const section = this.sectionRecord(sectionId, "placeAtom");
-    if (!Number.isSafeInteger(size) || size < 0) throw new InvalidSizeError(`placeAtom in ${section.name}: size`, size);
-    if (!isPowerOfTwo(alignment) || alignment > section.alignment) {
-      throw new InvalidAlignmentError(`placeAtom in ${section.name}`, alignment, section.alignment);
-    }
-    const atom = this.atoms.add();
-    if (this.laidOut) this.atomsBefore.set(atom, null);
-    this.insert(section, atom, size, log2OfPowerOfTwo(alignment));
-    this.liveAtoms++;
+    const atom = this.newAtom(section, size, alignment, "placeAtom");
     return this.placement(section, atom, null, null, this.growIfNeeded(section));
+  }
+
+  /**
+   * `placeAtom` without the result object, for full links placing many atoms: same placement rule, O(1)
+   * per atom while the section has no holes. Any section growth shows up in `takeChanges`.
+   */
+  addAtom(sectionId: SectionId, size: number, alignment = 1): AtomId {
+    const section = this.sectionRecord(sectionId, "addAtom");
+    const atom = this.newAtom(section, size, alignment, "addAtom");
+    if (this.laidOut) this.growIfNeeded(section);
+    return atom;
   }
 
   /**
@@ -540,6 +544,18 @@ export class Layout {
     }
   }
 
+  private newAtom(section: SectionRecord, size: number, alignment: number, operation: string): AtomId {
+    if (!Number.isSafeInteger(size) || size < 0) throw new InvalidSizeError(`${operation} in ${section.name}: size`, size);
+    if (!isPowerOfTwo(alignment) || alignment > section.alignment) {
+      throw new InvalidAlignmentError(`${operation} in ${section.name}`, alignment, section.alignment);
+    }
+    const atom = this.atoms.add();
+    if (this.laidOut) this.atomsBefore.set(atom, null);
+    this.insert(section, atom, size, log2OfPowerOfTwo(alignment));
+    this.liveAtoms++;
+    return atom;
+  }
+
   private sectionRecord(id: SectionId, operation: string): SectionRecord {
     const section = Number.isInteger(id) ? this.sectionList[id] : undefined;
     if (section === undefined) throw new UnknownSectionError(id, operation);
@@ -657,7 +673,7 @@ export class Layout {
       section.last = atom;
       section.used = (atoms.offset[atom] as number) + need;
       // Alignment padding joins the old last atom's capacity; large padding is a hole worth tracking.
-      if (last !== NONE) this.refreshFreeList(section, last);
+      if (last !== NONE && alignment > 1) this.refreshFreeList(section, last);
     } else if (after === NONE) {
       atoms.offset[atom] = 0;
       atoms.prev[atom] = NONE;

@@ -18,6 +18,10 @@ import type { SectionMode } from "./types.js";
 
 const MAGIC = 0x41414b4c; // "LKAA" read as little-endian u32
 const VERSION = 1;
+// Atom ids live in Int32 columns.
+const MAX_ATOM_IDS = 0x7fffffff;
+// u32 id + f64 offset + f64 size + u8 alignment.
+const BYTES_PER_ATOM = 21;
 
 class ByteWriter {
   private bytes = new Uint8Array(1024);
@@ -101,7 +105,12 @@ class ByteReader {
   str(what: string): string {
     const length = this.u32(`${what} length`);
     this.need(length, what);
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(this.bytes.subarray(this.position, this.position + length));
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(this.bytes.subarray(this.position, this.position + length));
+    } catch (error) {
+      throw new StateFormatError(`${what} is not valid UTF-8`, this.position, { cause: error });
+    }
     this.position += length;
     return text;
   }
@@ -191,9 +200,10 @@ export function deserializeLayout(bytes: Uint8Array): Layout {
   }
   const addressesAssigned = input.u8("addressesAssigned") === 1;
   const atomIdCount = input.u32("atomIdCount");
+  if (atomIdCount > MAX_ATOM_IDS) throw new StateFormatError(`atom id count ${String(atomIdCount)} exceeds ${String(MAX_ATOM_IDS)}`, input.position - 4);
   const atoms = layout.internalAtoms;
-  atoms.grow(atomIdCount);
-  for (let id = 0; id < atomIdCount; id++) atoms.add();
+  // Columns grow to the highest live id only; freed ids above it cost nothing.
+  atoms.count = atomIdCount;
   try {
     const rangeCount = input.u32("file range count");
     for (let index = 0; index < rangeCount; index++) {
@@ -215,14 +225,19 @@ export function deserializeLayout(bytes: Uint8Array): Layout {
       section.used = input.f64("used");
       const count = input.u32("atom count");
       const listStart = input.position;
+      if (count * BYTES_PER_ATOM > bytes.length - listStart) {
+        throw new StateFormatError(`section ${name}: ${String(count)} atoms need more bytes than remain`, listStart - 4);
+      }
       const ids: number[] = new Array<number>(count);
       for (let slot = 0; slot < count; slot++) {
         const atom = input.u32("atom id");
+        if (atom < atomIdCount) atoms.ensureCapacity(atom + 1);
         if (atom >= atomIdCount || (atoms.section[atom] as number) !== NONE) {
           throw new StateFormatError(`section ${name}: atom id ${String(atom)} is out of range or listed twice`, listStart + slot * 4);
         }
         atoms.section[atom] = id;
         atoms.prev[atom] = slot === 0 ? NONE : (ids[slot - 1] as number);
+        atoms.next[atom] = NONE;
         if (slot > 0) atoms.next[ids[slot - 1] as number] = atom;
         ids[slot] = atom;
       }
