@@ -187,3 +187,53 @@ describe("checksum", () => {
     expect(computePeChecksum(odd)).toBe(((before - bytes.length + 0x12) % 0xffff) + odd.length);
   });
 });
+
+describe("malformed input gives typed errors naming the file and offset", () => {
+  const patched = (name: Parameters<typeof fixtureBytes>[0], edit: (view: DataView, img: ReturnType<typeof readPeImage>) => void) => {
+    const bytes = fixtureBytes(name);
+    edit(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), readPeImage(bytes));
+    return bytes;
+  };
+
+  it("e_lfanew past the end", () => {
+    const bytes = patched("x64/app.exe", (v) => v.setUint32(0x3c, 0x10000000, true));
+    expect(() => readPeImage(bytes, { fileName: "bad.exe" })).toThrow(expect.objectContaining({ name: "InvalidFieldError", file: "bad.exe", offset: 0x3c }));
+  });
+
+  it("an export directory claiming 2^32-1 functions", () => {
+    const bytes = patched("x64/testlib.dll", (v, img) => {
+      v.setUint32(img.rvaToFileOffset(img.dataDirectory(IMAGE_DIRECTORY_ENTRY.EXPORT)!.VirtualAddress) + 20, 0xffffffff, true);
+    });
+    expect(() => readExportDirectory(readPeImage(bytes, { fileName: "bad.dll" }))).toThrow(expect.objectContaining({ name: "InvalidFieldError", file: "bad.dll" }));
+  });
+
+  it("a base-relocation block of size 0 (would loop forever)", () => {
+    const bytes = patched("x64/app.exe", (v, img) => {
+      v.setUint32(img.rvaToFileOffset(img.dataDirectory(IMAGE_DIRECTORY_ENTRY.BASERELOC)!.VirtualAddress) + 4, 0, true);
+    });
+    expect(() => readBaseRelocations(readPeImage(bytes))).toThrow(/SizeOfBlock 0/);
+  });
+
+  it("an import directory pointing into the zero-filled tail of a section", () => {
+    const bytes = patched("x64/app.exe", (v, img) => {
+      const rdata = img.sections.find((s) => s.name === ".rdata")!;
+      const dirOffset = img.optionalHeaderOffset + 112 + IMAGE_DIRECTORY_ENTRY.IMPORT * 8;
+      v.setUint32(img.sectionTableOffset + rdata.index * 40 + 8, 0x10000, true); // VirtualSize
+      v.setUint32(dirOffset, rdata.VirtualAddress + 0x8000, true);
+    });
+    expect(() => readImportDirectory(readPeImage(bytes))).toThrow(/zero-filled part of section \.rdata/);
+  });
+
+  it("import names that never end", () => {
+    const bytes = patched("x64/app.exe", (v, img) => {
+      const dll = readImportDirectory(img)[0]!;
+      const entry = dll.entries[0]!;
+      if (entry.kind !== "name") throw new Error("fixture changed");
+      const rdata = img.sectionOfRva(entry.hintNameRva)!;
+      // Fill from the name to the end of the section's raw data with non-NUL bytes.
+      const start = img.rvaToFileOffset(entry.hintNameRva + 2);
+      for (let o = start; o < rdata.PointerToRawData + rdata.SizeOfRawData; o++) v.setUint8(o, 0x41);
+    });
+    expect(() => readImportDirectory(readPeImage(bytes))).toThrow(/not NUL-terminated/);
+  });
+});
