@@ -198,9 +198,12 @@ describe("speed", () => {
     for (const s of list) t.add(s);
     const r = readStringTable(t.serialize(), "coff");
     for (const s of list) if (r.getString(t.offsetOf(s)!) !== s) throw new Error(s);
+    const linkPath = performance.now() - start;
     const merged = StringTable.from(list, "elf", { tailMerge: true });
-    const elapsed = performance.now() - start;
+    const withMerge = performance.now() - start;
     expect(merged.count).toBe(list.length + 1);
-    expect(elapsed).toBeLessThan(2000);
+    // Generous bounds (shared CI machines); about 150 ms and 700 ms on an idle 2-core machine.
+    expect(linkPath).toBeLessThan(3000);
+    expect(withMerge).toBeLessThan(10_000);
   });
 });

@@ -107,7 +107,6 @@ export class StringTable {
   add(s: string): number {
     const known = this.#offsets.get(s);
     if (known !== undefined) return known;
-    checkStorable(s);
     const offset = this.#end;
     this.#append(s);
     this.#offsets.set(s, offset);

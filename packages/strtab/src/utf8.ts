@@ -8,6 +8,7 @@ const decoder = new TextDecoder("utf-8");
 
 /** Longest ASCII string decoded with String.fromCharCode; longer ones go to TextDecoder. */
 const SHORT_ASCII = 64;
+const charCodes: number[] = [];
 
 /**
  * Rejects what cannot round-trip through a NUL-terminated UTF-8 table: NUL itself, and lone
@@ -36,18 +37,20 @@ export function maxEncodedLength(s: string): number {
 }
 
 /**
- * Writes `s` (already checked) at `at` in `target`, which has room for maxEncodedLength(s) bytes.
- * Returns the number of bytes written.
+ * Checks `s` (see checkStorable) and writes it at `at` in `target`, which has room for
+ * maxEncodedLength(s) bytes. Returns the number of bytes written. Checking while copying keeps
+ * `add` to one pass over ASCII names.
  */
 export function encodeAt(s: string, target: Uint8Array, at: number): number {
   const n = s.length;
   let i = 0;
   for (; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0x80) break;
+    if (c >= 0x80 || c === 0) break;
     target[at + i] = c;
   }
   if (i === n) return n;
+  checkStorable(s);
   const rest = encoder.encodeInto(s.slice(i), target.subarray(at + i));
   return i + rest.written;
 }
@@ -64,9 +67,11 @@ export function decodeRange(bytes: Uint8Array, start: number, end: number, ascii
   const length = end - start;
   if (length === 0) return "";
   if (ascii && length <= SHORT_ASCII) {
-    let s = "";
-    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
-    return s;
+    // One reused array and one fromCharCode call: faster than concatenation or a subarray per name.
+    const codes = charCodes;
+    codes.length = length;
+    for (let i = 0; i < length; i++) codes[i] = bytes[start + i]!;
+    return String.fromCharCode.apply(null, codes);
   }
   return decoder.decode(bytes.subarray(start, end));
 }
