@@ -23,7 +23,7 @@ describe("undefined symbols", () => {
         ">>> referenced 2 more times",
     );
     expect(diagnostic).toMatchObject({ kind: "undefined", severity: "error", symbol: "foo", referenceCount: 5 });
-    expect(diagnostic!.kind === "undefined" && diagnostic.references.map((r) => r.site)).toEqual([0, 1, 2]);
+    expect(diagnostic!.kind === "undefined" && diagnostic!.references.map((r) => r.site)).toEqual([0, 1, 2]);
   });
 
   test("the where hook is only asked when there is an error", () => {

@@ -72,6 +72,7 @@ export interface ComdatDiscard {
 }
 
 const ALIAS_MAY_LOAD = 1;
+const JOURNAL_STRIDE = 5;
 
 export class SymbolTable {
   private readonly options: SymbolTableOptions;
@@ -145,11 +146,9 @@ export class SymbolTable {
 
   // Change journal: the state of each name (and group) before its first change since the last report.
   private epoch = 1;
-  private readonly journalSymbol: number[] = [];
-  private readonly journalKind: number[] = [];
-  private readonly journalInput: number[] = [];
-  private readonly journalA: number[] = [];
-  private readonly journalB: number[] = [];
+  /** Entries of JOURNAL_STRIDE numbers: symbol, kind, input, signature a, signature b. */
+  private journal = new Float64Array(0);
+  private journalLength = 0;
   private readonly journalGroup: number[] = [];
   private readonly journalGroupWinner: number[] = [];
 
@@ -367,7 +366,7 @@ export class SymbolTable {
    */
   removeInput(input: InputId): ChangeReport {
     this.checkInput(input);
-    const symbolStart = this.journalSymbol.length;
+    const symbolStart = this.journalLength;
     const groupStart = this.journalGroup.length;
     // A fresh epoch: this call's journal entries hold each name's state from before the call.
     this.epoch++;
@@ -441,11 +440,7 @@ export class SymbolTable {
    */
   takeChanges(): ChangeReport {
     const report = this.changesSince(0, 0);
-    this.journalSymbol.length = 0;
-    this.journalKind.length = 0;
-    this.journalInput.length = 0;
-    this.journalA.length = 0;
-    this.journalB.length = 0;
+    this.journalLength = 0;
     this.journalGroup.length = 0;
     this.journalGroupWinner.length = 0;
     this.epoch++;
@@ -793,7 +788,6 @@ export class SymbolTable {
       this.instDefHead[inst] = c;
     }
     if (kind === SymbolKind.Alias && (flags & ALIAS_MAY_LOAD) !== 0) this.addDemand(symbol, 1);
-    if (kind === SymbolKind.Lazy) this.markPending(symbol);
     if (!this.isActive(c)) return symbol;
     const winner = this.symWinner[symbol] as number;
     const align = kind === SymbolKind.Common ? Math.max(this.symAlign[symbol] as number, a) : (this.symAlign[symbol] as number);
@@ -805,6 +799,8 @@ export class SymbolTable {
       this.touch(symbol);
       this.symAlign[symbol] = align;
     }
+    // A lazy candidate behind an alias in use may still be wanted.
+    if (kind === SymbolKind.Lazy) this.markPendingIfUndefined(symbol);
     return symbol;
   }
 
@@ -869,7 +865,7 @@ export class SymbolTable {
       // An alias in use asks for its target, which may then come from an archive.
       this.addDemand(this.candA[winner] as number, 1);
     }
-    this.markPending(symbol);
+    this.markPendingIfUndefined(symbol);
   }
 
   private recomputeGroup(group: ComdatId): void {
@@ -905,10 +901,13 @@ export class SymbolTable {
 
   private addDemand(symbol: SymbolId, delta: number): void {
     this.symDemand[symbol]! += delta;
-    if (delta > 0) this.markPending(symbol);
+    if (delta > 0) this.markPendingIfUndefined(symbol);
   }
 
-  private markPending(symbol: SymbolId): void {
+  /** Queues the name for `takeLoadRequests` unless a definition makes loading moot (the common case). */
+  private markPendingIfUndefined(symbol: SymbolId): void {
+    const winner = this.symWinner[symbol] as number;
+    if (winner === NONE || (KIND_RANK[this.candKind[winner] as number] as number) >= DEFINITION_RANK) return;
     if (this.symPending[symbol] === 1) return;
     this.symPending[symbol] = 1;
     this.pendingLoads.push(symbol);
@@ -919,11 +918,14 @@ export class SymbolTable {
     if (this.symEpoch[symbol] === this.epoch) return;
     this.symEpoch[symbol] = this.epoch;
     const winner = this.symWinner[symbol] as number;
-    this.journalSymbol.push(symbol);
-    this.journalKind.push(winner === NONE ? SymbolKind.Undefined : (this.candKind[winner] as number));
-    this.journalInput.push(winner === NONE ? NONE : (this.candInput[winner] as number));
-    this.journalA.push(this.signatureA(symbol, winner));
-    this.journalB.push(winner === NONE ? 0 : (this.candB[winner] as number));
+    const at = this.journalLength;
+    this.journalLength += JOURNAL_STRIDE;
+    this.journal = growFloat64(this.journal, this.journalLength);
+    this.journal[at] = symbol;
+    this.journal[at + 1] = winner === NONE ? SymbolKind.Undefined : (this.candKind[winner] as number);
+    this.journal[at + 2] = winner === NONE ? NONE : (this.candInput[winner] as number);
+    this.journal[at + 3] = this.signatureA(symbol, winner);
+    this.journal[at + 4] = winner === NONE ? 0 : (this.candB[winner] as number);
   }
 
   private signatureA(symbol: SymbolId, winner: number): number {
@@ -934,8 +936,8 @@ export class SymbolTable {
   private changesSince(symbolStart: number, groupStart: number): ChangeReport {
     const changed = new Set<SymbolId>();
     const seen = new Set<SymbolId>();
-    for (let i = symbolStart; i < this.journalSymbol.length; i++) {
-      const symbol = this.journalSymbol[i] as number;
+    for (let i = symbolStart; i < this.journalLength; i += JOURNAL_STRIDE) {
+      const symbol = this.journal[i] as number;
       if (seen.has(symbol)) continue;
       seen.add(symbol);
       const winner = this.symWinner[symbol] as number;
@@ -943,10 +945,10 @@ export class SymbolTable {
       const input = winner === NONE ? NONE : (this.candInput[winner] as number);
       const b = winner === NONE ? 0 : (this.candB[winner] as number);
       if (
-        kind !== this.journalKind[i] ||
-        input !== this.journalInput[i] ||
-        this.signatureA(symbol, winner) !== this.journalA[i] ||
-        b !== this.journalB[i]
+        kind !== this.journal[i + 1] ||
+        input !== this.journal[i + 2] ||
+        this.signatureA(symbol, winner) !== this.journal[i + 3] ||
+        b !== this.journal[i + 4]
       ) {
         changed.add(symbol);
       }
