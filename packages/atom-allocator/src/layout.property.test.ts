@@ -251,7 +251,18 @@ function run(input: Scenario): void {
       case "resize": {
         if (live.length === 0) continue;
         operated = live[step.pick % live.length] as AtomId;
+        const old = layout.atom(operated);
+        const mustMove = step.size > old.capacity && layout.atomsInSection(old.section).at(-1) !== operated;
+        let expectedOffset: number | null = null;
+        if (mustMove) {
+          // A move places the atom anew, as if freed first: check it against a copy where it is freed.
+          const copy = deserializeLayout(serializeLayout(layout));
+          copy.freeAtom(operated);
+          expectedOffset = expectedPlacement(copy, old.section, step.size, old.alignment).offset;
+        }
         const result = layout.resizeAtom(operated, step.size);
+        if (expectedOffset !== null) expect(result.offset).toBe(expectedOffset);
+        else expect(result.offset).toBe(old.offset);
         (model.get(operated) as ModelAtom).size = step.size;
         checkPlacementResult(result, layout, atomsBefore.get(operated));
         changes = result;

@@ -339,3 +339,48 @@ describe("growing and moving sections", () => {
     expect(() => layout.growSection(0, { virtualReserve: 1 })).toThrow(LayoutPhaseError);
   });
 });
+
+describe("fast path and phases", () => {
+  it("addAtom follows placeAtom's rule and its growth shows up in takeChanges", () => {
+    const layout = new Layout({ headerSize: 0x400, minHoleSize: 16 });
+    const text = layout.addSection(".text");
+    const data = layout.addSection(".data");
+    const a = layout.addAtom(text, 0x100, 16);
+    const b = layout.addAtom(text, 0x100, 16);
+    layout.addAtom(text, 0x100, 16);
+    layout.freeAtom(b);
+    expect(layout.atomOffset(layout.addAtom(text, 0x80, 16))).toBe(0x100); // reuses b's hole
+    layout.addAtom(data, 8);
+    layout.assignAddresses();
+    layout.addAtom(text, 0x1000, 16); // packed: reserve = used rounded up, so this grows .text
+    const report = layout.takeChanges();
+    expect(report.grownSections.map((g) => g.name)).toEqual([".text"]);
+    expect(report.movedSections.map((m) => [m.name, m.oldAddress, m.newAddress])).toEqual([
+      [".text", 0x1000, 0x1000],
+      [".data", 0x2000, 0x3000],
+    ]);
+    expect(layout.atomAddress(a)).toBe(0x1000);
+    layout.verify();
+  });
+
+  it("grows a noBits section in virtual space only", () => {
+    const layout = new Layout({ headerSize: 0x400, mode: "incremental" });
+    const bss = layout.addSection(".bss", { noBits: true });
+    const after = layout.addSection(".idata");
+    layout.assignAddresses();
+    const placed = layout.placeAtom(bss, 0x5000, 16); // ideal 0x6aaa, reserve x1.5 -> 0xa000
+    expect(placed.grownSections).toEqual([{ section: bss, name: ".bss", oldVirtualReserve: 0x1000, newVirtualReserve: 0xa000, oldFileReserve: 0, newFileReserve: 0 }]);
+    expect(placed.movedSections.map((m) => m.section)).toEqual([after]);
+    expect(layout.section(bss)).toMatchObject({ fileOffset: 0, fileReserve: 0 });
+    layout.verify();
+  });
+
+  it("verify names a broken invariant", () => {
+    const layout = new Layout({ headerSize: 0 });
+    const text = layout.addSection(".text");
+    layout.placeAtom(text, 16);
+    layout.placeAtom(text, 16);
+    (layout.internalAtoms.offset as Float64Array)[1] = 8; // overlap atom 0
+    expect(() => layout.verify()).toThrow(/atom 0 overlaps the next atom/);
+  });
+});
