@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
+  computePeChecksum,
   DOS_HEADER_AND_STUB_SIZE,
   DOS_STUB,
   ImageFileHeader,
@@ -18,6 +19,7 @@ import {
 } from "../src/index.js";
 import type { DataDirectory, PeHeadersModel, SectionHeaderModel, StructLayout, StructFields } from "../src/index.js";
 import { fixtureBytes, IMAGE_FIXTURES } from "./image-fixtures.js";
+import { buildMinimalImage } from "./minimal-image.js";
 
 describe("writeDosHeaderAndStub", () => {
   it("writes MZ, e_lfanew and the standard stub whose code points at its message", () => {
@@ -69,6 +71,21 @@ describe("writePeHeaders", () => {
     expect(() => writePeHeaders(out, { ...model, sections: [longName] , fileHeader: { ...model.fileHeader, NumberOfSections: undefined } })).toThrow(InvalidFieldError);
     expect(() => writePeHeaders(new Uint8Array(0x100), model)).toThrow(InvalidFieldError);
   });
+});
+
+describe("an image built with the writers alone", () => {
+  for (const format of ["PE32", "PE32+"] as const) {
+    it(`${format}: reads back with its entry point, section and checksum`, () => {
+      const bytes = buildMinimalImage(format, 42);
+      const image = readPeImage(bytes);
+      expect(image.optionalHeader.format).toBe(format);
+      expect(image.dosStub.subarray(0, DOS_STUB.length)).toEqual(DOS_STUB);
+      expect(image.sections.map((s) => s.name)).toEqual([".text"]);
+      expect([...image.readAtRva(image.optionalHeader.AddressOfEntryPoint, 6)]).toEqual([0xb8, 42, 0, 0, 0, 0xc3]);
+      expect(image.optionalHeader.CheckSum).toBe(computePeChecksum(bytes));
+      expect(image.optionalHeader.CheckSum).not.toBe(0);
+    });
+  }
 });
 
 /** Random values for every field of a layout (bigint for u64, bytes for arrays). */

@@ -3,7 +3,7 @@
 // except under CI, where a missing tool is a failure.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -18,6 +18,7 @@ import {
 } from "../src/index.js";
 import { expectImageMatchesReadobj, num, parseReadobj, child, prop } from "./readobj-dump.js";
 import { IMAGE_FIXTURE_DIR, IMAGE_FIXTURES } from "./image-fixtures.js";
+import { buildMinimalImage } from "./minimal-image.js";
 
 const TOOLS = ["clang", "lld-link", "llvm-dlltool", "llvm-readobj", "x86_64-w64-mingw32-gcc"];
 const WINE = "/usr/lib/wine/wine64";
@@ -47,6 +48,16 @@ describe.skipIf(!haveToolchain)("PE images from the installed toolchain", () => 
     it(`${name} equals a fresh llvm-readobj dump`, () => {
       const image = readPeImage(new Uint8Array(readFileSync(join(out, name))), { fileName: name });
       expectImageMatchesReadobj(image, readFileSync(join(out, `${name}.readobj.txt`), "utf8"));
+    });
+  }
+
+  for (const format of ["PE32", "PE32+"] as const) {
+    it(`an image built by the writers alone (${format}) reads in llvm-readobj as it was written`, () => {
+      const bytes = buildMinimalImage(format, 42);
+      const name = `minimal-${format === "PE32" ? "32" : "64"}.exe`;
+      writeFileSync(join(out, name), bytes);
+      const dump = run("llvm-readobj", ["--file-headers", "--sections", "--coff-imports", "--coff-exports", "--coff-basereloc", name], { cwd: out });
+      expectImageMatchesReadobj(readPeImage(bytes), dump);
     });
   }
 
@@ -93,6 +104,13 @@ describe.skipIf(!haveToolchain)("PE images from the installed toolchain", () => 
       const result = spawnSync(WINE, ["app.exe"], { cwd: join(out, "x64"), env: wineEnv, encoding: "utf8", timeout: 60_000 });
       expect(result.stdout).toContain("hello from linkkit");
       expect(result.status).toBe(0);
+    });
+
+    it("an image built by the writers alone runs (exit code from its entry point)", () => {
+      const exe = join(out, "minimal-run.exe");
+      writeFileSync(exe, buildMinimalImage("PE32+", 42));
+      const result = spawnSync(WINE, [exe], { env: wineEnv, encoding: "utf8", timeout: 60_000 });
+      expect(result.status).toBe(42);
     });
 
     it("the checksum equals imagehlp's MapFileAndCheckSumA for every image", () => {

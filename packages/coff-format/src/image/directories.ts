@@ -4,7 +4,7 @@ import { InvalidFieldError } from "../errors.js";
 import { IMAGE_DEBUG_TYPE, IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE } from "../constants.js";
 import { ImageDebugDirectory, ImageRuntimeFunctionEntry, ImageTlsDirectory32, ImageTlsDirectory64 } from "../layouts.js";
 import { readStruct } from "../struct.js";
-import { ByteView } from "../byte-view.js";
+import { ByteView, decodeText } from "../byte-view.js";
 import type { PeImage } from "./pe-image.js";
 
 /** One x64 `.pdata` entry: a function's range and its unwind information. */
@@ -133,6 +133,6 @@ function readCodeView(image: PeImage, offset: number, size: number): DebugDirect
   return {
     signature: record.subarray(4, 20),
     age: view.u32(20),
-    pdbPath: new TextDecoder().decode(nul < 0 ? pathBytes : pathBytes.subarray(0, nul)),
+    pdbPath: decodeText(pathBytes, 0, nul < 0 ? pathBytes.length : nul),
   };
 }

@@ -1,6 +1,6 @@
 // Reads a PE image's headers and section table, and maps RVAs to bytes the way the Windows
 // loader does: sections by their virtual ranges, everything below SizeOfHeaders one to one.
-import { ByteView } from "../byte-view.js";
+import { ByteView, decodeText } from "../byte-view.js";
 import { InvalidFieldError, TruncatedInputError } from "../errors.js";
 import {
   IMAGE_DOS_SIGNATURE,
@@ -156,7 +156,7 @@ export class PeImage {
         file: this.fileName, offset, expected: `a NUL within ${Math.min(available, maxLength + 1)} bytes`,
       });
     }
-    return decodeUtf8(window.subarray(0, end));
+    return decodeText(window, 0, end);
   }
 
   /** Converts a virtual address of this image (TLS callbacks, old delay-load descriptors) to an RVA. */
@@ -293,20 +293,12 @@ function findStringTable(view: ByteView, fileHeader: FileHeader): Uint8Array | u
 
 function sectionName(raw: Uint8Array, stringTable: Uint8Array | undefined): string {
   const nul = raw.indexOf(0);
-  const inline = decodeUtf8(raw.subarray(0, nul < 0 ? raw.length : nul));
+  const inline = decodeText(raw, 0, nul < 0 ? raw.length : nul);
   if (stringTable === undefined || !/^\/[0-9]{1,7}$/.test(inline)) return inline;
   const offset = Number(inline.slice(1));
   if (offset < 4 || offset >= stringTable.length) return inline;
   const end = stringTable.indexOf(0, offset);
-  return end < 0 ? inline : decodeUtf8(stringTable.subarray(offset, end));
-}
-
-const utf8 = new TextDecoder("utf-8");
-
-function decodeUtf8(bytes: Uint8Array): string {
-  let ascii = true;
-  for (const b of bytes) if (b >= 0x80) { ascii = false; break; }
-  return ascii && bytes.length <= 64 ? String.fromCharCode(...bytes) : utf8.decode(bytes);
+  return end < 0 ? inline : decodeText(stringTable, offset, end);
 }
 
 export function hex(n: number | bigint): string {
