@@ -74,10 +74,36 @@ const utf8 = new TextDecoder("utf-8");
 
 /** Decodes [start, end): plain ASCII without TextDecoder's call overhead, UTF-8 otherwise. */
 export function decodeText(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= 32) {
-    let ascii = true;
-    for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) { ascii = false; break; }
-    if (ascii) return String.fromCharCode(...bytes.subarray(start, end));
+  if (end - start <= 64) {
+    let text = "";
+    for (let i = start; i < end; i++) {
+      const b = bytes[i]!;
+      if (b >= 0x80) return utf8.decode(bytes.subarray(start, end));
+      text += String.fromCharCode(b);
+    }
+    return text;
   }
   return utf8.decode(bytes.subarray(start, end));
+}
+
+const utf8Encoder = new TextEncoder();
+
+/** Encodes `text` as UTF-8; ASCII (nearly every symbol name) without TextEncoder's call overhead. */
+export function encodeText(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return utf8Encoder.encode(text);
+    out[i] = c;
+  }
+  return out;
+}
+
+/** `target.set(source, at)`, with a plain loop for the small copies where `set`'s call overhead dominates. */
+export function copyBytes(target: Uint8Array, source: Uint8Array, at: number): void {
+  if (source.length > 64) {
+    target.set(source, at);
+    return;
+  }
+  for (let i = 0; i < source.length; i++) target[at + i] = source[i]!;
 }

@@ -6,6 +6,7 @@ import { AnonObjectHeaderBigobj, BIGOBJ_CLASS_ID, ImageFileHeader, ImageRelocati
 import { IMAGE_SCN } from "./constants.js";
 import { InvalidFieldError } from "./errors.js";
 import { writeStruct } from "./struct.js";
+import { copyBytes, encodeText } from "./byte-view.js";
 import { encodeAuxRecord, type AuxRecord } from "./aux-records.js";
 import { encodeLongSectionNameRef, STRING_TABLE_SIZE_FIELD } from "./string-table.js";
 import { MAX_NUMBER_OF_SECTIONS16, RELOCATION_COUNT_OVERFLOW, type CoffObject, type CoffRelocation } from "./object.js";
@@ -76,7 +77,6 @@ export interface CoffObjectModel {
   readonly trailer?: Uint8Array | undefined;
 }
 
-const utf8 = new TextEncoder();
 
 /** Number of symbol table records a symbol takes, itself included. */
 export function symbolRecordCount(symbol: CoffSymbolModel, bigobj = false): number {
@@ -98,7 +98,7 @@ function auxRecordCount(symbol: CoffSymbolModel, recordSize: number): number {
   let n = 0;
   for (const a of symbol.aux ?? []) {
     if (a.kind === "file") {
-      const needed = Math.max(1, Math.ceil(utf8.encode(a.fileName).length / recordSize));
+      const needed = Math.max(1, Math.ceil(encodeText(a.fileName).length / recordSize));
       n += Math.max(needed, ("recordCount" in a ? a.recordCount : undefined) ?? 0);
     } else n++;
   }
@@ -121,7 +121,7 @@ class StringTableWriter {
 
   /** The offset of `name`: the hinted one if the seed has `name` there, else a new or shared entry. */
   add(name: string, hint: number | undefined): number {
-    const encoded = utf8.encode(name);
+    const encoded = encodeText(name);
     if (hint !== undefined && this.seedUsable && this.seedHas(encoded, hint)) return hint;
     const known = this.offsets.get(name);
     if (known !== undefined) return known;
@@ -246,7 +246,7 @@ export function writeCoffObject(model: CoffObjectModel): Uint8Array {
       NumberOfLinenumbers: s.numberOfLinenumbers ?? 0,
       Characteristics: (overflow ? s.characteristics | IMAGE_SCN.LNK_NRELOC_OVFL : s.characteristics) >>> 0,
     });
-    if (s.data !== undefined) out.set(s.data, dataPointers[i]!);
+    if (s.data !== undefined) copyBytes(out, s.data, dataPointers[i]!);
     let at = relocationPointers[i]!;
     if (overflow) {
       // The sentinel's VirtualAddress holds the real count, itself included.
@@ -268,11 +268,13 @@ export function writeCoffObject(model: CoffObjectModel): Uint8Array {
     const aux = encodeSymbolAux(s, bigobj);
     const auxCount = aux.length / symbolSize;
     if (auxCount > 0xff) throw new InvalidFieldError(`symbol ${JSON.stringify(s.name)} has ${auxCount} aux records`, { expected: "at most 255" });
-    const fields = { Name: symbolNames[i]!, Value: s.value >>> 0, Type: s.type ?? 0, StorageClass: s.storageClass & 0xff, NumberOfAuxSymbols: auxCount };
-    if (bigobj) writeStruct(out, ImageSymbolEx, at, { ...fields, SectionNumber: s.sectionNumber });
     // Regular objects store the section number as an unsigned 16-bit field.
-    else writeStruct(out, ImageSymbol, at, { ...fields, SectionNumber: sectionNumber16 > 0x7fff ? sectionNumber16 - 0x10000 : sectionNumber16 });
-    out.set(aux, at + symbolSize);
+    writeStruct(out, (bigobj ? ImageSymbolEx : ImageSymbol) as typeof ImageSymbolEx, at, {
+      Name: symbolNames[i]!, Value: s.value >>> 0,
+      SectionNumber: bigobj ? s.sectionNumber : sectionNumber16 > 0x7fff ? sectionNumber16 - 0x10000 : sectionNumber16,
+      Type: s.type ?? 0, StorageClass: s.storageClass & 0xff, NumberOfAuxSymbols: auxCount,
+    });
+    copyBytes(out, aux, at + symbolSize);
     at += symbolSize + aux.length;
   }
   strings.writeTo(out, stringTableOffset);
@@ -281,13 +283,13 @@ export function writeCoffObject(model: CoffObjectModel): Uint8Array {
 }
 
 function sectionNameBytes(s: CoffSectionModel, strings: StringTableWriter): Uint8Array {
-  const encoded = utf8.encode(s.name);
+  const encoded = encodeText(s.name);
   if (encoded.length <= 8 && s.nameOffset === undefined) return encoded;
   return encodeLongSectionNameRef(strings.add(s.name, s.nameOffset));
 }
 
 function symbolNameBytes(s: CoffSymbolModel, strings: StringTableWriter): Uint8Array {
-  const encoded = utf8.encode(s.name);
+  const encoded = encodeText(s.name);
   if (encoded.length <= 8 && s.nameOffset === undefined) return encoded;
   const out = new Uint8Array(8);
   new DataView(out.buffer).setUint32(4, strings.add(s.name, s.nameOffset), true);
@@ -319,8 +321,7 @@ export function toCoffObjectModel(obj: CoffObject): CoffObjectModel {
     const h = obj.section(i);
     const relocations = obj.relocations(i);
     const hasData = h.pointerToRawData !== 0;
-    const canonical = sectionNameBytes({ name: h.name, characteristics: 0, nameOffset: h.nameOffset }, new StringTableWriter(obj.stringTable.bytes));
-    const overflowRecords = relocations.fileOffset !== h.pointerToRelocations ? 1 : 0;
+    const canonical = h.nameOffset !== undefined ? encodeLongSectionNameRef(h.nameOffset) : undefined;
     if (hasData) end = Math.max(end, h.pointerToRawData + h.sizeOfRawData);
     if (h.numberOfRelocations > 0) end = Math.max(end, relocations.fileOffset + relocations.length * ImageRelocation.size);
     sections.push({
@@ -332,22 +333,25 @@ export function toCoffObjectModel(obj: CoffObject): CoffObjectModel {
       virtualAddress: h.virtualAddress,
       relocations: relocations.toArray(),
       nameOffset: h.nameOffset,
-      rawName: sameBytes(canonical, h.rawName) ? undefined : h.rawName,
+      rawName: (canonical === undefined ? isCanonicalInlineName(h.rawName, h.name) : sameBytes(canonical, h.rawName)) ? undefined : h.rawName,
       pointerToRawData: hasData ? h.pointerToRawData : undefined,
       pointerToRelocations: h.pointerToRelocations,
       pointerToLinenumbers: h.pointerToLinenumbers,
       numberOfLinenumbers: h.numberOfLinenumbers,
     });
-    void overflowRecords;
   }
   const symbols: CoffSymbolModel[] = [];
   obj.forEachSymbolIndex((i) => {
     const s = obj.symbol(i);
-    const auxBytes = obj.symbolAuxBytes(i);
-    let aux: (AuxRecord | AuxFileRecords)[] = s.aux.map((a) => (a.kind === "file" ? { ...a, recordCount: s.numberOfAuxSymbols } : a));
-    if (!sameBytes(encodeSymbolAux({ name: s.name, value: 0, sectionNumber: 0, storageClass: 0, aux }, obj.isBigobj), auxBytes)) {
-      aux = [];
-      for (let k = 0; k < s.numberOfAuxSymbols; k++) aux.push({ kind: "raw", bytes: auxBytes.subarray(k * recordSize, (k + 1) * recordSize) });
+    let aux: (AuxRecord | AuxFileRecords)[] = [];
+    if (s.numberOfAuxSymbols > 0) {
+      const auxBytes = obj.symbolAuxBytes(i);
+      aux = s.aux.map((a) => (a.kind === "file" ? { ...a, recordCount: s.numberOfAuxSymbols } : a));
+      // Decoded records that would not re-encode to the same bytes (non-zero unused fields) stay raw.
+      if (!sameBytes(encodeSymbolAux({ name: s.name, value: 0, sectionNumber: 0, storageClass: 0, aux }, obj.isBigobj), auxBytes)) {
+        aux = [];
+        for (let k = 0; k < s.numberOfAuxSymbols; k++) aux.push({ kind: "raw", bytes: auxBytes.subarray(k * recordSize, (k + 1) * recordSize) });
+      }
     }
     const symbolModel: CoffSymbolModel = {
       name: s.name, value: s.value, sectionNumber: s.sectionNumber, type: s.type, storageClass: s.storageClass,
@@ -355,8 +359,8 @@ export function toCoffObjectModel(obj: CoffObject): CoffObjectModel {
     };
     const at = obj.symbolOffset(i);
     const raw = obj.bytes.subarray(at, at + 8);
-    const canonical = symbolNameBytes(symbolModel, new StringTableWriter(obj.stringTable.bytes));
-    symbols.push(sameBytes(canonical, raw) ? symbolModel : { ...symbolModel, rawName: raw });
+    // A string table reference reproduces itself through the hint; an inline name must be NUL-padded.
+    symbols.push(s.nameOffset !== undefined || isCanonicalInlineName(raw, s.name) ? symbolModel : { ...symbolModel, rawName: raw });
   });
   const hasSymbolTable = obj.symbolRecordCount > 0 || obj.pointerToSymbolTable !== 0;
   if (hasSymbolTable) end = Math.max(end, obj.pointerToSymbolTable + obj.symbolRecordCount * recordSize + obj.stringTable.bytes.length);
@@ -375,16 +379,19 @@ export function toCoffObjectModel(obj: CoffObject): CoffObjectModel {
   };
 }
 
+const NO_AUX = new Uint8Array(0);
+
 /** The aux records of a symbol as written: each record 18 bytes, or 20 in bigobj. */
 export function encodeSymbolAux(symbol: CoffSymbolModel, bigobj: boolean): Uint8Array {
+  if (symbol.aux === undefined || symbol.aux.length === 0) return NO_AUX;
   const recordSize = bigobj ? ImageSymbolEx.size : ImageSymbol.size;
   const out = new Uint8Array(auxRecordCount(symbol, recordSize) * recordSize);
   let at = 0;
   for (const a of symbol.aux ?? []) {
     if (a.kind === "file") {
       // The name runs on over the records, bigobj padding included (as LLVM writes and reads it).
-      const name = utf8.encode(a.fileName);
-      out.set(name, at);
+      const name = encodeText(a.fileName);
+      copyBytes(out, name, at);
       at += Math.max(1, Math.ceil(name.length / recordSize), ("recordCount" in a ? a.recordCount : undefined) ?? 0) * recordSize;
     } else {
       if (a.kind === "raw" && a.bytes.length > recordSize) {
@@ -395,6 +402,13 @@ export function encodeSymbolAux(symbol: CoffSymbolModel, bigobj: boolean): Uint8
     }
   }
   return out;
+}
+
+function isCanonicalInlineName(raw: Uint8Array, name: string): boolean {
+  const encoded = encodeText(name);
+  if (encoded.length > 8) return false;
+  for (let i = 0; i < 8; i++) if (raw[i] !== (i < encoded.length ? encoded[i] : 0)) return false;
+  return true;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -75,34 +75,49 @@ export function writeStruct<F extends StructFields>(
   if (offset < 0 || offset + layout.size > target.length) {
     throw new InvalidFieldError(`no room to write ${layout.name} (${layout.size} bytes) at 0x${offset.toString(16)} in a buffer of ${target.length}`);
   }
-  const data = new DataView(target.buffer, target.byteOffset, target.byteLength);
   let at = offset;
   const values = value as Record<string, number | bigint | Uint8Array | undefined>;
+  // Plain byte stores: a DataView per call costs more than the struct itself on hot paths.
   for (const field in layout.fields) {
     const type = layout.fields[field]!;
     const v = values[field];
     switch (type) {
-      case "u8": data.setUint8(at, checkedInt(layout, field, v, 0, 0xff)); break;
-      case "u16": data.setUint16(at, checkedInt(layout, field, v, 0, 0xffff), true); break;
-      case "u32": data.setUint32(at, checkedInt(layout, field, v, 0, 0xffffffff), true); break;
-      case "i16": data.setInt16(at, checkedInt(layout, field, v, -0x8000, 0x7fff), true); break;
-      case "i32": data.setInt32(at, checkedInt(layout, field, v, -0x80000000, 0x7fffffff), true); break;
-      case "u64": data.setBigUint64(at, BigInt.asUintN(64, typeof v === "bigint" ? v : BigInt((v as number | undefined) ?? 0)), true); break;
+      case "u8": target[at] = checkedInt(layout, field, v, 0, 0xff); break;
+      case "u16": storeLE(target, at, checkedInt(layout, field, v, 0, 0xffff), 2); break;
+      case "u32": storeLE(target, at, checkedInt(layout, field, v, 0, 0xffffffff), 4); break;
+      case "i16": storeLE(target, at, checkedInt(layout, field, v, -0x8000, 0x7fff) & 0xffff, 2); break;
+      case "i32": storeLE(target, at, checkedInt(layout, field, v, -0x80000000, 0x7fffffff) >>> 0, 4); break;
+      case "u64": {
+        const big = BigInt.asUintN(64, typeof v === "bigint" ? v : BigInt((v as number | undefined) ?? 0));
+        storeLE(target, at, Number(big & 0xffffffffn), 4);
+        storeLE(target, at + 4, Number(big >> 32n), 4);
+        break;
+      }
       default: {
-        const bytes = (v as Uint8Array | undefined) ?? new Uint8Array(0);
+        const bytes = (v as Uint8Array | undefined) ?? EMPTY;
         if (bytes.length > type.bytes) {
           throw new InvalidFieldError(`${layout.name}.${field} holds ${type.bytes} bytes, got ${bytes.length}`);
         }
-        target.fill(0, at, at + type.bytes);
-        target.set(bytes, at);
+        for (let i = 0; i < type.bytes; i++) target[at + i] = i < bytes.length ? bytes[i]! : 0;
       }
     }
     at += fieldSize(type);
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
+function storeLE(target: Uint8Array, at: number, value: number, size: 2 | 4): void {
+  target[at] = value & 0xff;
+  target[at + 1] = (value >>> 8) & 0xff;
+  if (size === 4) {
+    target[at + 2] = (value >>> 16) & 0xff;
+    target[at + 3] = (value >>> 24) & 0xff;
+  }
+}
+
 function checkedInt(layout: StructLayout<StructFields>, field: string, v: unknown, min: number, max: number): number {
-  const n = v === undefined ? 0 : Number(v);
+  const n = v === undefined ? 0 : typeof v === "number" ? v : Number(v);
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new InvalidFieldError(`${layout.name}.${field} must be an integer in [${min}, ${max}], got ${String(v)}`);
   }
