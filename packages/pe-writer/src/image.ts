@@ -12,7 +12,11 @@ export interface ImageSectionModel extends SectionHeaderModel {
   readonly contents?: Uint8Array | undefined;
   /** File bytes reserved from `pointerToRawData` for growth (>= sizeOfRawData); nothing else may be placed there. */
   readonly fileReserve?: number | undefined;
-  /** Address space reserved from `virtualAddress` for growth; nothing else may be placed there. */
+  /**
+   * Address space reserved from `virtualAddress` for growth; nothing else may be placed there. Windows
+   * refuses gaps between sections, so unless `allowVirtualGaps` is set, reserve address space by making
+   * VirtualSize cover it (the loader zero-fills past the file data) rather than with this field.
+   */
   readonly virtualReserve?: number | undefined;
 }
 
@@ -30,6 +34,16 @@ export interface ImageModel extends ImageHeaderModel {
   readonly fileSize?: number | undefined;
   /** Compute and store the PE checksum (drivers and boot images need it; /release). */
   readonly computeChecksum?: boolean | undefined;
+  /**
+   * Let sections leave address-space gaps between them. Wine loads such images; Windows does not (each
+   * section must start where the previous one ends, rounded up to the section alignment).
+   */
+  readonly allowVirtualGaps?: boolean | undefined;
+}
+
+/** What the loader maps for a section: VirtualSize, or SizeOfRawData when VirtualSize is 0 (old linkers). */
+export function loadedSize(s: SectionHeaderModel): number {
+  return Math.max(s.virtualSize === 0 ? s.sizeOfRawData : s.virtualSize, 1);
 }
 
 interface FileExtent {
@@ -46,7 +60,8 @@ export function validateImageLayout(model: ImageModel): { readonly sizeOfHeaders
   const sizeOfHeaders = model.sizeOfHeaders ?? minimumHeaders;
   const extents: FileExtent[] = [{ what: "headers", start: 0, end: sizeOfHeaders }];
   let dataEnd = sizeOfHeaders;
-  let previous: { name: string; end: number } = { name: "headers", end: alignUp(sizeOfHeaders, sectionAlignment) };
+  const headersEnd = alignUp(sizeOfHeaders, sectionAlignment);
+  let previous = { name: "headers", end: headersEnd, contiguousEnd: headersEnd };
 
   for (const [i, s] of model.sections.entries()) {
     const where = `section ${i} (${s.name})`;
@@ -58,11 +73,20 @@ export function validateImageLayout(model: ImageModel): { readonly sizeOfHeaders
     if (s.virtualAddress < previous.end) {
       throw new PeWriterError(`starts inside ${previous.name}, which ends at ${hex(previous.end)}`, { where, rva: s.virtualAddress });
     }
+    if (model.allowVirtualGaps !== true && s.virtualAddress !== previous.contiguousEnd) {
+      throw new PeWriterError(`leaves a gap after ${previous.name}: Windows loads only images whose sections are contiguous in memory`, {
+        where, rva: s.virtualAddress, expected: `VirtualAddress ${hex(previous.contiguousEnd)}, or a VirtualSize that covers reserved space`,
+      });
+    }
     const virtualReserve = s.virtualReserve ?? 0;
     if (virtualReserve !== 0 && virtualReserve < s.virtualSize) {
       throw new PeWriterError(`VirtualSize ${hex(s.virtualSize)} exceeds the reserved ${hex(virtualReserve)}`, { where, rva: s.virtualAddress });
     }
-    previous = { name: where, end: s.virtualAddress + alignUp(Math.max(s.virtualSize, virtualReserve, 1), sectionAlignment) };
+    previous = {
+      name: where,
+      end: s.virtualAddress + alignUp(Math.max(s.virtualSize, virtualReserve, 1), sectionAlignment),
+      contiguousEnd: s.virtualAddress + alignUp(loadedSize(s), sectionAlignment),
+    };
 
     if (s.sizeOfRawData === 0) {
       if (contents > 0) throw new PeWriterError(`has ${contents} bytes of contents but no file data (SizeOfRawData 0)`, { where });

@@ -8,6 +8,7 @@ import type { DirtyRange } from "./dirty-ranges.js";
 import { alignUp, hex, PeWriterError } from "./errors.js";
 import { deriveHeaderFields, writeSectionHeader } from "./headers.js";
 import type { SectionHeaderModel } from "./headers.js";
+import { loadedSize } from "./image.js";
 import type { ImageSectionModel } from "./image.js";
 import { fileOffsetOfRva, locateImageHeaders } from "./image-view.js";
 
@@ -100,7 +101,11 @@ export interface AppendedSection {
  * Adds a section after the last one: its header goes into the room left in SizeOfHeaders, its contents at
  * its file offset (zero-filled to SizeOfRawData), and the header fields derived from sections are refreshed.
  */
-export function appendSection(image: Uint8Array, section: ImageSectionModel): AppendedSection {
+export function appendSection(
+  image: Uint8Array,
+  section: ImageSectionModel,
+  options: { readonly allowVirtualGaps?: boolean } = {},
+): AppendedSection {
   const location = locateImageHeaders(image);
   const where = `appended section ${section.name}`;
   const headerOffset = location.layout.end;
@@ -113,9 +118,14 @@ export function appendSection(image: Uint8Array, section: ImageSectionModel): Ap
   const last = location.sections[location.sections.length - 1];
   const virtualEnd = last === undefined
     ? alignUp(location.sizeOfHeaders, location.sectionAlignment)
-    : alignUp(last.virtualAddress + Math.max(last.virtualSize, 1), location.sectionAlignment);
-  if (section.virtualAddress < virtualEnd || section.virtualAddress % location.sectionAlignment !== 0) {
-    throw new PeWriterError(`must start at or after ${hex(virtualEnd)}, aligned to ${hex(location.sectionAlignment)}`, { where, rva: section.virtualAddress });
+    : alignUp(last.virtualAddress + loadedSize(last), location.sectionAlignment);
+  const placed = options.allowVirtualGaps === true
+    ? section.virtualAddress >= virtualEnd && section.virtualAddress % location.sectionAlignment === 0
+    : section.virtualAddress === virtualEnd; // Windows needs sections contiguous in memory
+  if (!placed) {
+    throw new PeWriterError(`must start at ${options.allowVirtualGaps === true ? "or after " : ""}${hex(virtualEnd)}`, {
+      where, rva: section.virtualAddress, expected: `aligned to ${hex(location.sectionAlignment)}`,
+    });
   }
   const contents = section.contents ?? new Uint8Array(0);
   if (contents.length > section.sizeOfRawData || contents.length > section.virtualSize) {
