@@ -104,10 +104,11 @@ export class StateFormatError extends AtomAllocatorError {
   override name = "StateFormatError";
   constructor(
     message: string,
-    readonly byteOffset: number,
+    /** Where in the bytes the problem was found; `null` when the bytes parse but describe an impossible layout. */
+    readonly byteOffset: number | null,
     options?: { cause?: unknown },
   ) {
-    super(`allocator state at byte ${String(byteOffset)}: ${message}`, options);
+    super(`allocator state${byteOffset === null ? "" : ` at byte ${String(byteOffset)}`}: ${message}`, options);
   }
 }
 

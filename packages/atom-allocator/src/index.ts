@@ -4,4 +4,3 @@ export { FileSpace } from "./file-space.js";
 export type { FileRange } from "./file-space.js";
 export * from "./errors.js";
 export type * from "./types.js";
-export { serializeLayout, deserializeLayout } from "./state-codec.js";

@@ -2,7 +2,7 @@
 // invariant and every change report checked against an independent model after each step.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { deserializeLayout, Layout, serializeLayout } from "./index.js";
+import { Layout } from "./index.js";
 import type { AtomId, AtomPlacement, SectionChanges, SectionInfo, SectionMode } from "./index.js";
 
 interface Format {
@@ -256,7 +256,7 @@ function run(input: Scenario): void {
         let expectedOffset: number | null = null;
         if (mustMove) {
           // A move places the atom anew, as if freed first: check it against a copy where it is freed.
-          const copy = deserializeLayout(serializeLayout(layout));
+          const copy = Layout.deserialize(layout.serialize());
           copy.freeAtom(operated);
           expectedOffset = expectedPlacement(copy, old.section, step.size, old.alignment).offset;
         }
@@ -324,12 +324,12 @@ function run(input: Scenario): void {
   }
 
   // The saved state restores the same layout, which saves to the same bytes.
-  const saved = serializeLayout(layout);
-  const restored = deserializeLayout(saved);
+  const saved = layout.serialize();
+  const restored = Layout.deserialize(saved);
   expect(restored.sections()).toEqual(layout.sections());
   expect(snapshotAtoms(restored)).toEqual(snapshotAtoms(layout));
   expect(restored.fileSpace.ranges).toEqual(layout.fileSpace.ranges);
-  expect(serializeLayout(restored)).toEqual(saved);
+  expect(restored.serialize()).toEqual(saved);
 }
 
 describe("layout properties", () => {

@@ -375,12 +375,15 @@ describe("fast path and phases", () => {
     layout.verify();
   });
 
-  it("verify names a broken invariant", () => {
+  it("verify names a broken invariant (here in tampered saved state)", () => {
     const layout = new Layout({ headerSize: 0 });
     const text = layout.addSection(".text");
     layout.placeAtom(text, 16);
-    layout.placeAtom(text, 16);
-    (layout.internalAtoms.offset as Float64Array)[1] = 8; // overlap atom 0
-    expect(() => layout.verify()).toThrow(/atom 0 overlaps the next atom/);
+    layout.placeAtom(text, 24);
+    const bytes = layout.serialize();
+    const sixteen = new Uint8Array(new Float64Array([16]).buffer);
+    const at = bytes.findIndex((_, index) => sixteen.every((byte, k) => bytes[index + k] === byte)); // atom 1's offset
+    bytes.set(new Uint8Array(new Float64Array([8]).buffer), at);
+    expect(() => Layout.deserialize(bytes)).toThrow(/inconsistent state: layout invariant broken: section .text: atom 0 overlaps the next atom/);
   });
 });

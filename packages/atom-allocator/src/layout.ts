@@ -12,16 +12,20 @@
 import { alignUp, isPowerOfTwo, log2OfPowerOfTwo } from "./align.js";
 import { AtomTable, NONE } from "./atom-table.js";
 import {
+  AtomAllocatorError,
   DuplicateSectionError,
   InternalError,
   InvalidAlignmentError,
   InvalidOptionError,
   InvalidSizeError,
   LayoutPhaseError,
+  StateFormatError,
   UnknownAtomError,
   UnknownSectionError,
 } from "./errors.js";
 import { FileSpace } from "./file-space.js";
+import { decodeState, encodeState } from "./state-codec.js";
+import type { LayoutState } from "./state-codec.js";
 import type {
   AtomId,
   AtomInfo,
@@ -42,6 +46,8 @@ import type {
 } from "./types.js";
 
 const MAX_ALIGNMENT = 2 ** 30;
+// Atom ids live in Int32 columns.
+const MAX_ATOM_IDS = 0x7fffffff;
 const NO_CHANGES: SectionChanges = Object.freeze({
   movedSections: Object.freeze([]) as readonly SectionMove[],
   grownSections: Object.freeze([]) as readonly SectionGrowth[],
@@ -49,8 +55,8 @@ const NO_CHANGES: SectionChanges = Object.freeze({
 // Marks "no hole fits: append at the used end" in placement search.
 const APPEND = -2;
 
-/** @internal Mutable per-section state; few sections, so a plain object each. */
-export interface SectionRecord {
+/** Mutable per-section state; few sections, so a plain object each. */
+interface SectionRecord {
   readonly id: number;
   readonly name: string;
   readonly mode: SectionMode;
@@ -84,7 +90,7 @@ interface SectionSnapshot {
   readonly fileReserve: number;
 }
 
-/** @internal Options with every default filled in. */
+/** Layout options with every default filled in. */
 export interface ResolvedOptions {
   readonly headerSize: number;
   readonly sectionAlignment: number;
@@ -514,34 +520,95 @@ export class Layout {
     if (liveSeen !== this.liveAtoms) fail(`live atom count ${String(this.liveAtoms)} but ${String(liveSeen)} in sections`);
   }
 
-  // ---------------------------------------------------------------- internals (state codec uses these)
+  // ---------------------------------------------------------------- saved state
 
-  /** @internal */
-  get internalAtoms(): AtomTable {
-    return this.atoms;
+  /** Saves the whole allocator state (options, file space, sections, atoms) as compact bytes (~21 per atom). */
+  serialize(): Uint8Array {
+    const atoms = this.atoms;
+    return encodeState({
+      options: this.options,
+      addressesAssigned: this.laidOut,
+      atomIdCount: atoms.count,
+      fileRanges: this.fileSpace.ranges,
+      sections: this.sectionList.map((section) => {
+        const count = section.atomCount;
+        const columns = { ids: new Uint32Array(count), offsets: new Float64Array(count), sizes: new Float64Array(count), alignLog2: new Uint8Array(count) };
+        let slot = 0;
+        for (let atom = section.first; atom !== NONE; atom = atoms.next[atom] as number, slot++) {
+          columns.ids[slot] = atom;
+          columns.offsets[slot] = atoms.offset[atom] as number;
+          columns.sizes[slot] = atoms.size[atom] as number;
+          columns.alignLog2[slot] = atoms.alignLog2[atom] as number;
+        }
+        return { ...section, atoms: columns };
+      }),
+    });
   }
 
-  /** @internal */
-  get internalSections(): readonly SectionRecord[] {
-    return this.sectionList;
-  }
-
-  /** @internal Restores the flags the codec cannot set through the public API. */
-  restoreInternals(laidOut: boolean, liveAtoms: number): void {
-    this.laidOut = laidOut;
-    this.liveAtoms = liveAtoms;
-    this.fileSizeBefore = this.fileSpace.end;
-  }
-
-  /** @internal Rebuilds every free list from capacities (they are not stored). */
-  rebuildFreeLists(): void {
-    for (const section of this.sectionList) {
-      section.freeList.length = 0;
-      for (let atom = section.first; atom !== NONE; atom = this.atoms.next[atom] as number) {
-        this.atoms.freeSlot[atom] = NONE;
-        this.refreshFreeList(section, atom);
+  /**
+   * Restores a layout saved by `serialize`. Truncated, foreign or inconsistent bytes throw
+   * `StateFormatError` (the caller then links from scratch); the restored layout is fully verified.
+   */
+  static deserialize(bytes: Uint8Array): Layout {
+    const state = decodeState(bytes);
+    try {
+      return Layout.fromState(state);
+    } catch (error) {
+      if (error instanceof AtomAllocatorError && !(error instanceof StateFormatError)) {
+        throw new StateFormatError(`inconsistent state: ${error.message}`, null, { cause: error });
       }
+      throw error;
     }
+  }
+
+  private static fromState(state: LayoutState): Layout {
+    const layout = new Layout(state.options);
+    if (state.atomIdCount > MAX_ATOM_IDS) throw new StateFormatError(`atom id count ${String(state.atomIdCount)} exceeds ${String(MAX_ATOM_IDS)}`, null);
+    for (const range of state.fileRanges) layout.fileSpace.reserve(range.offset, range.size, range.owner);
+    const atoms = layout.atoms;
+    // Columns grow to the highest live id only; freed ids above it cost nothing.
+    atoms.count = state.atomIdCount;
+    for (const saved of state.sections) {
+      const section = layout.sectionList[layout.addSection(saved.name, { mode: saved.mode, noBits: saved.noBits, alignment: saved.alignment })] as SectionRecord;
+      for (const value of [saved.address, saved.virtualReserve, saved.fileOffset, saved.fileReserve, saved.used]) {
+        if (!Number.isSafeInteger(value) || value < 0) throw new StateFormatError(`section ${saved.name}: bad address or size ${String(value)}`, null);
+      }
+      section.address = saved.address;
+      section.virtualReserve = saved.virtualReserve;
+      section.fileOffset = saved.fileOffset;
+      section.fileReserve = saved.fileReserve;
+      section.used = saved.used;
+      const { ids, offsets, sizes, alignLog2 } = saved.atoms;
+      let previous = NONE;
+      for (let slot = 0; slot < ids.length; slot++) {
+        const atom = ids[slot] as number;
+        if (atom < state.atomIdCount) atoms.ensureCapacity(atom + 1);
+        if (atom >= state.atomIdCount || (atoms.section[atom] as number) !== NONE) {
+          throw new StateFormatError(`section ${saved.name}: atom id ${String(atom)} is out of range or listed twice`, null);
+        }
+        if (2 ** (alignLog2[slot] as number) > section.alignment) throw new StateFormatError(`atom ${String(atom)} alignment exceeds section ${saved.name}`, null);
+        atoms.section[atom] = section.id;
+        atoms.offset[atom] = offsets[slot] as number;
+        atoms.size[atom] = sizes[slot] as number;
+        atoms.alignLog2[atom] = alignLog2[slot] as number;
+        atoms.prev[atom] = previous;
+        atoms.next[atom] = NONE;
+        atoms.freeSlot[atom] = NONE;
+        if (previous === NONE) section.first = atom;
+        else atoms.next[previous] = atom;
+        previous = atom;
+      }
+      section.last = previous;
+      section.atomCount = ids.length;
+      layout.liveAtoms += ids.length;
+    }
+    layout.laidOut = state.addressesAssigned;
+    layout.fileSizeBefore = layout.fileSpace.end;
+    for (const section of layout.sectionList) {
+      for (let atom = section.first; atom !== NONE; atom = atoms.next[atom] as number) layout.refreshFreeList(section, atom);
+    }
+    layout.verify();
+    return layout;
   }
 
   private newAtom(section: SectionRecord, size: number, alignment: number, operation: string): AtomId {

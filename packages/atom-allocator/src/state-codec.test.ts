@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deserializeLayout, Layout, serializeLayout, StateFormatError } from "./index.js";
+import { InternalError, Layout, StateFormatError } from "./index.js";
 
 function sampleLayout(): Layout {
   const layout = new Layout({ headerSize: 0x400, mode: "incremental", growthFactor: 2, minHoleSize: 32 });
@@ -18,8 +18,8 @@ function sampleLayout(): Layout {
 describe("state codec", () => {
   it("round-trips sections, atoms, holes and file space", () => {
     const layout = sampleLayout();
-    const bytes = serializeLayout(layout);
-    const restored = deserializeLayout(bytes);
+    const bytes = layout.serialize();
+    const restored = Layout.deserialize(bytes);
     expect(restored.sections()).toEqual(layout.sections());
     expect(restored.options).toEqual(layout.options);
     expect(restored.fileSpace.ranges).toEqual(layout.fileSpace.ranges);
@@ -30,25 +30,39 @@ describe("state codec", () => {
     }
     // Restored free lists behave the same: the next placement lands in the same hole.
     expect(restored.placeAtom(0, 24, 8)).toEqual(layout.placeAtom(0, 24, 8));
-    expect(serializeLayout(restored)).toEqual(serializeLayout(layout));
+    expect(restored.serialize()).toEqual(layout.serialize());
     // Roughly 21 bytes per atom plus a few hundred of header.
     expect(bytes.length).toBeLessThan(50 * 21 + 400);
   });
 
   it("rejects foreign, truncated, trailing and inconsistent bytes with StateFormatError", () => {
-    const bytes = serializeLayout(sampleLayout());
-    expect(() => deserializeLayout(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).toThrow(/not an atom-allocator state/);
-    expect(() => deserializeLayout(bytes.subarray(0, bytes.length - 3))).toThrow(StateFormatError);
-    expect(() => deserializeLayout(new Uint8Array([...bytes, 0]))).toThrow(/trailing/);
+    const bytes = sampleLayout().serialize();
+    expect(() => Layout.deserialize(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).toThrow(/not an atom-allocator state/);
+    expect(() => Layout.deserialize(bytes.subarray(0, bytes.length - 3))).toThrow(StateFormatError);
+    expect(() => Layout.deserialize(new Uint8Array([...bytes, 0]))).toThrow(/trailing/);
+    // Bytes that parse but describe an impossible layout: the cause names the broken invariant.
+    const overlapping = new Layout({ headerSize: 0 });
+    overlapping.addSection(".data", { alignment: 16 });
+    overlapping.placeAtom(0, 8);
+    const used = overlapping.serialize();
+    used[used.length - 2] = 0x5f; // top byte of the only atom's f64 size (8.0): now far past 2^53
+    try {
+      Layout.deserialize(used);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(StateFormatError);
+      expect((error as StateFormatError).byteOffset).toBeNull();
+      expect((error as Error).cause).toBeInstanceOf(InternalError);
+    }
     const wrongVersion = bytes.slice();
     wrongVersion[4] = 9;
-    expect(() => deserializeLayout(wrongVersion)).toThrow(/version 9/);
+    expect(() => Layout.deserialize(wrongVersion)).toThrow(/version 9/);
     // Corrupt every byte in turn: each result either loads and verifies, or fails with StateFormatError.
     for (let index = 0; index < bytes.length; index++) {
       const corrupt = bytes.slice();
       corrupt[index] = (corrupt[index] as number) ^ 0x5a;
       try {
-        deserializeLayout(corrupt).verify();
+        Layout.deserialize(corrupt).verify();
       } catch (error) {
         expect(error).toBeInstanceOf(StateFormatError);
       }
@@ -59,7 +73,7 @@ describe("state codec", () => {
     const layout = new Layout({ headerSize: 0x200, sectionAlignment: 0x1000, fileAlignment: 0x1000 });
     const text = layout.addSection(".text", { alignment: 16 });
     layout.addAtom(text, 10, 16);
-    const restored = deserializeLayout(serializeLayout(layout));
+    const restored = Layout.deserialize(layout.serialize());
     expect(restored.addressesAssigned).toBe(false);
     expect(restored.assignAddresses()).toEqual(layout.assignAddresses());
   });

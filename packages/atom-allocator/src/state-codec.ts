@@ -1,4 +1,4 @@
-// Saves a layout to compact bytes and restores it, for the incremental linker's state file.
+// Encodes allocator state as compact bytes and back; checks the bytes, not the layout they describe.
 //
 // Format (little-endian), version 1:
 //   "LKAA" u32:version
@@ -11,15 +11,12 @@
 //       then atomCount × u32 id, atomCount × f64 offset, atomCount × f64 size, atomCount × u8 alignLog2
 //   (str = u32 byte length + UTF-8). Free lists are not stored: they follow from capacities.
 
-import { NONE } from "./atom-table.js";
-import { AtomAllocatorError, StateFormatError } from "./errors.js";
-import { Layout } from "./layout.js";
+import { StateFormatError } from "./errors.js";
+import type { FileRange } from "./file-space.js";
 import type { SectionMode } from "./types.js";
 
 const MAGIC = 0x41414b4c; // "LKAA" read as little-endian u32
 const VERSION = 1;
-// Atom ids live in Int32 columns.
-const MAX_ATOM_IDS = 0x7fffffff;
 // u32 id + f64 offset + f64 size + u8 alignment.
 const BYTES_PER_ATOM = 21;
 
@@ -118,39 +115,69 @@ class ByteReader {
 
 const MODES: readonly SectionMode[] = ["packed", "incremental"];
 
-function modeCode(mode: SectionMode): number {
-  return MODES.indexOf(mode);
+/** Atoms of one section in address order, as parallel columns. */
+export interface SectionAtomsState {
+  readonly ids: Uint32Array;
+  readonly offsets: Float64Array;
+  readonly sizes: Float64Array;
+  readonly alignLog2: Uint8Array;
 }
 
-/** Saves the whole allocator state (options, file space, sections, atoms) as compact bytes. */
-export function serializeLayout(layout: Layout): Uint8Array {
+export interface SectionState {
+  readonly name: string;
+  readonly mode: SectionMode;
+  readonly noBits: boolean;
+  readonly alignment: number;
+  readonly address: number;
+  readonly virtualReserve: number;
+  readonly fileOffset: number;
+  readonly fileReserve: number;
+  readonly used: number;
+  readonly atoms: SectionAtomsState;
+}
+
+/** Everything a layout needs to be rebuilt; free lists are not part of it, they follow from capacities. */
+export interface LayoutState {
+  readonly options: {
+    readonly headerSize: number;
+    readonly sectionAlignment: number;
+    readonly fileAlignment: number;
+    readonly mode: SectionMode;
+    readonly capacity: { readonly surplusNumerator: number; readonly surplusDenominator: number };
+    readonly growthFactor: number;
+    readonly minHoleSize: number;
+  };
+  readonly addressesAssigned: boolean;
+  readonly atomIdCount: number;
+  readonly fileRanges: readonly FileRange[];
+  readonly sections: readonly SectionState[];
+}
+
+export function encodeState(state: LayoutState): Uint8Array {
   const out = new ByteWriter();
-  const options = layout.options;
+  const options = state.options;
   out.u32(MAGIC);
   out.u32(VERSION);
   out.f64(options.headerSize);
   out.f64(options.sectionAlignment);
   out.f64(options.fileAlignment);
-  out.u8(modeCode(options.mode));
+  out.u8(MODES.indexOf(options.mode));
   out.f64(options.capacity.surplusNumerator);
   out.f64(options.capacity.surplusDenominator);
   out.f64(options.growthFactor);
   out.f64(options.minHoleSize);
-  out.u8(layout.addressesAssigned ? 1 : 0);
-  const atoms = layout.internalAtoms;
-  out.u32(atoms.count);
-  const ranges = layout.fileSpace.ranges;
-  out.u32(ranges.length);
-  for (const range of ranges) {
+  out.u8(state.addressesAssigned ? 1 : 0);
+  out.u32(state.atomIdCount);
+  out.u32(state.fileRanges.length);
+  for (const range of state.fileRanges) {
     out.f64(range.offset);
     out.f64(range.size);
     out.str(range.owner);
   }
-  const sections = layout.internalSections;
-  out.u32(sections.length);
-  for (const section of sections) {
+  out.u32(state.sections.length);
+  for (const section of state.sections) {
     out.str(section.name);
-    out.u8(modeCode(section.mode));
+    out.u8(MODES.indexOf(section.mode));
     out.u8(section.noBits ? 1 : 0);
     out.f64(section.alignment);
     out.f64(section.address);
@@ -158,20 +185,18 @@ export function serializeLayout(layout: Layout): Uint8Array {
     out.f64(section.fileOffset);
     out.f64(section.fileReserve);
     out.f64(section.used);
-    out.u32(section.atomCount);
-    for (let atom = section.first; atom !== NONE; atom = atoms.next[atom] as number) out.u32(atom);
-    for (let atom = section.first; atom !== NONE; atom = atoms.next[atom] as number) out.f64(atoms.offset[atom] as number);
-    for (let atom = section.first; atom !== NONE; atom = atoms.next[atom] as number) out.f64(atoms.size[atom] as number);
-    for (let atom = section.first; atom !== NONE; atom = atoms.next[atom] as number) out.u8(atoms.alignLog2[atom] as number);
+    const { ids, offsets, sizes, alignLog2 } = section.atoms;
+    out.u32(ids.length);
+    for (const id of ids) out.u32(id);
+    for (const offset of offsets) out.f64(offset);
+    for (const size of sizes) out.f64(size);
+    for (const log2 of alignLog2) out.u8(log2);
   }
   return out.finish();
 }
 
-/**
- * Restores a layout saved by `serializeLayout`. Truncated, foreign or inconsistent bytes throw
- * `StateFormatError` (the caller then links from scratch); the restored layout is fully verified.
- */
-export function deserializeLayout(bytes: Uint8Array): Layout {
+/** Parses bytes written by `encodeState`; truncated or foreign bytes throw `StateFormatError`. */
+export function decodeState(bytes: Uint8Array): LayoutState {
   const input = new ByteReader(bytes);
   const magic = input.u32("magic");
   if (magic !== MAGIC) throw new StateFormatError(`not an atom-allocator state (magic 0x${magic.toString(16)}, expected 0x${MAGIC.toString(16)} "LKAA")`, 0);
@@ -183,90 +208,50 @@ export function deserializeLayout(bytes: Uint8Array): Layout {
     if (value === undefined) throw new StateFormatError(`${what}: unknown mode`, at);
     return value;
   };
-  let layout: Layout;
-  try {
-    layout = new Layout({
-      headerSize: input.f64("headerSize"),
-      sectionAlignment: input.f64("sectionAlignment"),
-      fileAlignment: input.f64("fileAlignment"),
-      mode: mode("layout mode"),
-      capacity: { surplusNumerator: input.f64("surplusNumerator"), surplusDenominator: input.f64("surplusDenominator") },
-      growthFactor: input.f64("growthFactor"),
-      minHoleSize: input.f64("minHoleSize"),
-    });
-  } catch (error) {
-    if (error instanceof StateFormatError) throw error;
-    throw new StateFormatError("invalid options", input.position, { cause: error });
-  }
+  const options = {
+    headerSize: input.f64("headerSize"),
+    sectionAlignment: input.f64("sectionAlignment"),
+    fileAlignment: input.f64("fileAlignment"),
+    mode: mode("layout mode"),
+    capacity: { surplusNumerator: input.f64("surplusNumerator"), surplusDenominator: input.f64("surplusDenominator") },
+    growthFactor: input.f64("growthFactor"),
+    minHoleSize: input.f64("minHoleSize"),
+  };
   const addressesAssigned = input.u8("addressesAssigned") === 1;
   const atomIdCount = input.u32("atomIdCount");
-  if (atomIdCount > MAX_ATOM_IDS) throw new StateFormatError(`atom id count ${String(atomIdCount)} exceeds ${String(MAX_ATOM_IDS)}`, input.position - 4);
-  const atoms = layout.internalAtoms;
-  // Columns grow to the highest live id only; freed ids above it cost nothing.
-  atoms.count = atomIdCount;
-  try {
-    const rangeCount = input.u32("file range count");
-    for (let index = 0; index < rangeCount; index++) {
-      const offset = input.f64("file range offset");
-      const size = input.f64("file range size");
-      layout.fileSpace.reserve(offset, size, input.str("file range owner"));
-    }
-    const sectionCount = input.u32("section count");
-    let liveAtoms = 0;
-    for (let index = 0; index < sectionCount; index++) {
-      const name = input.str("section name");
-      const id = layout.addSection(name, { mode: mode(`section ${name} mode`), noBits: input.u8("noBits") === 1, alignment: input.f64("alignment") });
-      const section = layout.internalSections[id];
-      if (section === undefined) throw new StateFormatError(`section ${name} was not created`, input.position);
-      section.address = input.f64("address");
-      section.virtualReserve = input.f64("virtualReserve");
-      section.fileOffset = input.f64("fileOffset");
-      section.fileReserve = input.f64("fileReserve");
-      section.used = input.f64("used");
-      const count = input.u32("atom count");
-      const listStart = input.position;
-      if (count * BYTES_PER_ATOM > bytes.length - listStart) {
-        throw new StateFormatError(`section ${name}: ${String(count)} atoms need more bytes than remain`, listStart - 4);
-      }
-      const ids: number[] = new Array<number>(count);
-      for (let slot = 0; slot < count; slot++) {
-        const atom = input.u32("atom id");
-        if (atom < atomIdCount) atoms.ensureCapacity(atom + 1);
-        if (atom >= atomIdCount || (atoms.section[atom] as number) !== NONE) {
-          throw new StateFormatError(`section ${name}: atom id ${String(atom)} is out of range or listed twice`, listStart + slot * 4);
-        }
-        atoms.section[atom] = id;
-        atoms.prev[atom] = slot === 0 ? NONE : (ids[slot - 1] as number);
-        atoms.next[atom] = NONE;
-        if (slot > 0) atoms.next[ids[slot - 1] as number] = atom;
-        ids[slot] = atom;
-      }
-      for (const atom of ids) atoms.offset[atom] = input.f64("atom offset");
-      for (const atom of ids) atoms.size[atom] = input.f64("atom size");
-      for (const atom of ids) {
-        const at = input.position;
-        const alignLog2 = input.u8("atom alignment");
-        if (2 ** alignLog2 > section.alignment) throw new StateFormatError(`atom ${String(atom)} alignment exceeds section ${name}`, at);
-        atoms.alignLog2[atom] = alignLog2;
-      }
-      section.first = ids[0] ?? NONE;
-      section.last = ids[count - 1] ?? NONE;
-      section.atomCount = count;
-      liveAtoms += count;
-    }
-    if (input.position !== bytes.length) throw new StateFormatError(`${String(bytes.length - input.position)} trailing bytes`, input.position);
-    for (const section of layout.internalSections) {
-      for (const value of [section.address, section.virtualReserve, section.fileOffset, section.fileReserve, section.used]) {
-        if (!Number.isSafeInteger(value) || value < 0) throw new StateFormatError(`section ${section.name}: bad address or size ${String(value)}`, input.position);
-      }
-    }
-    layout.restoreInternals(addressesAssigned, liveAtoms);
-    layout.rebuildFreeLists();
-    layout.verify();
-  } catch (error) {
-    if (error instanceof StateFormatError) throw error;
-    if (error instanceof AtomAllocatorError) throw new StateFormatError(`inconsistent state: ${error.message}`, input.position, { cause: error });
-    throw error;
+  const fileRanges: FileRange[] = [];
+  const rangeCount = input.u32("file range count");
+  for (let index = 0; index < rangeCount; index++) {
+    fileRanges.push({ offset: input.f64("file range offset"), size: input.f64("file range size"), owner: input.str("file range owner") });
   }
-  return layout;
+  const sections: SectionState[] = [];
+  const sectionCount = input.u32("section count");
+  for (let index = 0; index < sectionCount; index++) {
+    const name = input.str("section name");
+    const sectionMode = mode(`section ${name} mode`);
+    const noBits = input.u8("noBits") === 1;
+    const alignment = input.f64("alignment");
+    const address = input.f64("address");
+    const virtualReserve = input.f64("virtualReserve");
+    const fileOffset = input.f64("fileOffset");
+    const fileReserve = input.f64("fileReserve");
+    const used = input.f64("used");
+    const count = input.u32("atom count");
+    if (count * BYTES_PER_ATOM > bytes.length - input.position) {
+      throw new StateFormatError(`section ${name}: ${String(count)} atoms need more bytes than remain`, input.position - 4);
+    }
+    const atoms: SectionAtomsState = {
+      ids: new Uint32Array(count),
+      offsets: new Float64Array(count),
+      sizes: new Float64Array(count),
+      alignLog2: new Uint8Array(count),
+    };
+    for (let slot = 0; slot < count; slot++) atoms.ids[slot] = input.u32("atom id");
+    for (let slot = 0; slot < count; slot++) atoms.offsets[slot] = input.f64("atom offset");
+    for (let slot = 0; slot < count; slot++) atoms.sizes[slot] = input.f64("atom size");
+    for (let slot = 0; slot < count; slot++) atoms.alignLog2[slot] = input.u8("atom alignment");
+    sections.push({ name, mode: sectionMode, noBits, alignment, address, virtualReserve, fileOffset, fileReserve, used, atoms });
+  }
+  if (input.position !== bytes.length) throw new StateFormatError(`${String(bytes.length - input.position)} trailing bytes`, input.position);
+  return { options, addressesAssigned, atomIdCount, fileRanges, sections };
 }
