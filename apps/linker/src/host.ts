@@ -1,0 +1,14 @@
+// What the linker needs from its surroundings. Node's file system in the CLI; tests and the session API
+// may pass their own (in-memory inputs, fault injection).
+
+export interface LinkHost {
+  readFile(path: string): Uint8Array;
+  fileExists(path: string): boolean;
+  /** Replaces `path` with `bytes` so that a crash leaves either the old file or the new one, never half. */
+  writeFileAtomic(path: string, bytes: Uint8Array): void;
+  /** Directory of a path, and joining, with the host's separator rules. */
+  dirname(path: string): string;
+  join(dir: string, name: string): string;
+  env(name: string): string | undefined;
+  log(line: string): void;
+}

@@ -1,0 +1,305 @@
+// Load: turns the command line's inputs into objects, archive members (loaded lazily, only when they
+// define a symbol that is still undefined) and import objects, all registered in one symbol table.
+import { readArchive, type Archive } from "@linkkit/ar";
+import {
+  CoffFormatError, IMAGE_FILE_MACHINE, identifyInput, readCoffObject, readImportObject,
+} from "@linkkit/coff-format";
+import { SymbolTable, type InputId } from "@linkkit/symbol-resolver";
+import { LinkError } from "../errors.js";
+import type { LinkHost } from "../host.js";
+import type { ExportSpec, LinkOptions, Machine } from "../options.js";
+import { parseDirectives, type Directives } from "./directives.js";
+import { ImportFile } from "./import-file.js";
+import { ObjectFile } from "./object-file.js";
+
+export type InputFile = ObjectFile | ImportFile;
+
+/** A member of an archive, registered as lazy until something needs it. */
+interface LazyMember {
+  readonly archive: Archive;
+  readonly archivePath: string;
+  readonly headerOffset: number;
+}
+
+export interface LoadedInputs {
+  readonly symbols: SymbolTable;
+  /** By InputId; undefined for the linker's own input and for members never loaded. */
+  readonly files: readonly (InputFile | undefined)[];
+  readonly objects: readonly ObjectFile[];
+  readonly imports: readonly ImportFile[];
+  readonly machine: Machine;
+  /** The linker's own input: synthetic symbols, /include and /entry references. */
+  readonly linkerInput: InputId;
+  /** Options given in `.drectve` sections, merged over the command line's. */
+  readonly exports: readonly ExportSpec[];
+  readonly entryFromDirectives: string | undefined;
+  readonly subsystemFromDirectives: LinkOptions["subsystem"];
+  readonly merges: ReadonlyMap<string, string>;
+  readonly alternateNames: ReadonlyMap<string, string>;
+  readonly warnings: readonly string[];
+}
+
+const machineOf: Record<number, Machine> = { [IMAGE_FILE_MACHINE.AMD64]: "x64", [IMAGE_FILE_MACHINE.I386]: "x86" };
+
+export class InputLoader {
+  readonly symbols: SymbolTable;
+  readonly files: (InputFile | undefined)[] = [];
+  readonly objects: ObjectFile[] = [];
+  readonly imports: ImportFile[] = [];
+  readonly linkerInput: InputId;
+  private readonly lazyMembers = new Map<InputId, LazyMember>();
+  private readonly loadedLibraries = new Set<string>();
+  private readonly pendingDefaultLibs: string[] = [];
+  private machine: Machine | undefined;
+  private machineSource = "";
+  readonly exports: ExportSpec[] = [];
+  readonly merges: Map<string, string>;
+  readonly alternateNames: Map<string, string>;
+  readonly warnings: string[] = [];
+  entryFromDirectives: string | undefined;
+  subsystemFromDirectives: LinkOptions["subsystem"];
+
+  constructor(private readonly options: LinkOptions, private readonly host: LinkHost) {
+    this.machine = options.machine;
+    this.machineSource = options.machine ? "/machine" : "";
+    this.merges = new Map(options.merges);
+    this.alternateNames = new Map(options.alternateNames);
+    this.exports.push(...options.exports);
+    this.symbols = new SymbolTable({
+      duplicates: options.force.multiple ? "warning" : "error",
+      undefinedSymbols: options.force.unresolved ? "warning" : "error",
+      where: (input, site) => this.describeReference(input, site),
+    });
+    this.linkerInput = this.symbols.addInput("<linker>");
+    this.files.push(undefined);
+    for (const name of options.includes) this.symbols.reference(this.linkerInput, this.mangle(name));
+  }
+
+  get currentMachine(): Machine | undefined {
+    return this.machine;
+  }
+
+  /** x86 C names carry a leading underscore; names from the command line are given without it. */
+  mangle(name: string): string {
+    return this.machine === "x86" && !name.startsWith("_") && !name.startsWith("?") && !name.startsWith("@") ? `_${name}` : name;
+  }
+
+  /** Adds one command-line input (object, archive, import object), searching library paths for libraries. */
+  addPath(path: string): void {
+    const resolved = this.host.fileExists(path) ? path : this.findLibrary(path);
+    if (resolved === undefined) throw new LinkError(`could not open '${path}': no such file or directory`);
+    this.addFile(resolved, this.readInput(resolved), this.options.wholeArchive || this.isWholeArchive(path));
+  }
+
+  private isWholeArchive(path: string): boolean {
+    const base = path.replace(/^.*[\\/]/, "").toLowerCase();
+    return this.options.wholeArchiveLibs.some((l) => l.replace(/^.*[\\/]/, "").toLowerCase() === base);
+  }
+
+  private readInput(path: string): Uint8Array {
+    try {
+      return this.host.readFile(path);
+    } catch (cause) {
+      throw new LinkError(`could not open '${path}': ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /** link.exe's search: the name as given, then with `.lib`, in each library path. */
+  findLibrary(name: string): string | undefined {
+    const candidates = /\.[^\\/.]+$/.test(name) ? [name] : [name, `${name}.lib`];
+    for (const candidate of candidates) {
+      if (this.host.fileExists(candidate)) return candidate;
+      for (const dir of this.options.libPaths) {
+        const path = this.host.join(dir, candidate);
+        if (this.host.fileExists(path)) return path;
+      }
+    }
+    return undefined;
+  }
+
+  private addFile(path: string, bytes: Uint8Array, wholeArchive: boolean): void {
+    const kind = identifyInput(bytes);
+    switch (kind) {
+      case "coff-object":
+      case "coff-bigobj":
+        this.addObject(bytes, path);
+        return;
+      case "ar-archive":
+        this.addArchive(path, bytes, wholeArchive);
+        return;
+      case "import-object":
+        this.addImport(bytes, path, path.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, ""), this.symbols.addInput(path));
+        return;
+      case "pe-image":
+        throw new LinkError(`${path}: is a PE image, not an object or library (link against its import library)`);
+      case "llvm-bitcode":
+        throw new LinkError(`${path}: LLVM bitcode (LTO) is not supported; compile without -flto`);
+      default:
+        throw new LinkError(`${path}: unknown file type (expected a COFF object, a library or an import object)`);
+    }
+  }
+
+  private addObject(bytes: Uint8Array, name: string, input?: InputId): ObjectFile {
+    const coff = this.parse(() => readCoffObject(bytes, { fileName: name }));
+    this.checkMachine(coff.machine, name);
+    const id = input ?? this.symbols.addInput(name);
+    const file = new ObjectFile(id, name, coff);
+    this.files[id] = file;
+    this.objects.push(file);
+    this.parse(() => file.register(this.symbols));
+    if (file.directives.trim() !== "") this.applyDirectives(parseDirectives(file.directives, name), name);
+    return file;
+  }
+
+  private addImport(bytes: Uint8Array, name: string, libraryName: string, input: InputId): ImportFile {
+    const object = this.parse(() => readImportObject(bytes, { fileName: name }));
+    this.checkMachine(object.machine, name);
+    const file = new ImportFile(input, name, libraryName, object);
+    this.files[input] = file;
+    this.imports.push(file);
+    file.register(this.symbols);
+    return file;
+  }
+
+  private addArchive(path: string, bytes: Uint8Array, wholeArchive: boolean): void {
+    const key = path.toLowerCase();
+    if (this.loadedLibraries.has(key)) return;
+    this.loadedLibraries.add(key);
+    const archive = this.parse(() => readArchive(bytes, { fileName: path }));
+    if (wholeArchive) {
+      for (const member of archive.members()) this.loadMember({ archive, archivePath: path, headerOffset: member.headerOffset }, this.symbols.addInput(`${path}(${member.name})`));
+      return;
+    }
+    if (!archive.hasSymbolTable) {
+      if (archive.symbolCount === 0 && [...archive.members()].length > 0) {
+        throw new LinkError(`${path}: archive has no symbol index; run ranlib (or llvm-ranlib) to add one`);
+      }
+      return;
+    }
+    const memberInputs = new Map<number, InputId>();
+    for (const { name, memberOffset } of archive.symbols()) {
+      let input = memberInputs.get(memberOffset);
+      if (input === undefined) {
+        input = this.symbols.addInput(`${path}(@${memberOffset})`);
+        memberInputs.set(memberOffset, input);
+        this.lazyMembers.set(input, { archive, archivePath: path, headerOffset: memberOffset });
+        this.files.length = Math.max(this.files.length, input + 1);
+      }
+      this.symbols.defineLazy(input, name);
+    }
+  }
+
+  /** Loads every archive member the symbol table asks for, and the default libraries they name. */
+  resolveLazyMembers(): void {
+    for (;;) {
+      this.symbols.loadMembers((input) => {
+        const lazy = this.lazyMembers.get(input);
+        if (lazy === undefined) return;
+        this.lazyMembers.delete(input);
+        this.loadMember(lazy, input);
+      });
+      const lib = this.pendingDefaultLibs.shift();
+      if (lib === undefined) return;
+      this.addDefaultLibrary(lib);
+    }
+  }
+
+  private loadMember(lazy: LazyMember, input: InputId): void {
+    const member = this.parse(() => lazy.archive.memberAt(lazy.headerOffset));
+    const display = `${lazy.archivePath}(${member.name})`;
+    let data: Uint8Array;
+    if (member.thin) {
+      const path = this.host.join(this.host.dirname(lazy.archivePath), member.path);
+      data = this.readInput(path);
+    } else {
+      data = member.data;
+    }
+    const kind = identifyInput(data);
+    const libraryName = lazy.archivePath.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
+    if (kind === "import-object") this.addImport(data, display, libraryName, input);
+    else if (kind === "coff-object" || kind === "coff-bigobj") this.addObject(data, display, input);
+    else throw new LinkError(`${display}: unsupported archive member (${kind}); expected a COFF object or an import object`);
+  }
+
+  private addDefaultLibrary(name: string): void {
+    if (this.options.noDefaultLibAll) return;
+    const lower = name.toLowerCase().replace(/\.lib$/, "");
+    if (this.options.noDefaultLibs.some((n) => n.toLowerCase().replace(/\.lib$/, "") === lower)) return;
+    const path = this.findLibrary(name);
+    // link.exe and lld-link ignore default libraries they cannot find.
+    if (path === undefined) return;
+    if (this.loadedLibraries.has(path.toLowerCase())) return;
+    this.addFile(path, this.readInput(path), false);
+  }
+
+  queueDefaultLibraries(names: readonly string[]): void {
+    this.pendingDefaultLibs.push(...names);
+  }
+
+  private applyDirectives(d: Directives, origin: string): void {
+    this.queueDefaultLibraries(d.defaultLibs);
+    for (const name of d.includes) this.symbols.reference(this.linkerInput, name);
+    this.exports.push(...d.exports);
+    for (const [from, to] of d.alternateNames) if (!this.alternateNames.has(from)) this.alternateNames.set(from, to);
+    for (const [from, to] of d.merges) this.merges.set(from, to);
+    if (d.entry !== undefined) this.entryFromDirectives ??= d.entry;
+    if (d.subsystem !== undefined) this.subsystemFromDirectives ??= d.subsystem;
+    for (const w of d.warnings) this.warnings.push(`${origin}: ${w}`);
+  }
+
+  private checkMachine(machine: number, name: string): void {
+    if (machine === IMAGE_FILE_MACHINE.UNKNOWN) return;
+    const m = machineOf[machine];
+    if (m === undefined) throw new LinkError(`${name}: unsupported machine type 0x${machine.toString(16)} (linkkit links x64 and x86)`);
+    if (this.machine === undefined) {
+      this.machine = m;
+      this.machineSource = name;
+    } else if (this.machine !== m) {
+      throw new LinkError(`${name}: machine type ${m} conflicts with ${this.machine} (from ${this.machineSource})`);
+    }
+  }
+
+  private parse<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (cause) {
+      if (cause instanceof CoffFormatError || (cause as Error).name === "ArchiveFormatError") {
+        throw new LinkError((cause as Error).message, { cause });
+      }
+      throw cause;
+    }
+  }
+
+  /** "a.obj:(main)": the function a reference sits in, asked only for diagnostics. */
+  private describeReference(input: InputId, symbolIndex: number): string | undefined {
+    const file = this.files[input];
+    if (!(file instanceof ObjectFile)) return undefined;
+    const coff = file.coff;
+    // Find the first relocation that names the symbol, then the function symbol that precedes it.
+    for (let s = 0; s < file.sectionCount; s++) {
+      const relocs = coff.relocations(s);
+      for (let r = 0; r < relocs.length; r++) {
+        if (relocs.symbolIndex(r) !== symbolIndex) continue;
+        const at = relocs.offset(r);
+        let best: string | undefined, bestValue = -1;
+        for (let i = 0; i < file.symbolCount; i += 1 + coff.symbolAuxCount(i)) {
+          if (coff.symbolSectionNumber(i) !== s + 1 || coff.symbolAuxCount(i) > 0 && coff.symbolStorageClass(i) === 3) continue;
+          const v = coff.symbolValue(i);
+          if (v <= at && v > bestValue) { best = coff.symbolName(i); bestValue = v; }
+        }
+        return best ?? coff.sectionName(s);
+      }
+    }
+    return undefined;
+  }
+
+  finish(): LoadedInputs {
+    if (this.machine === undefined) throw new LinkError("no input files (or none that says its machine); use /machine:x64 or /machine:x86");
+    return {
+      symbols: this.symbols, files: this.files, objects: this.objects, imports: this.imports, machine: this.machine,
+      linkerInput: this.linkerInput, exports: this.exports, entryFromDirectives: this.entryFromDirectives,
+      subsystemFromDirectives: this.subsystemFromDirectives, merges: this.merges, alternateNames: this.alternateNames,
+      warnings: this.warnings,
+    };
+  }
+}

@@ -1,0 +1,175 @@
+// One COFF object in the link: how its symbols enter the global table, which of its sections are
+// COMDAT or associative, and its linker directives. Everything per section or per symbol is a typed
+// column indexed by the object's own numbering, so reading 100k sections allocates little.
+import {
+  IMAGE_COMDAT_SELECT, IMAGE_SCN, IMAGE_SYM_CLASS, IMAGE_WEAK_EXTERN_SEARCH, IMAGE_SYM_TYPE_FUNCTION,
+  type CoffObject,
+} from "@linkkit/coff-format";
+import { ComdatSelection, type ComdatId, type InputId, type SymbolTable } from "@linkkit/symbol-resolver";
+import { LinkError } from "../errors.js";
+
+/** Section numbers in the resolver's payload are the object's 1-based COFF section numbers. */
+export const NO_COMDAT = -1;
+
+const selectionOf: Record<number, number> = {
+  [IMAGE_COMDAT_SELECT.NODUPLICATES]: ComdatSelection.NoDuplicates,
+  [IMAGE_COMDAT_SELECT.ANY]: ComdatSelection.Any,
+  [IMAGE_COMDAT_SELECT.SAME_SIZE]: ComdatSelection.SameSize,
+  [IMAGE_COMDAT_SELECT.EXACT_MATCH]: ComdatSelection.ExactMatch,
+  [IMAGE_COMDAT_SELECT.LARGEST]: ComdatSelection.Largest,
+  // NEWEST is not produced by compilers; link.exe treats it as ANY.
+  [IMAGE_COMDAT_SELECT.NEWEST]: ComdatSelection.Any,
+};
+
+export class ObjectFile {
+  readonly kind = "object";
+  readonly input: InputId;
+  readonly name: string;
+  readonly coff: CoffObject;
+  readonly sectionCount: number;
+  readonly symbolCount: number;
+  /** Per section (0-based): the COMDAT group the section leads, or NO_COMDAT. */
+  readonly sectionComdat: Int32Array;
+  /** Per section: 1 when the section takes part in the image (before garbage collection). */
+  readonly sectionIncluded: Uint8Array;
+  /** Per section: 1 when the section is in the image (kept COMDAT instance, reachable under /opt:ref). */
+  readonly sectionLive: Uint8Array;
+  /** Per section: atom id in the layout, or -1. */
+  readonly sectionAtom: Int32Array;
+  /** Per symbol record index: the global symbol id, or -1 for local symbols and aux records. */
+  readonly symbolIds: Int32Array;
+  /** Per section: for associative COMDATs, the 1-based number of the leader section; else 0. */
+  readonly associatedWith: Int32Array;
+  /** The `.drectve` text (linker directives), if any. */
+  directives = "";
+
+  constructor(input: InputId, name: string, coff: CoffObject) {
+    this.input = input;
+    this.name = name;
+    this.coff = coff;
+    this.sectionCount = coff.sectionCount;
+    this.symbolCount = coff.symbolRecordCount;
+    this.sectionComdat = new Int32Array(this.sectionCount).fill(NO_COMDAT);
+    this.sectionIncluded = new Uint8Array(this.sectionCount);
+    this.sectionLive = new Uint8Array(this.sectionCount);
+    this.sectionAtom = new Int32Array(this.sectionCount).fill(-1);
+    this.symbolIds = new Int32Array(this.symbolCount).fill(-1);
+    this.associatedWith = new Int32Array(this.sectionCount);
+  }
+
+  /** Adds this object's definitions, references, COMDAT groups and aliases to the global table. */
+  register(symbols: SymbolTable): void {
+    const coff = this.coff;
+    const decoder = new TextDecoder();
+    for (let s = 0; s < this.sectionCount; s++) {
+      const flags = coff.sectionCharacteristics(s);
+      const name = coff.sectionName(s);
+      // Linker directives and other LNK_REMOVE/LNK_INFO sections never reach the image.
+      if (name === ".drectve") {
+        let data = coff.sectionData(s);
+        if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) data = data.subarray(3);
+        this.directives += " " + decoder.decode(data);
+        continue;
+      }
+      if (flags & (IMAGE_SCN.LNK_REMOVE | IMAGE_SCN.LNK_INFO)) continue;
+      // CodeView debug info is for PDB writers; linkkit writes none.
+      if (name.startsWith(".debug$")) continue;
+      this.sectionIncluded[s] = 1;
+    }
+
+    // Pass 1: COMDAT groups. A COMDAT section's first symbol is its section symbol (with the selection in
+    // its aux record); the next symbol defined in that section is the COMDAT symbol, whose name keys the group.
+    const pendingLeader = new Int32Array(this.sectionCount).fill(-1); // selection waiting for its key symbol
+    const checksums = new Float64Array(this.sectionCount);
+    const assocLeader: number[] = [];
+    for (let i = 0; i < this.symbolCount; i += 1 + coff.symbolAuxCount(i)) {
+      const section = coff.symbolSectionNumber(i);
+      if (section <= 0 || section > this.sectionCount) continue;
+      const s = section - 1;
+      if (!(coff.sectionCharacteristics(s) & IMAGE_SCN.LNK_COMDAT)) continue;
+      const aux = coff.symbolAuxCount(i);
+      if (pendingLeader[s] === -1 && this.sectionComdat[s] === NO_COMDAT && aux > 0 && coff.symbolStorageClass(i) === IMAGE_SYM_CLASS.STATIC) {
+        const def = coff.symbolAux(i)[0];
+        if (def?.kind === "section-definition") {
+          checksums[s] = def.checkSum;
+          if (def.selection === IMAGE_COMDAT_SELECT.ASSOCIATIVE) {
+            this.associatedWith[s] = def.number;
+            assocLeader.push(s);
+            pendingLeader[s] = -2;
+          } else {
+            pendingLeader[s] = def.selection;
+          }
+          continue;
+        }
+      }
+      if (pendingLeader[s]! > 0) {
+        const selection = selectionOf[pendingLeader[s]!];
+        if (selection === undefined) {
+          throw new LinkError(`${this.name}: unknown COMDAT selection ${pendingLeader[s]} for section ${coff.sectionName(s)}`);
+        }
+        const data = coff.sectionData(s);
+        const size = data.length === 0 ? coff.section(s).sizeOfRawData : data.length;
+        this.sectionComdat[s] = symbols.addComdat(this.input, coff.symbolName(i), selection as ComdatSelection, size, checksums[s]!);
+        pendingLeader[s] = -2;
+      }
+    }
+
+    // Pass 2: symbols.
+    for (let i = 0; i < this.symbolCount; i += 1 + coff.symbolAuxCount(i)) {
+      const storage = coff.symbolStorageClass(i);
+      if (storage === IMAGE_SYM_CLASS.EXTERNAL) {
+        const section = coff.symbolSectionNumber(i);
+        const name = coff.symbolName(i);
+        const value = coff.symbolValue(i);
+        if (section > 0) {
+          if (section > this.sectionCount) {
+            throw new LinkError(`${this.name}: symbol ${name} refers to section ${section}, but the object has ${this.sectionCount}`);
+          }
+          const comdat = this.sectionComdat[section - 1]!;
+          this.symbolIds[i] = symbols.define(this.input, name, section, value, comdat === NO_COMDAT ? undefined : comdat);
+        } else if (section === 0) {
+          this.symbolIds[i] = value > 0
+            ? symbols.defineCommon(this.input, name, value, commonAlignment(value))
+            : symbols.reference(this.input, name, i);
+        } else if (section === -1) {
+          this.symbolIds[i] = symbols.defineAbsolute(this.input, name, value);
+        }
+      } else if (storage === IMAGE_SYM_CLASS.WEAK_EXTERNAL) {
+        const aux = coff.symbolAux(i)[0];
+        const name = coff.symbolName(i);
+        if (aux?.kind !== "weak-external") throw new LinkError(`${this.name}: weak external ${name} has no weak-external aux record`);
+        if (aux.tagIndex >= this.symbolCount) throw new LinkError(`${this.name}: weak external ${name} names symbol ${aux.tagIndex}, past the symbol table`);
+        const target = coff.symbolName(aux.tagIndex);
+        const mayLoad = aux.characteristics !== IMAGE_WEAK_EXTERN_SEARCH.NOLIBRARY;
+        this.symbolIds[i] = symbols.defineAlias(this.input, name, target, mayLoad);
+      }
+    }
+
+    // Pass 3: associative sections follow their leader's group.
+    for (const s of assocLeader) {
+      const leader = this.associatedWith[s]! - 1;
+      if (leader < 0 || leader >= this.sectionCount) {
+        throw new LinkError(`${this.name}: section ${coff.sectionName(s)} is associative to section ${leader + 1}, which does not exist`);
+      }
+      const group = this.sectionComdat[leader]!;
+      if (group !== NO_COMDAT) {
+        this.sectionComdat[s] = group;
+        symbols.addAssociative(this.input, group as ComdatId, s + 1);
+      } else if (!this.sectionIncluded[leader]) {
+        // Associated with a non-COMDAT section that is itself dropped (e.g. debug info): drop it too.
+        this.sectionIncluded[s] = 0;
+      }
+    }
+  }
+
+  isFunctionSymbol(i: number): boolean {
+    return (this.coff.symbolType(i) & 0xf0) === IMAGE_SYM_TYPE_FUNCTION;
+  }
+}
+
+/** Common symbols are aligned to their size's power of two, up to 32 (what MSVC and lld do). */
+export function commonAlignment(size: number): number {
+  let a = 1;
+  while (a < size && a < 32) a <<= 1;
+  return a;
+}

@@ -1,0 +1,266 @@
+// Lay out: every live input section, common symbol and synthetic table becomes an atom; atoms are
+// grouped into output sections (`.text$mn` into `.text`, ordered by the name after `$`), the output
+// sections are ordered as link.exe orders them, and @linkkit/atom-allocator gives everything an address.
+import { Layout, type AtomId, type SectionId } from "@linkkit/atom-allocator";
+import { IMAGE_SCN, sectionAlignment } from "@linkkit/coff-format";
+import { computeHeaderSize, planImportTables, planExportTable, thunkSize, type ImportTablePlan, type ImportedDll, type ExportTablePlan, type ExportTableInput } from "@linkkit/pe-writer";
+import type { SymbolId } from "@linkkit/symbol-resolver";
+import { ObjectFile } from "./inputs/object-file.js";
+import type { ImportFile } from "./inputs/import-file.js";
+import type { LoadedInputs } from "./inputs/loader.js";
+import { TargetKind, type ResolvedSymbols } from "./resolve.js";
+import { LinkError } from "./errors.js";
+
+/** What an atom holds; indexes the parallel columns of `ImageLayout`. */
+export const enum AtomKind { InputSection = 1, Common = 2, ImportTables = 3, ImportThunk = 4, ExportTable = 5, BaseRelocations = 6 }
+
+const CONTENT_FLAGS = IMAGE_SCN.CNT_CODE | IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.CNT_UNINITIALIZED_DATA
+  | IMAGE_SCN.MEM_EXECUTE | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE | IMAGE_SCN.MEM_SHARED | IMAGE_SCN.MEM_DISCARDABLE
+  | IMAGE_SCN.MEM_NOT_CACHED | IMAGE_SCN.MEM_NOT_PAGED;
+
+/** lld-link's default merges: these tables live inside `.rdata`, uninitialised data stays in `.bss`. */
+export const DEFAULT_MERGES: ReadonlyMap<string, string> = new Map([
+  [".idata", ".rdata"], [".didat", ".rdata"], [".edata", ".rdata"], [".xdata", ".rdata"], [".00cfg", ".rdata"],
+]);
+
+export interface OutputSection {
+  readonly name: string;
+  characteristics: number;
+  readonly noBits: boolean;
+  readonly id: SectionId;
+  /** 1-based index in the section table. */
+  readonly number: number;
+  /** Input section names in this output section, with the first atom of each (for the map file). */
+  readonly contributions: { readonly name: string; readonly firstAtom: AtomId; lastAtom: AtomId }[];
+}
+
+export interface ImageLayout {
+  readonly layout: Layout;
+  readonly sections: readonly OutputSection[];
+  /** Output section of each atom (by layout section id) is `layout.atomSection`; these say what the atom is. */
+  readonly atomKind: Uint8Array;
+  /** For input sections: the object (InputId); for thunks: the import file (InputId). */
+  readonly atomInput: Int32Array;
+  /** For input sections: the 0-based section index in the object; for commons: the symbol id. */
+  readonly atomDetail: Int32Array;
+  readonly commonAtoms: ReadonlyMap<SymbolId, AtomId>;
+  readonly importTables: { readonly plan: ImportTablePlan; readonly atom: AtomId; readonly slots: ReadonlyMap<ImportFile, readonly [number, number]> } | undefined;
+  readonly thunkAtoms: ReadonlyMap<ImportFile, AtomId>;
+  readonly exportTable: { readonly input: ExportTableInput; readonly plan: ExportTablePlan; readonly atom: AtomId } | undefined;
+  readonly relocSection: OutputSection | undefined;
+  readonly headerSize: number;
+  readonly sectionById: readonly OutputSection[];
+}
+
+interface Chunk { readonly kind: AtomKind; readonly input: number; readonly detail: number; readonly size: number; readonly alignment: number; readonly order: number }
+
+export interface LayoutRequest {
+  readonly inputs: LoadedInputs;
+  readonly resolved: ResolvedSymbols;
+  readonly merges: ReadonlyMap<string, string>;
+  readonly sectionAttributes: ReadonlyMap<string, string>;
+  readonly is64: boolean;
+  readonly machine: number;
+  readonly sectionAlignment: number;
+  readonly fileAlignment: number;
+  readonly relocatable: boolean;
+  readonly exportTable: ExportTableInput | undefined;
+  readonly incremental: boolean;
+}
+
+function outputName(name: string, merges: ReadonlyMap<string, string>): string {
+  const dollar = name.indexOf("$");
+  let out = dollar < 0 ? name : name.slice(0, dollar);
+  for (let hops = 0; hops < 16; hops++) {
+    const next = merges.get(out) ?? DEFAULT_MERGES.get(out);
+    if (next === undefined || next === out) break;
+    out = next;
+  }
+  return out;
+}
+
+/** link.exe's order of output sections: code, read-only data, data, uninitialised data, the rest, `.rsrc`, `.reloc`. */
+function sectionRank(name: string, flags: number): number {
+  if (name === ".reloc") return 70;
+  if (name === ".rsrc") return 60;
+  if (flags & IMAGE_SCN.MEM_DISCARDABLE) return 65;
+  if (flags & IMAGE_SCN.CNT_CODE) return name === ".text" ? 0 : 1;
+  if (name === ".pdata") return 35;
+  if (flags & IMAGE_SCN.CNT_UNINITIALIZED_DATA && !(flags & IMAGE_SCN.CNT_INITIALIZED_DATA)) return name === ".bss" ? 30 : 31;
+  if (!(flags & IMAGE_SCN.MEM_WRITE)) return name === ".rdata" ? 10 : 11;
+  return name === ".data" ? 20 : 21;
+}
+
+export function layOut(req: LayoutRequest): ImageLayout {
+  const { inputs, resolved } = req;
+  const groups = new Map<string, { flags: number; chunks: Chunk[]; subNames: string[] }>();
+  const subNameRank = new Map<string, number>();
+  let order = 0;
+  const add = (out: string, subName: string, flags: number, chunk: Omit<Chunk, "order">) => {
+    let g = groups.get(out);
+    if (!g) groups.set(out, (g = { flags: 0, chunks: [], subNames: [] }));
+    g.flags |= flags & CONTENT_FLAGS;
+    if (!subNameRank.has(subName)) subNameRank.set(subName, subNameRank.size);
+    g.chunks.push({ ...chunk, order: order++ });
+    g.subNames.push(subName);
+  };
+
+  for (const file of inputs.objects) {
+    const coff = file.coff;
+    for (let s = 0; s < file.sectionCount; s++) {
+      if (!file.sectionLive[s]) continue;
+      const name = coff.sectionName(s);
+      const flags = coff.sectionCharacteristics(s);
+      const header = coff.section(s);
+      const alignment = sectionAlignment(flags) || 16;
+      if (alignment > req.sectionAlignment) {
+        throw new LinkError(`${file.name}: section ${name} needs alignment ${alignment}, more than the image's section alignment ${req.sectionAlignment}`);
+      }
+      add(outputName(name, req.merges), name, flags, { kind: AtomKind.InputSection, input: file.input, detail: s, size: header.sizeOfRawData, alignment });
+    }
+  }
+
+  // Common symbols: uninitialised data, largest definition wins (the resolver merged them).
+  const commonSymbols: SymbolId[] = [];
+  for (let id = 0; id < resolved.kind.length; id++) {
+    if (resolved.kind[id] === TargetKind.Common && inputs.symbols.resolveAlias(id) === id) commonSymbols.push(id);
+  }
+  for (const id of commonSymbols) {
+    const size = resolved.value[id]!;
+    const alignment = inputs.symbols.resolution(id).kind === "common" ? (inputs.symbols.resolution(id) as { alignment: number }).alignment : 16;
+    add(".bss", ".bss", IMAGE_SCN.CNT_UNINITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE, { kind: AtomKind.Common, input: -1, detail: id, size, alignment });
+  }
+
+  // Imports in use: one table blob in .rdata (directory, lookup tables, names, IAT), thunks in .text.
+  const usedImports = inputs.imports.filter((f) => f.slotUsed);
+  let importPlan: ImportTablePlan | undefined;
+  const slots = new Map<ImportFile, readonly [number, number]>();
+  if (usedImports.length > 0) {
+    const byDll = new Map<string, { dll: string; files: ImportFile[] }>();
+    for (const f of usedImports) {
+      const key = f.dllName.toLowerCase();
+      let d = byDll.get(key);
+      if (!d) byDll.set(key, (d = { dll: f.dllName, files: [] }));
+      d.files.push(f);
+    }
+    const dlls: ImportedDll[] = [];
+    let di = 0;
+    for (const { dll, files } of byDll.values()) {
+      files.forEach((f, i) => slots.set(f, [di, i]));
+      dlls.push({ dllName: dll, imports: files.map((f) => (f.ordinal !== undefined ? { ordinal: f.ordinal } : { name: f.importName!, hint: f.hint })) });
+      di++;
+    }
+    importPlan = planImportTables(dlls, { is64: req.is64 });
+    add(".rdata", ".idata$2", IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportTables, input: -1, detail: 0, size: importPlan.size, alignment: req.is64 ? 8 : 4 });
+    for (const f of usedImports) {
+      if (!f.thunkUsed) continue;
+      add(".text", ".text", IMAGE_SCN.CNT_CODE | IMAGE_SCN.MEM_EXECUTE | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportThunk, input: f.input, detail: 0, size: thunkSize(req.machine), alignment: req.is64 ? 16 : 4 });
+    }
+  }
+
+  let exportPlan: ExportTablePlan | undefined;
+  if (req.exportTable) {
+    exportPlan = planExportTable(req.exportTable);
+    add(".rdata", ".edata", IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ExportTable, input: -1, detail: 0, size: exportPlan.size, alignment: 4 });
+  }
+
+  // Input section names sorted once; chunks then sort by rank, a number compare.
+  const sortedSubNames = [...subNameRank.keys()].sort(compareNames);
+  sortedSubNames.forEach((n, i) => subNameRank.set(n, i));
+
+  // Order output sections; the base-relocation section, filled in after relocation, comes last.
+  const names = [...groups.keys()];
+  const firstSeen = new Map(names.map((n, i) => [n, i]));
+  names.sort((a, b) => sectionRank(a, groups.get(a)!.flags) - sectionRank(b, groups.get(b)!.flags) || firstSeen.get(a)! - firstSeen.get(b)!);
+  const sectionCount = names.length + (req.relocatable ? 1 : 0);
+  const headerSize = computeHeaderSize({ format: req.is64 ? "pe32+" : "pe32", sectionCount, fileAlignment: req.fileAlignment });
+  const layout = new Layout({
+    headerSize, sectionAlignment: req.sectionAlignment, fileAlignment: req.fileAlignment,
+    mode: req.incremental ? "incremental" : "packed",
+  }, Math.max(1024, order + 16));
+
+  const total = order + 1;
+  const atomKind = new Uint8Array(total);
+  const atomInput = new Int32Array(total).fill(-1);
+  const atomDetail = new Int32Array(total).fill(-1);
+  const commonAtoms = new Map<SymbolId, AtomId>();
+  const thunkAtoms = new Map<ImportFile, AtomId>();
+  let importAtom = -1, exportAtom = -1;
+  const sections: OutputSection[] = [];
+
+  for (const name of names) {
+    const g = groups.get(name)!;
+    let flags = g.flags;
+    const attrs = req.sectionAttributes.get(name);
+    if (attrs !== undefined) flags = applySectionAttributes(flags, attrs, name);
+    const noBits = (flags & IMAGE_SCN.CNT_UNINITIALIZED_DATA) !== 0 && (flags & (IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.CNT_CODE)) === 0;
+    const id = layout.addSection(name, { noBits });
+    const section: OutputSection = { name, characteristics: flags, noBits, id, number: sections.length + 1, contributions: [] };
+    sections.push(section);
+    // Stable sort by the full input section name: `.text$a` before `.text$b`, input order within a name.
+    const indices = g.chunks.map((_, i) => i);
+    indices.sort((a, b) => subNameRank.get(g.subNames[a]!)! - subNameRank.get(g.subNames[b]!)! || g.chunks[a]!.order - g.chunks[b]!.order);
+    let lastSub = "";
+    for (const i of indices) {
+      const c = g.chunks[i]!;
+      const atom = layout.addAtom(id, c.size, c.alignment);
+      atomKind[atom] = c.kind;
+      atomInput[atom] = c.input;
+      atomDetail[atom] = c.detail;
+      if (c.kind === AtomKind.InputSection) (inputs.files[c.input] as ObjectFile).sectionAtom[c.detail] = atom;
+      else if (c.kind === AtomKind.Common) commonAtoms.set(c.detail, atom);
+      else if (c.kind === AtomKind.ImportTables) importAtom = atom;
+      else if (c.kind === AtomKind.ExportTable) exportAtom = atom;
+      else if (c.kind === AtomKind.ImportThunk) thunkAtoms.set(inputs.files[c.input] as ImportFile, atom);
+      const sub = g.subNames[i]!;
+      if (sub !== lastSub) {
+        section.contributions.push({ name: sub, firstAtom: atom, lastAtom: atom });
+        lastSub = sub;
+      } else {
+        section.contributions[section.contributions.length - 1]!.lastAtom = atom;
+      }
+    }
+  }
+  let relocSection: OutputSection | undefined;
+  if (req.relocatable) {
+    const id = layout.addSection(".reloc");
+    relocSection = {
+      name: ".reloc", characteristics: IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_DISCARDABLE,
+      noBits: false, id, number: sections.length + 1, contributions: [],
+    };
+    sections.push(relocSection);
+  }
+  layout.assignAddresses();
+  const sectionById: OutputSection[] = [];
+  for (const s of sections) sectionById[s.id] = s;
+  return {
+    layout, sections, atomKind, atomInput, atomDetail, commonAtoms,
+    importTables: importPlan ? { plan: importPlan, atom: importAtom, slots } : undefined,
+    thunkAtoms,
+    exportTable: exportPlan && req.exportTable ? { input: req.exportTable, plan: exportPlan, atom: exportAtom } : undefined,
+    relocSection, headerSize, sectionById,
+  };
+}
+
+/** Byte-wise order, as link.exe sorts `$` suffixes (not locale order). */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** `/section:name,attrs`: letters E(xecute) R(ead) W(rite) S(hared) D(iscardable) K (not cached) P (not paged); `!` clears. */
+function applySectionAttributes(flags: number, attrs: string, name: string): number {
+  const bits: Record<string, number> = {
+    E: IMAGE_SCN.MEM_EXECUTE, R: IMAGE_SCN.MEM_READ, W: IMAGE_SCN.MEM_WRITE, S: IMAGE_SCN.MEM_SHARED,
+    D: IMAGE_SCN.MEM_DISCARDABLE, K: IMAGE_SCN.MEM_NOT_CACHED, P: IMAGE_SCN.MEM_NOT_PAGED,
+  };
+  let out = flags & ~(IMAGE_SCN.MEM_EXECUTE | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE | IMAGE_SCN.MEM_SHARED | IMAGE_SCN.MEM_DISCARDABLE | IMAGE_SCN.MEM_NOT_CACHED | IMAGE_SCN.MEM_NOT_PAGED);
+  let negate = false;
+  for (const ch of attrs.toUpperCase()) {
+    if (ch === "!") { negate = true; continue; }
+    const bit = bits[ch];
+    if (bit === undefined) throw new LinkError(`/section:${name},${attrs}: unknown attribute '${ch}' (expected letters of EDKPRSW)`);
+    out = negate ? out & ~bit : out | bit;
+    negate = false;
+  }
+  return out >>> 0;
+}

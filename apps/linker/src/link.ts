@@ -1,0 +1,137 @@
+// The whole link, one pass after another (mold's main loop is the model: read this to know the linker).
+import { LinkError } from "./errors.js";
+import type { LinkHost } from "./host.js";
+import { InputLoader } from "./inputs/loader.js";
+import { parseModuleDefinition } from "./driver/def-file.js";
+import { collectExports, exportTableInput, writeImportLibrary, type ResolvedExport } from "./exports.js";
+import { emitImage, symbolRva } from "./emit.js";
+import { layOut } from "./layout.js";
+import { markLive } from "./live.js";
+import { writeMapFile } from "./map-file.js";
+import type { LinkOptions } from "./options.js";
+import { checkSymbols, ResolvedSymbols, settleLinkerSymbols } from "./resolve.js";
+import { planExportTable } from "@linkkit/pe-writer";
+
+export interface LinkResult {
+  readonly output: string;
+  readonly bytes: Uint8Array;
+  readonly warnings: readonly string[];
+  readonly timings: readonly (readonly [string, number])[];
+}
+
+class PhaseTimer {
+  readonly timings: [string, number][] = [];
+  private last = performance.now();
+  mark(phase: string): void {
+    const now = performance.now();
+    this.timings.push([phase, now - this.last]);
+    this.last = now;
+  }
+}
+
+export function link(options: LinkOptions, host: LinkHost): LinkResult {
+  const timer = new PhaseTimer();
+  let opts = options;
+  const warnings: string[] = [...options.warnings];
+
+  // A module-definition file adds exports and may name the DLL, its base, stack and heap.
+  let moduleName: string | undefined;
+  if (opts.defFile !== undefined) {
+    const def = parseModuleDefinition(new TextDecoder().decode(host.readFile(opts.defFile)), opts.defFile);
+    moduleName = def.moduleName;
+    opts = {
+      ...opts,
+      exports: [...opts.exports, ...def.exports],
+      imageBase: opts.imageBase ?? def.imageBase,
+      stack: opts.stack ?? def.stack,
+      heap: opts.heap ?? def.heap,
+      imageVersion: opts.imageVersion ?? def.version,
+      dll: opts.dll || def.kind === "library",
+    };
+  }
+  if (opts.inputs.length === 0) throw new LinkError("no input files");
+  const output = opts.output ?? defaultOutput(opts, host);
+
+  // Load: objects, archives (lazy members), import objects; directives add libraries and exports.
+  const loader = new InputLoader(opts, host);
+  for (const path of opts.inputs) loader.addPath(path);
+  loader.queueDefaultLibraries(opts.defaultLibs);
+  timer.mark("read");
+
+  // Resolve: entry point, exported and /include'd names pull in archive members; then diagnostics.
+  const entry = settleLinkerSymbols(loader, opts);
+  const machine = loader.currentMachine!;
+  const preExports = collectExports(loader.exports, machine, loader.symbols);
+  for (const e of preExports) if (e.symbolName !== undefined) loader.symbols.reference(loader.linkerInput, e.symbolName);
+  loader.resolveLazyMembers();
+  const inputs = loader.finish();
+  warnings.push(...inputs.warnings.map((w) => `warning: ${w}`));
+  warnings.push(...checkSymbols(inputs));
+  const exports = collectExports(inputs.exports, machine, inputs.symbols);
+  const resolved = new ResolvedSymbols(inputs);
+  timer.mark("resolve");
+
+  // From here on no new symbols. Liveness: COMDAT selection and /opt:ref.
+  const roots: number[] = [];
+  const entryId = entry.name === undefined ? undefined : inputs.symbols.idOf(entry.name);
+  if (entryId !== undefined) roots.push(entryId);
+  for (const name of opts.includes) { const id = inputs.symbols.idOf(loader.mangle(name)); if (id !== undefined) roots.push(id); }
+  for (const e of exports) { const id = e.symbolName === undefined ? undefined : inputs.symbols.idOf(e.symbolName); if (id !== undefined) roots.push(id); }
+  for (const name of ["_tls_used", "__tls_used", "_load_config_used", "__load_config_used"]) {
+    const id = inputs.symbols.idOf(name);
+    if (id !== undefined) roots.push(id);
+  }
+  markLive(inputs, resolved, opts.gcSections, roots);
+
+  // Lay out: atoms into output sections, addresses from the allocator. Memory layout is fixed after this.
+  const is64 = machine === "x64";
+  const imageBase = Number(opts.imageBase ?? (opts.dll ? (is64 ? 0x180000000n : 0x10000000n) : is64 ? 0x140000000n : 0x400000n));
+  const dllName = moduleName ?? output.replace(/^.*[\\/]/, "");
+  const exportPlaceholder = exports.length > 0 ? exportTableInput(dllName, exports, () => 0, opts.timestamp) : undefined;
+  const image = layOut({
+    inputs, resolved, merges: inputs.merges, sectionAttributes: opts.sectionAttributes, is64,
+    machine: is64 ? 0x8664 : 0x14c, sectionAlignment: opts.sectionAlignment, fileAlignment: opts.fileAlignment,
+    relocatable: !opts.fixed, exportTable: exportPlaceholder, incremental: opts.incremental,
+  });
+  timer.mark("layout");
+
+  // Exports now have addresses; every exported name must be defined.
+  let exportTable = exportPlaceholder;
+  if (exports.length > 0) {
+    const missing: string[] = [];
+    const rvaOf = (e: ResolvedExport) => {
+      const id = e.symbolName === undefined ? undefined : inputs.symbols.idOf(e.symbolName);
+      const rva = id === undefined ? undefined : symbolRva(inputs, resolved, image, id, imageBase);
+      if (rva === undefined) missing.push(`<root>: undefined symbol: ${e.symbolName} (exported as ${e.exportName} by ${e.spec.origin})`);
+      return rva ?? 0;
+    };
+    exportTable = exportTableInput(dllName, exports, rvaOf, opts.timestamp);
+    if (missing.length > 0) throw new LinkError(missing);
+  }
+
+  // Relocate and write the image into one buffer.
+  const emitted = emitImage({
+    inputs, resolved, image, options: opts, imageBase, entrySymbol: entryId, subsystem: entry.subsystem, exportTable,
+  });
+  timer.mark("relocate+write");
+
+  if (opts.map !== undefined) {
+    const mapPath = opts.map === "" ? output.replace(/\.[^.\\/]*$/, "") + ".map" : opts.map;
+    host.writeFileAtomic(mapPath, new TextEncoder().encode(writeMapFile(output, inputs, resolved, image, imageBase, opts.timestamp, entryId, is64)));
+  }
+  if (opts.dll && exports.length > 0 && exportTable) {
+    const plan = planExportTable(exportTable);
+    const ordinals = new Map(plan.exports.filter((e) => e.name !== undefined).map((e) => [e.name!, e.ordinal]));
+    const implib = opts.implib ?? output.replace(/\.[^.\\/]*$/, "") + ".lib";
+    host.writeFileAtomic(implib, writeImportLibrary(dllName, machine, exports, ordinals));
+  }
+  host.writeFileAtomic(output, emitted.bytes);
+  timer.mark("commit");
+  return { output, bytes: emitted.bytes, warnings, timings: timer.timings };
+}
+
+function defaultOutput(options: LinkOptions, host: LinkHost): string {
+  const first = options.inputs[0]!;
+  void host;
+  return first.replace(/\.[^.\\/]*$/, "") + (options.dll ? ".dll" : ".exe");
+}

@@ -1,0 +1,29 @@
+// The LinkHost of the command-line tools: Node's file system, writes that replace files atomically.
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { LinkHost } from "./host.js";
+
+export const nodeHost: LinkHost = {
+  readFile: (path) => {
+    const b = readFileSync(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  },
+  fileExists: (path) => {
+    try { return statSync(path).isFile(); } catch { return false; }
+  },
+  writeFileAtomic: (path, bytes) => {
+    // A temporary file next to the target, then rename: a failure never leaves a half-written output.
+    const temp = `${path}.linkkit-${process.pid}.tmp`;
+    try {
+      writeFileSync(temp, bytes);
+      renameSync(temp, path);
+    } catch (e) {
+      if (existsSync(temp)) rmSync(temp, { force: true });
+      throw e;
+    }
+  },
+  dirname,
+  join,
+  env: (name) => process.env[name],
+  log: (line) => process.stderr.write(`${line}\n`),
+};

@@ -1,0 +1,138 @@
+// Resolve: after every input is loaded, settle the names the linker itself owns (entry point,
+// __ImageBase, /alternatename), load what they pull in, and collect every diagnostic at once.
+import { ResolverError, SymbolKind, type SymbolId } from "@linkkit/symbol-resolver";
+import { LinkError } from "./errors.js";
+import { ObjectFile } from "./inputs/object-file.js";
+import { IMPORT_THUNK, ImportFile } from "./inputs/import-file.js";
+import type { InputLoader, LoadedInputs } from "./inputs/loader.js";
+import type { LinkOptions, Subsystem } from "./options.js";
+
+/** Linker-defined names that read as zero when nothing else defines them (no /guard:cf here). */
+const guardSymbols = [
+  "__guard_flags", "__guard_fids_count", "__guard_fids_table", "__guard_iat_count", "__guard_iat_table",
+  "__guard_longjmp_count", "__guard_longjmp_table", "__guard_eh_cont_count", "__guard_eh_cont_table",
+];
+
+/** Payload of `__ImageBase` in the resolver: RVA 0, but a real address (base relocations apply). */
+export const SYNTHETIC_IMAGE_BASE = 1;
+
+export interface EntryPoint {
+  readonly name: string | undefined;
+  readonly subsystem: Subsystem;
+}
+
+/** Decides the entry point and subsystem as link.exe does, then loads what that needs. */
+export function settleLinkerSymbols(loader: InputLoader, options: LinkOptions): EntryPoint {
+  const symbols = loader.symbols;
+  const mangle = (n: string) => loader.mangle(n);
+  symbols.defineSynthetic(loader.linkerInput, mangle("__ImageBase"), SYNTHETIC_IMAGE_BASE, 0);
+  loader.resolveLazyMembers();
+
+  const defined = (name: string) => {
+    const id = symbols.idOf(mangle(name));
+    if (id === undefined) return false;
+    const kind = symbols.winnerKind(id);
+    return kind !== SymbolKind.Undefined;
+  };
+  let subsystem = options.subsystem ?? loader.subsystemFromDirectives;
+  if (subsystem === undefined) {
+    if (options.dll) subsystem = "windows";
+    else if (defined("main") || defined("wmain")) subsystem = "console";
+    else if (defined("WinMain") || defined("wWinMain")) subsystem = "windows";
+  }
+  let entry = options.entry ?? loader.entryFromDirectives;
+  if (entry === undefined && !options.dll) {
+    if (subsystem === "console") entry = defined("wmain") && !defined("main") ? "wmainCRTStartup" : "mainCRTStartup";
+    else if (subsystem === "windows") entry = defined("wWinMain") && !defined("WinMain") ? "wWinMainCRTStartup" : "WinMainCRTStartup";
+  } else if (entry === undefined && options.dll) {
+    entry = loader.currentMachine === "x86" ? "_DllMainCRTStartup@12" : "_DllMainCRTStartup";
+    // A DLL without the CRT's entry point simply has none.
+    if (!defined(entry)) entry = undefined;
+  }
+  if (subsystem === undefined) throw new LinkError("subsystem must be defined (use /subsystem:console or /subsystem:windows)");
+  const entryName = entry === undefined ? undefined : entry.startsWith("_DllMainCRTStartup@") ? `_${entry}` : mangle(entry);
+  if (entryName !== undefined) symbols.reference(loader.linkerInput, entryName);
+
+  for (const [from, to] of loader.alternateNames) symbols.defineAlias(loader.linkerInput, from, to, true);
+  loader.resolveLazyMembers();
+
+  for (const name of guardSymbols) {
+    const id = symbols.idOf(mangle(name));
+    if (id !== undefined && symbols.winnerKind(id) === SymbolKind.Undefined) symbols.defineAbsolute(loader.linkerInput, mangle(name), 0);
+  }
+  return { name: entryName, subsystem };
+}
+
+/** Throws a LinkError with every undefined and duplicate symbol, lld's way; returns the warnings. */
+export function checkSymbols(inputs: LoadedInputs): string[] {
+  try {
+    return inputs.symbols.check().map((d) => `warning: ${d.message}`);
+  } catch (e) {
+    if (e instanceof ResolverError) {
+      throw new LinkError(e.diagnostics.filter((d) => d.severity === "error").map((d) => d.message.replace(/^error: /, "")));
+    }
+    throw e;
+  }
+}
+
+/** Where each global name ends up, flattened once after resolution so relocation can index typed arrays. */
+export const enum TargetKind { Undefined = 0, Section = 1, Common = 2, Absolute = 3, ImportSlot = 4, ImportThunk = 5, ImageBase = 6 }
+
+export class ResolvedSymbols {
+  readonly kind: Uint8Array;
+  /** The defining object (Section, Common) or import file (ImportSlot, ImportThunk), as an index into `files`. */
+  readonly input: Int32Array;
+  /** Object section number (1-based) for Section. */
+  readonly section: Int32Array;
+  /** Offset in the section, absolute value, or common size. */
+  readonly value: Float64Array;
+
+  constructor(inputs: LoadedInputs) {
+    const symbols = inputs.symbols;
+    const n = symbols.symbolCount;
+    this.kind = new Uint8Array(n);
+    this.input = new Int32Array(n).fill(-1);
+    this.section = new Int32Array(n);
+    this.value = new Float64Array(n);
+    for (let id = 0; id < n; id++) {
+      const target = symbols.resolveAlias(id as SymbolId);
+      if (target === undefined) continue; // an alias cycle: reported as undefined by the resolver
+      const kind = symbols.winnerKind(target);
+      switch (kind) {
+        case SymbolKind.Defined:
+        case SymbolKind.Weak: {
+          const input = symbols.winnerInput(target);
+          if (!(inputs.files[input] instanceof ObjectFile)) continue;
+          this.kind[id] = TargetKind.Section;
+          this.input[id] = input;
+          this.section[id] = symbols.winnerSection(target);
+          this.value[id] = symbols.winnerValue(target);
+          break;
+        }
+        case SymbolKind.Common:
+          this.kind[id] = TargetKind.Common;
+          this.input[id] = symbols.winnerInput(target);
+          this.value[id] = symbols.winnerValue(target);
+          break;
+        case SymbolKind.Absolute:
+          this.kind[id] = TargetKind.Absolute;
+          this.value[id] = symbols.winnerValue(target);
+          break;
+        case SymbolKind.Synthetic: {
+          const input = symbols.winnerInput(target);
+          const file = inputs.files[input];
+          const section = symbols.winnerSection(target);
+          if (file instanceof ImportFile) {
+            this.kind[id] = section === IMPORT_THUNK ? TargetKind.ImportThunk : TargetKind.ImportSlot;
+            this.input[id] = input;
+          } else if (section === SYNTHETIC_IMAGE_BASE) {
+            this.kind[id] = TargetKind.ImageBase;
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+}
