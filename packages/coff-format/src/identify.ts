@@ -20,7 +20,7 @@ export function identifyInput(bytes: Uint8Array): InputKind {
   if (u16(0) === 0 && u16(2) === 0xffff) {
     const version = u16(4);
     if (version === 0 && n >= 20) return "import-object";
-    if (version >= 2 && n >= 56 && BIGOBJ_CLASS_ID.every((b, i) => bytes[8 + i] === b)) return "coff-bigobj";
+    if (version >= 2 && n >= 56 && BIGOBJ_CLASS_ID.every((b, i) => bytes[12 + i] === b)) return "coff-bigobj";
     return "unknown";
   }
   // A plain COFF object has no magic: a known machine and a plausible header stand in for one.
