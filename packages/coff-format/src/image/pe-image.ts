@@ -84,7 +84,11 @@ export class PeImage {
     this.dataDirectories = parts.dataDirectories;
     this.sections = parts.sections;
     this.stringTable = parts.stringTable;
+    this.sectionsByAddress = sortedIfDisjoint(parts.sections);
   }
+
+  /** Mapped sections by address when no two overlap (as the loader requires); undefined otherwise. */
+  private readonly sectionsByAddress: readonly PeSection[] | undefined;
 
   get bytes(): Uint8Array { return this.view.bytes; }
   get fileName(): string | undefined { return this.view.fileName; }
@@ -114,10 +118,22 @@ export class PeImage {
     return dir === undefined || (dir.VirtualAddress === 0 && dir.Size === 0) ? undefined : dir;
   }
 
-  /** The section whose virtual range holds `rva`. */
+  /** The section whose virtual range holds `rva` (the first in table order if garbage makes them overlap). */
   sectionOfRva(rva: number): PeSection | undefined {
-    for (const section of this.sections) {
-      if (rva >= section.VirtualAddress && rva < section.VirtualAddress + mappedSize(section)) return section;
+    const sorted = this.sectionsByAddress;
+    if (sorted === undefined) {
+      for (const section of this.sections) if (holds(section, rva)) return section;
+      return undefined;
+    }
+    // Binary search: decoders look up an RVA per table entry, and images may have thousands of sections.
+    let lo = 0;
+    let hi = sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const section = sorted[mid]!;
+      if (rva < section.VirtualAddress) hi = mid - 1;
+      else if (rva >= section.VirtualAddress + mappedSize(section)) lo = mid + 1;
+      else return section;
     }
     return undefined;
   }
@@ -210,6 +226,19 @@ export class PeImage {
     const s = this.sectionOfRva(rva);
     return s === undefined ? "the headers" : `section ${s.name}`;
   }
+}
+
+function holds(section: SectionHeader, rva: number): boolean {
+  return rva >= section.VirtualAddress && rva < section.VirtualAddress + mappedSize(section);
+}
+
+function sortedIfDisjoint(sections: readonly PeSection[]): PeSection[] | undefined {
+  const sorted = sections.filter((s) => mappedSize(s) > 0).sort((a, b) => a.VirtualAddress - b.VirtualAddress);
+  for (let i = 1; i < sorted.length; i++) {
+    const previous = sorted[i - 1]!;
+    if (previous.VirtualAddress + mappedSize(previous) > sorted[i]!.VirtualAddress) return undefined;
+  }
+  return sorted;
 }
 
 /** The loader maps VirtualSize bytes, or SizeOfRawData when VirtualSize is 0 (old linkers). */
