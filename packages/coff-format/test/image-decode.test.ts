@@ -51,6 +51,19 @@ describe("headers and RVA helpers", () => {
     if (add.kind === "name") expect(img.cStringAtRva(add.hintNameRva + 2)).toBe("add");
   });
 
+  it("reads only the data directories NumberOfRvaAndSizes announces", () => {
+    const bytes = fixtureBytes("x64/app.exe");
+    const original = readPeImage(bytes);
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(original.optionalHeaderOffset + 108, 2, true);
+    const img = readPeImage(bytes);
+    expect(img.dataDirectories.length).toBe(2);
+    expect(img.dataDirectory(IMAGE_DIRECTORY_ENTRY.BASERELOC)).toBeUndefined();
+    expect(readBaseRelocations(img)).toEqual({ blocks: [], sorted: [] });
+    expect(readImportDirectory(img).map((d) => d.dllName)).toEqual(["testlib.dll", "kernel32.dll"]);
+    // Section headers still follow SizeOfOptionalHeader, not the directory count.
+    expect(img.sections.map((s) => s.name)).toEqual(original.sections.map((s) => s.name));
+  });
+
   it("resolves MinGW's long section names through the string table", () => {
     const img = image("mingw/hello.exe");
     expect(img.stringTable).toBeDefined();
