@@ -334,6 +334,7 @@ function run(input: Scenario): void {
 
 describe("layout properties", () => {
   it("keeps every invariant and reports every change exactly under random operations", () => {
-    fc.assert(fc.property(scenario, run), { numRuns: 300 });
+    // ATOM_ALLOCATOR_RUNS=5000 for a longer soak.
+    fc.assert(fc.property(scenario, run), { numRuns: Number(process.env["ATOM_ALLOCATOR_RUNS"] ?? 300) });
   });
 });

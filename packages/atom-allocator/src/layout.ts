@@ -75,6 +75,11 @@ interface SectionRecord {
   atomCount: number;
   /** Atoms whose surplus is a hole worth reusing; order is irrelevant (search takes the lowest fit). */
   freeList: number[];
+  /**
+   * At least the largest surplus in the free list: exact after a search that found nothing, raised when a
+   * hole grows. An atom bigger than this cannot fit, so the search is skipped (many moves stay O(1) each).
+   */
+  holeBound: number;
 }
 
 interface AtomSnapshot {
@@ -189,6 +194,7 @@ export class Layout {
       last: NONE,
       atomCount: 0,
       freeList: [],
+      holeBound: 0,
     };
     this.sectionList.push(record);
     this.sectionIdByName.set(name, record.id);
@@ -683,8 +689,11 @@ export class Layout {
   }
 
   private refreshFreeList(section: SectionRecord, atom: number): void {
-    const slot = this.atoms.freeSlot[atom] as number;
-    const worth = this.holeWorthTracking(section, atom);
+    const atoms = this.atoms;
+    const slot = atoms.freeSlot[atom] as number;
+    const surplus = this.capacityEnd(section, atom) - (atoms.offset[atom] as number) - this.ideal(section, atoms.size[atom] as number);
+    const worth = surplus > 0 && surplus >= this.options.minHoleSize;
+    if (worth && surplus > section.holeBound) section.holeBound = surplus;
     if (worth && slot === NONE) {
       this.atoms.freeSlot[atom] = section.freeList.length;
       section.freeList.push(atom);
@@ -718,15 +727,20 @@ export class Layout {
       if (need <= (atoms.offset[first] as number)) {
         // The gap before the first atom: offset 0 is aligned for every alignment the section allows.
         after = NONE;
-      } else {
+      } else if (need <= section.holeBound) {
         let best = Infinity;
+        let largestSurplus = 0;
         for (const holder of section.freeList) {
-          const holeStart = alignUp((atoms.offset[holder] as number) + this.ideal(section, atoms.size[holder] as number), alignment);
-          if (holeStart < best && holeStart + need <= this.capacityEnd(section, holder)) {
+          const idealEnd = (atoms.offset[holder] as number) + this.ideal(section, atoms.size[holder] as number);
+          const holeEnd = this.capacityEnd(section, holder);
+          const holeStart = alignUp(idealEnd, alignment);
+          if (holeEnd - idealEnd > largestSurplus) largestSurplus = holeEnd - idealEnd;
+          if (holeStart < best && holeStart + need <= holeEnd) {
             best = holeStart;
             after = holder;
           }
         }
+        if (after === APPEND) section.holeBound = largestSurplus;
         start = best;
       }
     }
