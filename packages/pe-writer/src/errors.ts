@@ -53,3 +53,10 @@ export function alignUp(value: number, alignment: number): number {
 export function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 }
+
+/** A table of `size` bytes placed at `rva` must fit the 32-bit address space of an image. */
+export function checkTableRva(rva: number, size: number, where: string): void {
+  if (!Number.isInteger(rva) || rva < 0 || rva + size > 0xffff_ffff) {
+    throw new PeWriterError(`${size} bytes do not fit at this address`, { where, rva: Number.isInteger(rva) ? rva : undefined, expected: "an RVA below 4 GiB" });
+  }
+}

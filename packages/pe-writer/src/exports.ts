@@ -1,7 +1,7 @@
 // The export directory (spec §6.3): ordinals assigned as link.exe does, names sorted for the loader's
 // binary search, forwarders stored as strings inside the table; plus what the import library needs.
 import { ImageExportDirectory, writeStruct } from "@linkkit/coff-format";
-import { alignUp, PeWriterError } from "./errors.js";
+import { alignUp, checkTableRva, PeWriterError } from "./errors.js";
 import type { DataDirectoryEntry } from "./headers.js";
 
 export interface ExportedSymbol {
@@ -25,6 +25,11 @@ export interface ExportTableInput {
   readonly ordinalBase?: number | undefined;
   readonly exports: readonly ExportedSymbol[];
   readonly timeDateStamp?: number | undefined;
+  /**
+   * How exports without an explicit ordinal get one: "fill-from-base" (link.exe: the free ordinals from the
+   * base upwards, in name order; the default) or "after-max" (lld-link: upwards from the highest explicit one).
+   */
+  readonly ordinalAssignment?: "fill-from-base" | "after-max" | undefined;
 }
 
 /** One export with its final ordinal. */
@@ -125,6 +130,7 @@ export function planExportTable(input: ExportTableInput): ExportTablePlan {
     .sort((a, b) => compareBytes(encodedNames.get(a)!, encodedNames.get(b)!));
   const assigned: AssignedExport[] = [];
   let next = base;
+  if (input.ordinalAssignment === "after-max") for (const ordinal of byOrdinal.keys()) next = Math.max(next, ordinal + 1);
   for (const e of input.exports) if (e.ordinal !== undefined) assigned.push(toAssigned(e, e.ordinal));
   for (const e of unassigned) {
     while (byOrdinal.has(next)) next++;
@@ -177,6 +183,7 @@ function toAssigned(e: ExportedSymbol, ordinal: number): AssignedExport {
 }
 
 export function writeExportTable(plan: ExportTablePlan, rva: number): WrittenExportTable {
+  checkTableRva(rva, plan.size, `export table of ${plan.dllName}`);
   const bytes = new Uint8Array(plan.size);
   const data = new DataView(bytes.buffer);
   writeStruct(bytes, ImageExportDirectory, 0, {

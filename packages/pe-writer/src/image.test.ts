@@ -72,6 +72,22 @@ describe("writeImage", () => {
   });
 });
 
+describe("MinGW long section names", () => {
+  it.skipIf(!hasTool("llvm-readobj"))("writes /offset names that readers resolve through the string table", () => {
+    const name = ".debug_info";
+    const strings = new TextEncoder().encode(`....${name}\0`);
+    new DataView(strings.buffer).setUint32(0, strings.length, true); // the COFF string table starts with its size
+    const image = writeImage(model([
+      text(),
+      { name, nameStringTableOffset: 4, virtualAddress: 0x2000, virtualSize: 4, pointerToRawData: 0x600, sizeOfRawData: 0x200,
+        characteristics: DATA, contents: Uint8Array.of(1, 2, 3, 4) },
+    ], { sizeOfHeaders: 0x400, pointerToSymbolTable: 0x800, numberOfSymbols: 0, blobs: [{ what: "string table", offset: 0x800, bytes: strings }] }));
+    expect(new TextDecoder().decode(locateImageHeaders(image).sections[1]!.rawName)).toBe("/4\0\0\0\0\0\0");
+    const dump = readobj(writeTemp(tempDir("longname"), "long.exe", image), "--sections");
+    expect(dump).toContain(`Name: ${name} (2F 34 00 00 00 00 00 00)`);
+  });
+});
+
 describe("patching", () => {
   const build = (): Uint8Array => writeImage(model([text(), data()], { sizeOfHeaders: 0x400 }));
 
@@ -97,6 +113,8 @@ describe("patching", () => {
     expect(patchSectionHeader(image, 1, grown)).toEqual({ offset: loc.layout.sectionTableOffset + 40, length: 40 });
     expect(locateImageHeaders(image).sections[1]!.virtualSize).toBe(0x100);
     expect(() => patchSectionHeader(image, 2, grown)).toThrow(/no section header 2/);
+    expect(() => patchSectionHeader(image, 1, { ...grown, virtualSize: -1 })).toThrow(PeWriterError);
+    expect(() => patchDataDirectory(image, 1, 2 ** 32, 0)).toThrow(PeWriterError);
   });
 
   it("appends a section into the room reserved in the headers", () => {

@@ -2,7 +2,7 @@
 // contiguous import address table; plus the jump thunks through which direct calls reach imported functions.
 import { IMAGE_FILE_MACHINE, IMAGE_REL_BASED, ImageImportDescriptor, writeStruct } from "@linkkit/coff-format";
 import type { BaseRelocationEntry } from "./base-relocations.js";
-import { alignUp, hex, PeWriterError } from "./errors.js";
+import { alignUp, checkTableRva, hex, PeWriterError } from "./errors.js";
 import type { DataDirectoryEntry } from "./headers.js";
 
 export interface ImportByName {
@@ -132,6 +132,7 @@ export function planImportTables(dlls: readonly ImportedDll[], options: { readon
 
 /** Writes the planned tables as they will sit at `rva`. The IAT starts as a copy of the lookup tables. */
 export function writeImportTables(plan: ImportTablePlan, rva: number): WrittenImportTables {
+  checkTableRva(rva, plan.size, "import tables");
   const bytes = new Uint8Array(plan.size);
   const data = new DataView(bytes.buffer);
   const entrySize = plan.is64 ? 8 : 4;

@@ -30,7 +30,7 @@ export function patchSectionHeader(image: Uint8Array, index: number, header: Sec
     throw new PeWriterError(`no section header ${index}`, { where: "patch", expected: `0 to ${location.sectionCount - 1}` });
   }
   const offset = location.layout.sectionTableOffset + index * ImageSectionHeader.size;
-  writeSectionHeader(image, offset, header);
+  writeSectionHeaderChecked(image, offset, header, `section header ${index} (${header.name})`);
   return { offset, length: ImageSectionHeader.size };
 }
 
@@ -42,6 +42,11 @@ export function patchDataDirectory(image: Uint8Array, index: number, rva: number
   const offset = location.layout.dataDirectoryOffset + index * ImageDataDirectory.size;
   if (offset + ImageDataDirectory.size > location.layout.sectionTableOffset) {
     throw new PeWriterError(`the image has fewer than ${index + 1} data directories`, { where: "patch" });
+  }
+  for (const [field, value] of [["RVA", rva], ["size", size]] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffff_ffff) {
+      throw new PeWriterError(`data directory ${index} ${field} ${value} is not a 32-bit value`, { where: "patch" });
+    }
   }
   writeStruct(image, ImageDataDirectory, offset, { VirtualAddress: rva, Size: size });
   return { offset, length: ImageDataDirectory.size };
@@ -150,7 +155,7 @@ export function appendSection(
     out.set(image);
   }
   const dirty: DirtyRange[] = [];
-  writeSectionHeader(out, headerOffset, section);
+  writeSectionHeaderChecked(out, headerOffset, section, where);
   dirty.push({ offset: headerOffset, length: ImageSectionHeader.size });
   const countOffset = location.layout.fileHeaderOffset + ImageFileHeader.offsetOf.NumberOfSections;
   new DataView(out.buffer, out.byteOffset, out.byteLength).setUint16(countOffset, location.sectionCount + 1, true);
@@ -162,4 +167,14 @@ export function appendSection(
   }
   dirty.push(...refreshDerivedHeaderFields(out));
   return { image: out, index: location.sectionCount, dirty };
+}
+
+/** Field values out of range (a negative size, an RVA past 4 GiB) become PeWriterErrors naming the section. */
+function writeSectionHeaderChecked(image: Uint8Array, offset: number, header: SectionHeaderModel, where: string): void {
+  try {
+    writeSectionHeader(image, offset, header);
+  } catch (cause) {
+    if (cause instanceof PeWriterError) throw cause;
+    throw new PeWriterError(`a field is out of range: ${(cause as Error).message}`, { where, offset, cause });
+  }
 }

@@ -184,6 +184,17 @@ describe("export table", () => {
     expect(() => planExportTable({ dllName: "d", exports: [{ name: "a" }] })).toThrow(PeWriterError);
   });
 
+  it("can assign ordinals after the highest explicit one, as lld-link does", () => {
+    const plan = planExportTable({ dllName: "d", ordinalAssignment: "after-max", exports: [{ name: "b", rva: 1 }, { name: "a", ordinal: 3, rva: 2 }, { name: "c", rva: 3 }] });
+    expect(plan.exports.map((e) => [e.name, e.ordinal])).toEqual([["a", 3], ["b", 4], ["c", 5]]);
+    expect(plan.numberOfFunctions).toBe(5);
+  });
+
+  it("refuses tables that do not fit below 4 GiB", () => {
+    expect(() => writeExportTable(planExportTable(input), 0xffff_fff0)).toThrow(PeWriterError);
+    expect(() => writeImportTables(planImportTables([{ dllName: "a.dll", imports: [{ name: "f" }] }], { is64: true }), -1)).toThrow(PeWriterError);
+  });
+
   it("sorts names byte-wise (uppercase before lowercase, as strcmp)", () => {
     const plan = planExportTable({ dllName: "d", exports: [{ name: "b", rva: 1 }, { name: "B", rva: 2 }, { name: "a_", rva: 3 }, { name: "a", rva: 4 }] });
     expect(plan.namedExports.map((e) => e.name)).toEqual(["B", "a", "a_", "b"]);
