@@ -83,8 +83,9 @@ export function auxFormatOf(storageClass: number, type: number, sectionNumber: n
     case IMAGE_SYM_CLASS.WEAK_EXTERNAL: return "weak-external";
     case IMAGE_SYM_CLASS.CLR_TOKEN: return "clr-token";
     case IMAGE_SYM_CLASS.STATIC:
-      // GNU as gives static functions a function-definition record; every other static is a section symbol.
-      return ((type >>> 4) & 3) === IMAGE_SYM_DTYPE_FUNCTION ? "function-definition" : "section-definition";
+      // As LLVM reads them: any static symbol's aux record is a section definition (GNU as also
+      // gives static functions one, all zeros, which reads the same either way).
+      return "section-definition";
     case IMAGE_SYM_CLASS.EXTERNAL:
       if (((type >>> 4) & 3) === IMAGE_SYM_DTYPE_FUNCTION && sectionNumber > 0) return "function-definition";
       // Old-style weak externals: an undefined external with value 0 and an aux record.
@@ -131,10 +132,11 @@ export function decodeAuxRecord(view: ByteView, offset: number, format: AuxForma
   }
 }
 
-/** A `.file` name: the aux payloads concatenated, up to the first NUL. */
+/** A `.file` name: the aux payloads concatenated, trailing NULs dropped (as LLVM reads it). */
 export function decodeFileName(bytes: Uint8Array): string {
-  const nul = bytes.indexOf(0);
-  return decodeText(bytes, 0, nul < 0 ? bytes.length : nul);
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  return decodeText(bytes, 0, end);
 }
 
 /** Writes one aux record's payload (not the bigobj padding) at `offset`. File names are written by the caller. */
