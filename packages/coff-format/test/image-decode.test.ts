@@ -141,6 +141,20 @@ describe("exports", () => {
     }
     expect(readExportDirectory(image("x64/app.exe"))).toBeUndefined();
   });
+
+  it("gives every name of an ordinal that several names share", () => {
+    const bytes = fixtureBytes("x64/testlib.dll");
+    const img = readPeImage(bytes);
+    const exports = readExportDirectory(img)!;
+    const add = exports.entries.find((e) => e.names.includes("add"))!;
+    // Point the ordinal-table slot of "mul" (names are sorted: add, apply, forwarded, mul, ...) at add's slot.
+    const mulIndex = 3;
+    new DataView(bytes.buffer, bytes.byteOffset).setUint16(img.rvaToFileOffset(exports.ordinalTableRva) + mulIndex * 2, add.ordinal - exports.ordinalBase, true);
+    const patched = readExportDirectory(readPeImage(bytes))!;
+    expect(patched.entries.find((e) => e.ordinal === add.ordinal)!.names).toEqual(["add", "mul"]);
+    // mul's own slot is still exported, now by ordinal only.
+    expect(patched.entries.filter((e) => e.names.length === 0).length).toBe(2);
+  });
 });
 
 describe("base relocations", () => {

@@ -112,7 +112,10 @@ export class PeImage {
   get optionalHeaderOffset(): number { return this.peHeaderOffset + PE_SIGNATURE_SIZE + ImageFileHeader.size; }
   get sectionTableOffset(): number { return this.optionalHeaderOffset + this.fileHeader.SizeOfOptionalHeader; }
 
-  /** The data directory at `index` (see IMAGE_DIRECTORY_ENTRY), or undefined when absent or empty. */
+  /**
+   * The data directory at `index` (see IMAGE_DIRECTORY_ENTRY), or undefined when absent or empty.
+   * The SECURITY directory's VirtualAddress is a file offset (certificates are not mapped).
+   */
   dataDirectory(index: number): DataDirectory | undefined {
     const dir = this.dataDirectories[index];
     return dir === undefined || (dir.VirtualAddress === 0 && dir.Size === 0) ? undefined : dir;
