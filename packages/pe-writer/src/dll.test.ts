@@ -1,12 +1,12 @@
 // A DLL built by pe-writer (exports by name, by ordinal only, and a forwarder) loaded by an exe built by
 // pe-writer that imports by name and by ordinal: run under wine.
 import { describe, expect, it } from "vitest";
-import { IMAGE_FILE_MACHINE, IMAGE_SUBSYSTEM } from "@linkkit/coff-format";
+import { IMAGE_DLLCHARACTERISTICS, IMAGE_FILE_MACHINE, IMAGE_REL_BASED, IMAGE_SUBSYSTEM } from "@linkkit/coff-format";
 import {
-  dataDirectories, fileOffsetOfRva, imageCharacteristics, locateImageHeaders, planExportTable, planImportTables, writeExportTable, writeImage,
+  buildBaseRelocations, dataDirectories, fileOffsetOfRva, imageCharacteristics, locateImageHeaders, planExportTable, planImportTables, writeExportTable, writeImage,
   writeImportTables,
 } from "./index.js";
-import { Code, layOut, RDATA, sectionRva, TEXT } from "../test/program-builder.js";
+import { Code, DATA, layOut, RDATA, RELOC, sectionRva, TEXT } from "../test/program-builder.js";
 import { hasTool, hasWine, readobj, runWine, tempDir, writeTemp } from "../test/toolchain.js";
 
 const AMD64 = IMAGE_FILE_MACHINE.AMD64;
@@ -18,8 +18,17 @@ function buildMathDll(): Uint8Array {
   code.bytes(0xb8).u32(1).bytes(0xc3, ...new Array(10).fill(0xcc)); // mov eax, 1; ret (DllMain: TRUE)
   const add = code.here;
   code.bytes(0x8d, 0x04, 0x11, 0xc3, ...new Array(12).fill(0xcc)); // lea eax, [rcx+rdx]; ret
+  // times_two multiplies by a factor it reaches through an absolute pointer in .data: that pointer is only
+  // right if the loader applied the DIR64 base relocation (the DLL's preferred base is the exe's, so it moves).
+  const dataRva = sectionRva(2);
   const timesTwo = code.here;
-  code.bytes(0x8d, 0x04, 0x09, 0xc3); // lea eax, [rcx+rcx]; ret
+  code.bytes(0x48, 0x8b, 0x05).rel32(dataRva); // mov rax, [factor pointer]
+  code.bytes(0x8b, 0x00, 0x0f, 0xaf, 0xc1, 0xc3); // mov eax, [rax]; imul eax, ecx; ret
+  const imageBase = 0x1_4000_0000n;
+  const data = new Uint8Array(12);
+  new DataView(data.buffer).setBigUint64(0, imageBase + BigInt(dataRva + 8), true);
+  new DataView(data.buffer).setUint32(8, 2, true);
+  const relocs = buildBaseRelocations([{ rva: dataRva, type: IMAGE_REL_BASED.DIR64 }]);
   const plan = planExportTable({
     dllName: "mathlib.dll",
     exports: [
@@ -31,12 +40,15 @@ function buildMathDll(): Uint8Array {
   const exportsRva = sectionRva(1);
   const table = writeExportTable(plan, exportsRva);
   return writeImage({
-    machine: AMD64, characteristics: imageCharacteristics({ machine: AMD64, dll: true }), imageBase: 0x1_8000_0000n,
+    machine: AMD64, characteristics: imageCharacteristics({ machine: AMD64, dll: true }), imageBase,
+    dllCharacteristics: IMAGE_DLLCHARACTERISTICS.DYNAMIC_BASE,
     sectionAlignment: 0x1000, fileAlignment: 0x200, entryPointRva: dllMain, subsystem: IMAGE_SUBSYSTEM.WINDOWS_CUI,
-    dataDirectories: dataDirectories({ EXPORT: table.exportDirectory }),
+    dataDirectories: dataDirectories({ EXPORT: table.exportDirectory, BASERELOC: { rva: sectionRva(3), size: relocs.length } }),
     sections: layOut("pe32+", [
       { name: ".text", characteristics: TEXT, contents: code.toBytes() },
       { name: ".edata", characteristics: RDATA, contents: table.bytes },
+      { name: ".data", characteristics: DATA, contents: data },
+      { name: ".reloc", characteristics: RELOC, contents: relocs },
     ]),
   });
 }
@@ -89,7 +101,7 @@ describe("DLL with exports, loaded by an exe", () => {
     expect(imports).toMatch(/Symbol: add \(0\)\s+Symbol:  \(5\)\s+Symbol: quit \(0\)/);
   });
 
-  it.skipIf(!hasWine())("runs under wine: add by name, times_two by ordinal, quit forwarded to ExitProcess", () => {
+  it.skipIf(!hasWine())("runs under wine: add by name, times_two by ordinal (through a relocated pointer), quit forwarded", () => {
     const r = runWine(exe, dir);
     expect(r.stderr).not.toMatch(/err:|not found/i);
     expect(r.status).toBe(42);

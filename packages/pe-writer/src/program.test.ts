@@ -15,8 +15,12 @@ const haveReadobj = hasTool("llvm-readobj");
 const haveWine = hasWine();
 const MESSAGE = "hello from pe-writer\n";
 
-/** x64 console program: prints MESSAGE through WriteFile, exits with 42 through an import thunk. */
-export function buildHelloX64(): { image: Uint8Array; exitCodeRva: number } {
+/**
+ * x64 console program: prints MESSAGE through WriteFile, exits with 42 through an import thunk. The message
+ * pointer it prints from lives in .data with a DIR64 base relocation; the program exits with 99 if that
+ * pointer disagrees with the rip-relative address of the message (a base relocation applied wrongly).
+ */
+function buildHelloX64(imageBase = 0x1_4000_0000n): { image: Uint8Array; exitCodeRva: number } {
   const imports = planImportTables([
     { dllName: "KERNEL32.dll", imports: [{ name: "ExitProcess" }, { name: "GetStdHandle" }, { name: "WriteFile" }] },
   ], { is64: true });
@@ -27,7 +31,6 @@ export function buildHelloX64(): { image: Uint8Array; exitCodeRva: number } {
   const message = new TextEncoder().encode(MESSAGE);
   const rdata = concat(tables.bytes, new Uint8Array(messageRva - rdataRva - tables.bytes.length), message);
 
-  const imageBase = 0x1_4000_0000n;
   const dataRva = sectionRva(2);
   // .data holds one absolute pointer to the message: the loader adjusts it through the DIR64 base relocation.
   const data = new Uint8Array(8);
@@ -43,6 +46,9 @@ export function buildHelloX64(): { image: Uint8Array; exitCodeRva: number } {
   code.bytes(0xff, 0x15).rel32(getStdHandle!); // call [GetStdHandle]
   code.bytes(0x48, 0x89, 0xc1); // mov rcx, rax
   code.bytes(0x48, 0x8b, 0x15).rel32(dataRva); // mov rdx, [message pointer]
+  code.bytes(0x48, 0x8d, 0x05).rel32(messageRva); // lea rax, [message]
+  code.bytes(0x48, 0x39, 0xc2, 0x74, 0x0a); // cmp rdx, rax; je +10
+  code.bytes(0xb9).u32(99).bytes(0xe8).rel32(textRva); // mov ecx, 99; call the ExitProcess thunk
   code.bytes(0x41, 0xb8).u32(message.length); // mov r8d, length
   code.bytes(0x4c, 0x8d, 0x4c, 0x24, 0x28); // lea r9, [rsp+40] (bytes written)
   code.bytes(0x48, 0xc7, 0x44, 0x24, 0x20).u32(0); // mov qword [rsp+32], 0 (no OVERLAPPED)
