@@ -69,7 +69,8 @@ export function exportTableInput(dllName: string, exports: readonly ResolvedExpo
     data: e.spec.data ?? false,
     ...(e.spec.forwardTo !== undefined ? { forwarder: e.spec.forwardTo } : { rva: rvaOf(e) }),
   }));
-  return { dllName, exports: entries, timeDateStamp: timestamp };
+  // lld-link numbers exports without an explicit ordinal after the largest explicit one, in name order.
+  return { dllName, exports: entries, timeDateStamp: timestamp, ordinalAssignment: "after-max" };
 }
 
 /** A Microsoft-format import library of short import objects, one per (non-PRIVATE) export. */

@@ -44,13 +44,15 @@ export function settleLinkerSymbols(loader: InputLoader, options: LinkOptions): 
   if (entry === undefined && !options.dll) {
     if (subsystem === "console") entry = defined("wmain") && !defined("main") ? "wmainCRTStartup" : "mainCRTStartup";
     else if (subsystem === "windows") entry = defined("wWinMain") && !defined("WinMain") ? "wWinMainCRTStartup" : "WinMainCRTStartup";
-  } else if (entry === undefined && options.dll) {
-    entry = loader.currentMachine === "x86" ? "_DllMainCRTStartup@12" : "_DllMainCRTStartup";
-    // A DLL without the CRT's entry point simply has none.
-    if (!defined(entry)) entry = undefined;
   }
   if (subsystem === undefined) throw new LinkError("subsystem must be defined (use /subsystem:console or /subsystem:windows)");
-  const entryName = entry === undefined ? undefined : entry.startsWith("_DllMainCRTStartup@") ? `_${entry}` : mangle(entry);
+  let entryName = entry === undefined ? undefined : mangle(entry);
+  if (entry === undefined && options.dll) {
+    // A DLL without the CRT's entry point simply has none.
+    const crtEntry = loader.currentMachine === "x86" ? "__DllMainCRTStartup@12" : "_DllMainCRTStartup";
+    const id = symbols.idOf(crtEntry);
+    if (id !== undefined && symbols.winnerKind(id) !== SymbolKind.Undefined) entryName = crtEntry;
+  }
   if (entryName !== undefined) symbols.reference(loader.linkerInput, entryName);
 
   for (const [from, to] of loader.alternateNames) symbols.defineAlias(loader.linkerInput, from, to, true);

@@ -200,7 +200,8 @@ export function parseLldLinkArgs(argv: readonly string[], host: CommandLineHost)
       const value = colon < 0 ? undefined : body.slice(colon + 1);
       const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
       if (handler) { handler(o, value, name); continue; }
-      if (arg[0] === "/" && host.fileExists(arg)) { o.inputs.push(arg); continue; }
+      // On Unix `/tmp/a.obj` is a path, not an option: no option name holds a '/'.
+      if (arg[0] === "/" && (host.fileExists(arg) || name.includes("/"))) { o.inputs.push(arg); continue; }
       o.warnings.push(`ignoring unknown argument '${arg}'`);
       continue;
     }

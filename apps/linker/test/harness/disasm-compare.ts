@@ -12,15 +12,16 @@ export interface NormalizedImage {
   readonly functions: ReadonlyMap<string, readonly string[]>;
 }
 
+/** Sections with their virtual extent (objdump -h shows raw sizes, which are 0 for .bss). */
 function sectionsOf(exe: string): SectionRange[] {
-  const out = runOk(tools.objdump, ["-h", exe]);
+  const out = runOk(tools.readobj, ["--file-headers", "--sections", exe]);
+  const base = BigInt(/ImageBase: (0x[0-9A-Fa-f]+)/.exec(out)?.[1] ?? "0");
   const sections: SectionRange[] = [];
-  for (const line of out.split("\n")) {
-    // "  0 .text         000000f4 0000000140001000 TEXT"
-    const m = /^\s*\d+\s+(\S+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s*(.*)$/.exec(line);
-    if (!m) continue;
-    const start = BigInt(`0x${m[3]}`);
-    sections.push({ name: m[1]!, start, end: start + BigInt(`0x${m[2]}`), code: /TEXT/.test(m[4]!) });
+  for (const block of out.split(/\n\s*Section \{/).slice(1)) {
+    const name = /Name: (\S+)/.exec(block)?.[1] ?? "?";
+    const size = BigInt(/VirtualSize: (0x[0-9A-Fa-f]+)/.exec(block)?.[1] ?? "0");
+    const start = base + BigInt(/VirtualAddress: (0x[0-9A-Fa-f]+)/.exec(block)?.[1] ?? "0");
+    sections.push({ name, start, end: start + size, code: /IMAGE_SCN_CNT_CODE/.test(block) });
   }
   return sections;
 }
@@ -38,20 +39,34 @@ export function normalizeImage(exe: string, mapPath: string): NormalizedImage {
   const high = sections.reduce((m, s) => (s.end > m ? s.end : m), 0n);
 
   const sectionOf = (a: bigint) => sections.find((s) => a >= s.start && a < s.end + 1n);
+  // An address operand may point past one object's end or before an array's start (x86 indexed
+  // operands such as `table-4(,%eax,4)`), so it is written as every reading near it: the symbols up
+  // to 256 bytes below and those up to 64 bytes above. Two layouts agree when the readings meet.
   const symbolize = (a: bigint): string => {
     if (a < low || a > high) return `0x${a.toString(16)}`;
     const section = sectionOf(a);
-    let best: MapSymbol | undefined;
-    let lo = 0, hi = symbols.length - 1;
+    let lo = 0, hi = symbols.length - 1, below = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (symbols[mid]!.address <= a) { best = symbols[mid]; lo = mid + 1; } else hi = mid - 1;
+      if (symbols[mid]!.address <= a) { below = mid; lo = mid + 1; } else hi = mid - 1;
     }
-    if (best && section && best.address >= section.start) {
-      const off = a - best.address;
-      return off === 0n ? `<${best.name}>` : `<${best.name}+0x${off.toString(16)}>`;
+    const readings: string[] = [];
+    for (let i = below; i >= 0 && a - symbols[i]!.address <= 256n; i--) {
+      const s = symbols[i]!;
+      if (section && s.address < section.start) break;
+      readings.push(a === s.address ? s.name : `${s.name}+0x${(a - s.address).toString(16)}`);
     }
-    return section ? `<${section.name}+0x${(a - section.start).toString(16)}>` : `<?0x${a.toString(16)}>`;
+    for (let i = below + 1; i < symbols.length && symbols[i]!.address - a <= 64n; i++) {
+      const next = symbols[i]!;
+      if (section && next.address >= section.end) break;
+      if (next.address > a) readings.push(`${next.name}-0x${(next.address - a).toString(16)}`);
+    }
+    if (readings.length === 0) {
+      const nearest = below >= 0 ? symbols[below] : undefined;
+      if (nearest && (!section || nearest.address >= section.start)) readings.push(`${nearest.name}+0x${(a - nearest.address).toString(16)}`);
+      else readings.push(section ? `${section.name}+0x${(a - section.start).toString(16)}` : `?0x${a.toString(16)}`);
+    }
+    return `<${[...new Set(readings)].sort().join("|")}>`;
   };
 
   const listing = runOk(tools.objdump, ["-d", "--no-show-raw-insn", exe]);
@@ -104,6 +119,20 @@ function normalizeInstruction(text: string, symbolize: (a: bigint) => string, lo
   return t + note;
 }
 
+/** Two normalised instructions agree when their text matches and each address operand's readings meet. */
+export function sameInstruction(a: string, b: string): boolean {
+  if (a === b) return true;
+  const split = (t: string) => t.split(/(<[^<>]*>)/);
+  const pa = split(a), pb = split(b);
+  if (pa.length !== pb.length) return false;
+  for (let i = 0; i < pa.length; i++) {
+    if (i % 2 === 0) { if (pa[i] !== pb[i]) return false; continue; }
+    const ra = new Set(pa[i]!.slice(1, -1).split("|"));
+    if (!pb[i]!.slice(1, -1).split("|").some((r) => ra.has(r))) return false;
+  }
+  return true;
+}
+
 /** Differences between two normalised images, as readable lines; empty when they are the same program. */
 export function compareImages(expected: NormalizedImage, actual: NormalizedImage): string[] {
   const problems: string[] = [];
@@ -112,7 +141,7 @@ export function compareImages(expected: NormalizedImage, actual: NormalizedImage
     if (!other) { problems.push(`function missing: ${name}`); continue; }
     const n = Math.max(body.length, other.length);
     for (let i = 0; i < n; i++) {
-      if (body[i] !== other[i]) {
+      if (body[i] === undefined || other[i] === undefined || !sameInstruction(body[i]!, other[i]!)) {
         problems.push(`${name}: instruction ${i} differs:\n  expected: ${body[i] ?? "<end>"}\n  actual:   ${other[i] ?? "<end>"}`);
         break;
       }

@@ -54,17 +54,22 @@ export function readobjFacts(image: string): { imports: string[]; exports: strin
   const exports: string[] = [];
   let dll = "";
   let inExport = false;
-  let exportName = "", exportOrdinal = "";
+  let exportName = "", exportOrdinal = "", exportRva = "";
   for (const line of r.stdout.split("\n")) {
     const l = line.trim();
     let m;
     if ((m = /^Name: (.+\.dll)$/i.exec(l))) dll = m[1]!.toLowerCase();
     else if ((m = /^Symbol: (\S+) \((\d+)\)$/.exec(l))) imports.push(`${dll}!${m[1]}`);
     else if ((m = /^Symbol: \(none\) \((\d+)\)$/.exec(l))) imports.push(`${dll}!#${m[1]}`);
-    if (l === "Export {") { inExport = true; exportName = ""; exportOrdinal = ""; }
+    if (l === "Export {") { inExport = true; exportName = ""; exportOrdinal = ""; exportRva = ""; }
     else if (inExport && (m = /^Ordinal: (\d+)$/.exec(l))) exportOrdinal = m[1]!;
     else if (inExport && (m = /^Name: (.*)$/.exec(l))) exportName = m[1]!;
-    else if (inExport && l === "}") { exports.push(`${exportOrdinal}:${exportName}`); inExport = false; }
+    else if (inExport && (m = /^RVA: (\S+)$/.exec(l))) exportRva = m[1]!;
+    else if (inExport && l === "}") {
+      // llvm-readobj lists unused ordinals (RVA 0) too; they are not exports.
+      if (exportRva !== "0x0" || exportName !== "") exports.push(`${exportOrdinal}:${exportName}`);
+      inExport = false;
+    }
   }
   return { imports: imports.sort(), exports: exports.sort(), errors: r.status === 0 ? r.stderr : `exit ${r.status}: ${r.stderr}` };
 }
