@@ -30,7 +30,7 @@ for (const pkg of workspacePackages) {
     },
     main: "./dist/index.js",
     types: "./dist/index.d.ts",
-    files: ["dist", "!dist/**/*.test.*", "README.md"],
+    files: ["dist", "!dist/**/*.test.*", "README.md", ...(pkg.bin ? ["bin"] : [])],
     publishConfig: { access: "public" },
     repository: { type: "git", url: "git+https://example.invalid/linkkit.git", directory: pkg.dir },
     scripts: {
