@@ -128,7 +128,7 @@ export function layOut(req: LayoutRequest): ImageLayout {
   for (const id of commonSymbols) {
     const size = resolved.value[id]!;
     const alignment = inputs.symbols.resolution(id).kind === "common" ? (inputs.symbols.resolution(id) as { alignment: number }).alignment : 16;
-    add(".bss", ".bss", IMAGE_SCN.CNT_UNINITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE, { kind: AtomKind.Common, input: -1, detail: id, size, alignment });
+    add(outputName(".bss", req.merges), ".bss", IMAGE_SCN.CNT_UNINITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE, { kind: AtomKind.Common, input: -1, detail: id, size, alignment });
   }
 
   // Imports in use: one table blob in .rdata (directory, lookup tables, names, IAT), thunks in .text.
@@ -151,17 +151,17 @@ export function layOut(req: LayoutRequest): ImageLayout {
       di++;
     }
     importPlan = planImportTables(dlls, { is64: req.is64 });
-    add(".rdata", ".idata$2", IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportTables, input: -1, detail: 0, size: importPlan.size, alignment: req.is64 ? 8 : 4 });
+    add(outputName(".idata$2", req.merges), ".idata$2", IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportTables, input: -1, detail: 0, size: importPlan.size, alignment: req.is64 ? 8 : 4 });
     for (const f of usedImports) {
       if (!f.thunkUsed) continue;
-      add(".text", ".text", IMAGE_SCN.CNT_CODE | IMAGE_SCN.MEM_EXECUTE | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportThunk, input: f.input, detail: 0, size: thunkSize(req.machine), alignment: req.is64 ? 16 : 4 });
+      add(outputName(".text", req.merges), ".text", IMAGE_SCN.CNT_CODE | IMAGE_SCN.MEM_EXECUTE | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportThunk, input: f.input, detail: 0, size: thunkSize(req.machine), alignment: req.is64 ? 16 : 4 });
     }
   }
 
   let exportPlan: ExportTablePlan | undefined;
   if (req.exportTable) {
     exportPlan = planExportTable(req.exportTable);
-    add(".rdata", ".edata", IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ExportTable, input: -1, detail: 0, size: exportPlan.size, alignment: 4 });
+    add(outputName(".edata", req.merges), ".edata", IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ExportTable, input: -1, detail: 0, size: exportPlan.size, alignment: 4 });
   }
 
   // Input section names sorted once; chunks then sort by rank, a number compare.
