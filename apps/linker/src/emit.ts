@@ -1,9 +1,9 @@
 // Relocate and write: copy every atom's bytes to its file offset, apply its relocations against final
 // addresses (recording base relocations for the absolute ones), fill in the synthetic tables, then the
 // headers. Produces the whole image in one buffer.
-import { IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE, IMAGE_SCN, IMAGE_SUBSYSTEM, IMAGE_DLLCHARACTERISTICS, relocationTypesOf, nameOf } from "@linkkit/coff-format";
+import { IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE, IMAGE_SCN, IMAGE_SUBSYSTEM, IMAGE_DLLCHARACTERISTICS, relocationTypesOf, nameOf, type ConstantTable } from "@linkkit/coff-format";
 import {
-  buildBaseRelocationsFromArrays, imageCharacteristics, loadConfigDirectoryEntry, sortRuntimeFunctions,
+  DirtyRanges, buildBaseRelocationsFromArrays, imageCharacteristics, loadConfigDirectoryEntry, sortRuntimeFunctions,
   tlsDirectoryEntry, writeChecksum, writeExportTable, writeImageHeaders, writeImportTables, writeImportThunk,
   planExportTable, type DataDirectoryEntry, type ExportTableInput, type SectionHeaderModel,
 } from "@linkkit/pe-writer";
@@ -11,7 +11,7 @@ import { LinkError } from "./errors.js";
 import { ObjectFile } from "./inputs/object-file.js";
 import type { ImportFile } from "./inputs/import-file.js";
 import type { LoadedInputs } from "./inputs/loader.js";
-import type { ImageLayout } from "./layout.js";
+import type { ImageLayout, OutputSection } from "./layout.js";
 import type { LinkOptions } from "./options.js";
 import { applyRelocation, relocationSize, type RelocationTarget } from "./relocate.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
@@ -81,230 +81,390 @@ function importSlotRva(image: ImageLayout, file: ImportFile): number | undefined
   return base + tables.plan.iatOffsets[slot[0]]! + slot[1] * (tables.plan.is64 ? 8 : 4);
 }
 
-export function emitImage(req: EmitRequest): EmittedImage {
-  const { inputs, resolved, image, options, imageBase } = req;
-  const machine = inputs.machine;
-  const is64 = machine === "x64";
-  const machineValue = is64 ? IMAGE_FILE_MACHINE.AMD64 : IMAGE_FILE_MACHINE.I386;
-  const layout = image.layout;
-  const sectionOfAtom = (atom: number) => image.sectionById[layout.atomSection(atom)]!;
+/**
+ * Writes the image into one buffer. A full link calls `emitAll`; an incremental update keeps the emitter
+ * and calls the finer steps (one section, one relocation site, the synthetic tables, the headers), with
+ * every byte it changes recorded in `dirty` so only those ranges reach the file.
+ */
+export class ImageEmitter {
+  buffer: Uint8Array;
+  view: DataView;
+  /** Size of the file (the buffer may be larger, to grow into). */
+  fileSize = 0;
+  readonly dirty = new DirtyRanges();
+  trackDirty = false;
+  relocationsApplied = 0;
+  /** Base relocations, with the atom each site lies in (so an update can drop an atom's entries). */
+  baseRelocRva = new Uint32Array(1024);
+  baseRelocType = new Uint8Array(1024);
+  baseRelocAtom = new Int32Array(1024);
+  baseRelocCount = 0;
+  readonly errors: string[] = [];
+  directories: (DataDirectoryEntry | undefined)[] = [];
+  entryRva = 0;
+  private readonly machineValue: number;
+  private readonly relocTable: ConstantTable;
+  private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
 
-  // Bound the base-relocation table before relocating so that one buffer holds the whole image.
-  let absoluteRelocs = 0;
-  for (const file of inputs.objects) {
-    for (let s = 0; s < file.sectionCount; s++) {
-      if (file.sectionAtom[s]! < 0) continue;
-      const relocs = file.coff.relocations(s);
-      for (let r = 0; r < relocs.length; r++) {
-        const t = relocs.type(r);
-        if (is64 ? t === 1 || t === 2 : t === 6) absoluteRelocs++;
+  constructor(readonly req: EmitRequest) {
+    this.machineValue = req.inputs.machine === "x64" ? IMAGE_FILE_MACHINE.AMD64 : IMAGE_FILE_MACHINE.I386;
+    this.relocTable = relocationTypesOf(this.machineValue)!;
+    this.buffer = new Uint8Array(0);
+    this.view = new DataView(this.buffer.buffer);
+  }
+
+  get is64(): boolean {
+    return this.req.inputs.machine === "x64";
+  }
+
+  /** End of file data as the layout has it now (sections' used sizes, aligned). */
+  layoutFileEnd(): number {
+    const { image, options } = this.req;
+    let end = image.headerSize;
+    for (const s of image.layout.sections()) if (!s.noBits && s.usedSize > 0) end = Math.max(end, s.fileOffset + align(s.usedSize, options.fileAlignment));
+    return end;
+  }
+
+  /** Makes room for `size` bytes, keeping what is there (updates grow the file). */
+  ensureSize(size: number): void {
+    if (size <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(size, Math.ceil(this.buffer.length * 1.25)));
+    grown.set(this.buffer);
+    this.buffer = grown;
+    this.view = new DataView(grown.buffer);
+  }
+
+  markDirty(offset: number, length: number): void {
+    if (this.trackDirty) this.dirty.add(offset, length);
+  }
+
+  sectionOfAtom(atom: number): OutputSection {
+    return this.req.image.sectionById[this.req.image.layout.atomSection(atom)]!;
+  }
+
+  atomFileOffset(atom: number): number {
+    const layout = this.req.image.layout;
+    return layout.section(layout.atomSection(atom)).fileOffset + layout.atomOffset(atom);
+  }
+
+  /** A full link: every section, every synthetic table, the headers. */
+  emitAll(): EmittedImage {
+    const { inputs, image, options } = this.req;
+    const layout = image.layout;
+    // Bound the base-relocation table before relocating so that one buffer holds the whole image.
+    let absoluteRelocs = image.thunkAtoms.size;
+    const is64 = this.is64;
+    for (const file of inputs.objects) {
+      for (let s = 0; s < file.sectionCount; s++) {
+        if (file.sectionAtom[s]! < 0) continue;
+        const relocs = file.coff.relocations(s);
+        for (let r = 0; r < relocs.length; r++) {
+          const t = relocs.type(r);
+          if (is64 ? t === 1 || t === 2 : t === 6) absoluteRelocs++;
+        }
       }
     }
-  }
-  absoluteRelocs += image.thunkAtoms.size;
-  const relocBound = image.relocSection ? align(absoluteRelocs * 12 + 16, options.fileAlignment) : 0;
-  const sections = layout.sections();
-  let fileEnd = image.headerSize;
-  for (const s of sections) if (!s.noBits) fileEnd = Math.max(fileEnd, s.fileOffset + align(s.usedSize, options.fileAlignment));
-  const buffer = new Uint8Array(fileEnd + relocBound);
-  const view = new DataView(buffer.buffer);
+    this.growBaseRelocs(absoluteRelocs + 16);
+    const relocBound = image.relocSection ? align(absoluteRelocs * 12 + 16, options.fileAlignment) : 0;
+    this.fileSize = this.layoutFileEnd();
+    this.ensureSize(this.fileSize + relocBound);
 
-  // Code gaps are int3, as link.exe fills them, so a stray jump traps.
-  for (const out of image.sections) {
-    if (!(out.characteristics & IMAGE_SCN.CNT_CODE)) continue;
-    const info = layout.section(out.id);
-    buffer.fill(0xcc, info.fileOffset, info.fileOffset + info.usedSize);
-  }
-
-  let relocCount = 0;
-  let relocRvas = new Uint32Array(Math.max(16, absoluteRelocs));
-  let relocTypes = new Uint8Array(relocRvas.length);
-  const addBaseReloc = (rva: number, type: number) => {
-    if (relocCount === relocRvas.length) {
-      const r = new Uint32Array(relocCount * 2); r.set(relocRvas); relocRvas = r;
-      const t = new Uint8Array(relocCount * 2); t.set(relocTypes); relocTypes = t;
-    }
-    relocRvas[relocCount] = rva;
-    relocTypes[relocCount++] = type;
-  };
-
-  const errors: string[] = [];
-  const target: { rva: number; absolute: boolean; sectionIndex: number; sectionRva: number } = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
-  const relocTable = relocationTypesOf(machineValue)!;
-
-  for (const file of inputs.objects) {
-    const coff = file.coff;
-    for (let s = 0; s < file.sectionCount; s++) {
-      const atom = file.sectionAtom[s]!;
-      if (atom < 0) continue;
-      const out = sectionOfAtom(atom);
+    // Code gaps are int3, as link.exe fills them, so a stray jump traps.
+    for (const out of image.sections) {
+      if (!(out.characteristics & IMAGE_SCN.CNT_CODE)) continue;
       const info = layout.section(out.id);
-      const offsetInSection = layout.atomOffset(atom);
-      const rva = info.address + offsetInSection;
-      const fileOffset = info.fileOffset + offsetInSection;
-      if (!out.noBits) {
-        const data = coff.sectionData(s);
-        if (data.length > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) buffer.set(data, fileOffset);
-        else if (out.characteristics & IMAGE_SCN.CNT_CODE) buffer.fill(0, fileOffset, fileOffset + coff.section(s).sizeOfRawData);
-      }
-      const relocs = coff.relocations(s);
-      for (let r = 0; r < relocs.length; r++) {
-        const type = relocs.type(r);
-        const offset = relocs.offset(r);
-        const index = relocs.symbolIndex(r);
-        const where = () => `${file.name}:(${coff.sectionName(s)}+0x${offset.toString(16)})`;
-        if (index >= file.symbolCount) { errors.push(`${where()}: relocation refers to symbol ${index}, past the symbol table`); continue; }
-        if (out.noBits) { errors.push(`${where()}: relocation in uninitialised data`); continue; }
-        const id = file.symbolIds[index]!;
-        if (id >= 0) {
-          const t = symbolRva(inputs, resolved, image, id, imageBase);
-          if (t === undefined) {
-            // Undefined under /force:unresolved: the site keeps its addend against address 0, like lld.
-            if (!options.force.unresolved) errors.push(`${where()}: relocation against ${inputs.symbols.nameOf(id)}, which has no address`);
-            continue;
-          }
-          target.rva = t;
-          target.absolute = resolved.kind[id] === TargetKind.Absolute;
-          const tAtom = targetAtom(inputs, resolved, image, id);
-          const tSection = tAtom >= 0 ? sectionOfAtom(tAtom) : undefined;
-          target.sectionIndex = tSection ? tSection.number : 0;
-          target.sectionRva = tSection ? layout.section(tSection.id).address : 0;
-        } else {
-          const section = coff.symbolSectionNumber(index);
-          if (section === -1) {
-            target.rva = coff.symbolValue(index) - imageBase;
-            target.absolute = true;
-            target.sectionIndex = 0;
-            target.sectionRva = 0;
-          } else if (section > 0 && section <= file.sectionCount) {
-            const tAtom = file.sectionAtom[section - 1]!;
-            if (tAtom < 0) {
-              errors.push(`${where()}: relocation against symbol ${coff.symbolName(index)} in discarded section ${coff.sectionName(section - 1)}`);
-              continue;
-            }
-            const tSection = sectionOfAtom(tAtom);
-            target.rva = layout.atomAddress(tAtom) + coff.symbolValue(index);
-            target.absolute = false;
-            target.sectionIndex = tSection.number;
-            target.sectionRva = layout.section(tSection.id).address;
-          } else {
-            errors.push(`${where()}: relocation against local symbol ${coff.symbolName(index)} with no section`);
-            continue;
-          }
-        }
-        const result = applyRelocation(machine, type, view, fileOffset + offset, rva + offset, target as RelocationTarget, imageBase);
-        if (typeof result === "number") {
-          if (result !== 0) addBaseReloc(rva + offset, result);
-          continue;
-        }
-        const typeName = nameOf(relocTable, type) ?? `0x${type.toString(16)}`;
-        const symbol = coff.symbolName(index);
-        if (result.kind === "unknown-type") errors.push(`${where()}: unsupported relocation type ${typeName} against ${symbol}`);
-        else if (result.kind === "truncated" || offset + (relocationSize(machine, type) ?? 0) > coff.section(s).sizeOfRawData) errors.push(`${where()}: relocation ${typeName} against ${symbol} runs past the end of the section`);
-        else errors.push(`${where()}: relocation ${typeName} out of range: 0x${result.value.toString(16)} against ${symbol}`);
-      }
+      this.buffer.fill(0xcc, info.fileOffset, info.fileOffset + info.usedSize);
     }
-  }
-  if (errors.length > 0) throw new LinkError(errors.slice(0, 50).concat(errors.length > 50 ? [`...and ${errors.length - 50} more relocation errors`] : []));
-
-  const directories: (DataDirectoryEntry | undefined)[] = [];
-  // Imports: the table blob and the thunks that jump through it.
-  if (image.importTables) {
-    const rva = layout.atomAddress(image.importTables.atom);
-    const written = writeImportTables(image.importTables.plan, rva);
-    const out = sectionOfAtom(image.importTables.atom);
-    buffer.set(written.bytes, layout.section(out.id).fileOffset + layout.atomOffset(image.importTables.atom));
-    directories[IMAGE_DIRECTORY_ENTRY.IMPORT] = written.importDirectory;
-    directories[IMAGE_DIRECTORY_ENTRY.IAT] = written.iat;
-    for (const [file, atom] of image.thunkAtoms) {
-      const thunkRva = layout.atomAddress(atom);
-      const at = layout.section(sectionOfAtom(atom).id).fileOffset + layout.atomOffset(atom);
-      const r = writeImportThunk(buffer.subarray(at), machineValue, thunkRva, importSlotRva(image, file)!, imageBase);
-      for (const b of r.baseRelocations) addBaseReloc(b.rva, b.type);
+    for (const file of inputs.objects) {
+      for (let s = 0; s < file.sectionCount; s++) if (file.sectionAtom[s]! >= 0) this.writeObjectSection(file, s);
     }
-  }
-  if (image.exportTable) {
-    const plan = planExportTable(req.exportTable ?? image.exportTable.input);
-    const rva = layout.atomAddress(image.exportTable.atom);
-    const written = writeExportTable(plan, rva);
-    buffer.set(written.bytes, layout.section(sectionOfAtom(image.exportTable.atom).id).fileOffset + layout.atomOffset(image.exportTable.atom));
-    directories[IMAGE_DIRECTORY_ENTRY.EXPORT] = written.exportDirectory;
-  }
-  const pdata = image.sections.find((s) => s.name === ".pdata");
-  if (pdata && is64) {
-    const info = layout.section(pdata.id);
-    sortRuntimeFunctions(buffer, info.fileOffset, info.usedSize - (info.usedSize % 12));
-    directories[IMAGE_DIRECTORY_ENTRY.EXCEPTION] = { rva: info.address, size: info.usedSize - (info.usedSize % 12) };
-  }
-  const tls = inputs.symbols.idOf(is64 ? "_tls_used" : "__tls_used");
-  if (tls !== undefined) {
-    const rva = symbolRva(inputs, resolved, image, tls, imageBase);
-    if (rva !== undefined) directories[IMAGE_DIRECTORY_ENTRY.TLS] = tlsDirectoryEntry(rva, is64 ? "pe32+" : "pe32");
-  }
-  const loadConfig = inputs.symbols.idOf(is64 ? "_load_config_used" : "__load_config_used");
-  if (loadConfig !== undefined) {
-    const rva = symbolRva(inputs, resolved, image, loadConfig, imageBase);
-    const atom = targetAtom(inputs, resolved, image, loadConfig);
-    if (rva !== undefined && atom >= 0) {
-      const at = layout.section(sectionOfAtom(atom).id).fileOffset + (rva - layout.section(sectionOfAtom(atom).id).address);
-      directories[IMAGE_DIRECTORY_ENTRY.LOAD_CONFIG] = loadConfigDirectoryEntry(rva, buffer.subarray(at, at + 0x200));
-    }
+    this.throwErrors();
+    this.writeSyntheticTables();
+    this.writeBaseRelocationTable();
+    this.writeHeaders();
+    return { bytes: this.buffer.subarray(0, this.fileSize), baseRelocationCount: this.baseRelocCount, entryRva: this.entryRva };
   }
 
-  // Base relocations: sorted into 4 KiB page blocks, in the last section.
-  let finalEnd = fileEnd;
-  if (image.relocSection) {
-    const table = buildBaseRelocationsFromArrays(relocRvas.subarray(0, relocCount), relocTypes.subarray(0, relocCount));
-    if (table.length > 0) {
-      const atom = layout.addAtom(image.relocSection.id, table.length, 4);
-      const info = layout.section(image.relocSection.id);
-      const at = info.fileOffset + layout.atomOffset(atom);
-      if (at + table.length > buffer.length) throw new LinkError("internal: base-relocation table larger than its bound");
-      buffer.set(table, at);
-      directories[IMAGE_DIRECTORY_ENTRY.BASERELOC] = { rva: info.address + layout.atomOffset(atom), size: table.length };
-      finalEnd = Math.max(finalEnd, info.fileOffset + align(layout.section(image.relocSection.id).usedSize, options.fileAlignment));
-    }
+  throwErrors(): void {
+    const errors = this.errors;
+    if (errors.length === 0) return;
+    const list = errors.slice(0, 50).concat(errors.length > 50 ? [`...and ${errors.length - 50} more relocation errors`] : []);
+    errors.length = 0;
+    throw new LinkError(list);
   }
 
-  const headers: SectionHeaderModel[] = [];
-  for (const out of image.sections) {
+  /** Copies one input section to its atom and applies all its relocations. */
+  writeObjectSection(file: ObjectFile, s: number): void {
+    const atom = file.sectionAtom[s]!;
+    const out = this.sectionOfAtom(atom);
+    const coff = file.coff;
+    const fileOffset = this.atomFileOffset(atom);
+    if (!out.noBits) {
+      const size = coff.section(s).sizeOfRawData;
+      const data = coff.sectionData(s);
+      if (data.length > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) this.buffer.set(data, fileOffset);
+      else this.buffer.fill(0, fileOffset, fileOffset + size);
+      this.markDirty(fileOffset, size);
+    }
+    const relocs = coff.relocations(s);
+    for (let r = 0; r < relocs.length; r++) this.relocateSite(file, s, r, false);
+  }
+
+  /**
+   * Applies relocation `r` of section `s`. With `restoreAddend`, first copies the site's original bytes
+   * (the implicit addend) back from the input, as an update must before re-applying a relocation.
+   */
+  relocateSite(file: ObjectFile, s: number, r: number, restoreAddend: boolean): void {
+    const { inputs, resolved, image, options, imageBase } = this.req;
+    const layout = image.layout;
+    const coff = file.coff;
+    const relocs = coff.relocations(s);
+    const atom = file.sectionAtom[s]!;
+    const out = this.sectionOfAtom(atom);
     const info = layout.section(out.id);
-    if (out === image.relocSection && info.usedSize === 0) continue;
-    headers.push({
-      name: out.name, virtualAddress: info.address, virtualSize: info.usedSize,
-      pointerToRawData: out.noBits || info.usedSize === 0 ? 0 : info.fileOffset,
-      sizeOfRawData: out.noBits ? 0 : align(info.usedSize, options.fileAlignment),
-      characteristics: out.characteristics,
-    });
+    const offsetInSection = layout.atomOffset(atom);
+    const rva = info.address + offsetInSection;
+    const fileOffset = info.fileOffset + offsetInSection;
+    const type = relocs.type(r);
+    const offset = relocs.offset(r);
+    const index = relocs.symbolIndex(r);
+    const where = () => `${file.name}:(${coff.sectionName(s)}+0x${offset.toString(16)})`;
+    if (index >= file.symbolCount) { this.errors.push(`${where()}: relocation refers to symbol ${index}, past the symbol table`); return; }
+    if (out.noBits) { this.errors.push(`${where()}: relocation in uninitialised data`); return; }
+    const machine = inputs.machine;
+    const target = this.target;
+    const id = file.symbolIds[index]!;
+    if (id >= 0) {
+      const t = symbolRva(inputs, resolved, image, id, imageBase);
+      if (t === undefined) {
+        // Undefined under /force:unresolved: the site keeps its addend against address 0, like lld.
+        if (!options.force.unresolved) this.errors.push(`${where()}: relocation against ${inputs.symbols.nameOf(id)}, which has no address`);
+        return;
+      }
+      target.rva = t;
+      target.absolute = resolved.kind[id] === TargetKind.Absolute;
+      const tAtom = targetAtom(inputs, resolved, image, id);
+      const tSection = tAtom >= 0 ? this.sectionOfAtom(tAtom) : undefined;
+      target.sectionIndex = tSection ? tSection.number : 0;
+      target.sectionRva = tSection ? layout.section(tSection.id).address : 0;
+    } else {
+      const section = coff.symbolSectionNumber(index);
+      if (section === -1) {
+        target.rva = coff.symbolValue(index) - imageBase;
+        target.absolute = true;
+        target.sectionIndex = 0;
+        target.sectionRva = 0;
+      } else if (section > 0 && section <= file.sectionCount) {
+        const tAtom = file.sectionAtom[section - 1]!;
+        if (tAtom < 0) {
+          this.errors.push(`${where()}: relocation against symbol ${coff.symbolName(index)} in discarded section ${coff.sectionName(section - 1)}`);
+          return;
+        }
+        const tSection = this.sectionOfAtom(tAtom);
+        target.rva = layout.atomAddress(tAtom) + coff.symbolValue(index);
+        target.absolute = false;
+        target.sectionIndex = tSection.number;
+        target.sectionRva = layout.section(tSection.id).address;
+      } else {
+        this.errors.push(`${where()}: relocation against local symbol ${coff.symbolName(index)} with no section`);
+        return;
+      }
+    }
+    const size = relocationSize(machine, type) ?? 0;
+    if (restoreAddend && size > 0 && offset + size <= coff.section(s).sizeOfRawData) {
+      this.buffer.set(coff.sectionData(s).subarray(offset, offset + size), fileOffset + offset);
+    }
+    const result = applyRelocation(machine, type, this.view, fileOffset + offset, rva + offset, target as RelocationTarget, imageBase);
+    this.relocationsApplied++;
+    if (typeof result === "number") {
+      if (result !== 0 && !restoreAddend) this.addBaseReloc(rva + offset, result, atom);
+      if (restoreAddend) this.markDirty(fileOffset + offset, size);
+      return;
+    }
+    const typeName = nameOf(this.relocTable, type) ?? `0x${type.toString(16)}`;
+    const symbol = coff.symbolName(index);
+    if (result.kind === "unknown-type") this.errors.push(`${where()}: unsupported relocation type ${typeName} against ${symbol}`);
+    else if (result.kind === "truncated") this.errors.push(`${where()}: relocation ${typeName} against ${symbol} runs past the end of the section`);
+    else this.errors.push(`${where()}: relocation ${typeName} out of range: 0x${result.value.toString(16)} against ${symbol}`);
   }
-  const entryRva = req.entrySymbol === undefined ? 0 : symbolRva(inputs, resolved, image, req.entrySymbol, imageBase) ?? 0;
-  let dllCharacteristics = 0;
-  if (options.dynamicBase && !options.fixed) dllCharacteristics |= IMAGE_DLLCHARACTERISTICS.DYNAMIC_BASE;
-  if ((options.highEntropyVa ?? is64) && is64 && options.dynamicBase && !options.fixed) dllCharacteristics |= IMAGE_DLLCHARACTERISTICS.HIGH_ENTROPY_VA;
-  if (options.nxCompat) dllCharacteristics |= IMAGE_DLLCHARACTERISTICS.NX_COMPAT;
-  if (options.terminalServerAware && !options.dll) dllCharacteristics |= IMAGE_DLLCHARACTERISTICS.TERMINAL_SERVER_AWARE;
-  const bytes = buffer.subarray(0, finalEnd);
-  writeImageHeaders(bytes, {
-    machine: machineValue,
-    characteristics: imageCharacteristics({ machine: machineValue, dll: options.dll, fixed: options.fixed, largeAddressAware: options.largeAddressAware ?? is64 }),
-    timeDateStamp: options.timestamp,
-    imageBase: BigInt(imageBase),
-    sectionAlignment: options.sectionAlignment,
-    fileAlignment: options.fileAlignment,
-    entryPointRva: entryRva,
-    subsystem: subsystemValue[req.subsystem] ?? IMAGE_SUBSYSTEM.WINDOWS_CUI,
-    subsystemVersion: options.subsystemVersion ? { major: options.subsystemVersion[0], minor: options.subsystemVersion[1] } : undefined,
-    osVersion: options.osVersion ? { major: options.osVersion[0], minor: options.osVersion[1] } : undefined,
-    imageVersion: options.imageVersion ? { major: options.imageVersion[0], minor: options.imageVersion[1] } : undefined,
-    dllCharacteristics,
-    stackReserve: options.stack?.[0], stackCommit: options.stack && options.stack[1] >= 0n ? options.stack[1] : undefined,
-    heapReserve: options.heap?.[0], heapCommit: options.heap && options.heap[1] >= 0n ? options.heap[1] : undefined,
-    dataDirectories: directories,
-    sections: headers,
-    sizeOfHeaders: image.headerSize,
-  });
-  if (options.release) writeChecksum(bytes);
-  return { bytes, baseRelocationCount: relocCount, entryRva };
+
+  private growBaseRelocs(capacity: number): void {
+    if (capacity <= this.baseRelocRva.length) return;
+    const n = Math.max(capacity, this.baseRelocRva.length * 2);
+    const rva = new Uint32Array(n); rva.set(this.baseRelocRva.subarray(0, this.baseRelocCount)); this.baseRelocRva = rva;
+    const type = new Uint8Array(n); type.set(this.baseRelocType.subarray(0, this.baseRelocCount)); this.baseRelocType = type;
+    const atom = new Int32Array(n); atom.set(this.baseRelocAtom.subarray(0, this.baseRelocCount)); this.baseRelocAtom = atom;
+  }
+
+  addBaseReloc(rva: number, type: number, atom: number): void {
+    if (this.baseRelocCount === this.baseRelocRva.length) this.growBaseRelocs(this.baseRelocCount * 2);
+    this.baseRelocRva[this.baseRelocCount] = rva;
+    this.baseRelocType[this.baseRelocCount] = type;
+    this.baseRelocAtom[this.baseRelocCount++] = atom;
+  }
+
+  /** Forgets the base relocations of atoms that are rewritten or gone. */
+  dropBaseRelocs(atoms: ReadonlySet<number>): void {
+    let w = 0;
+    for (let i = 0; i < this.baseRelocCount; i++) {
+      if (atoms.has(this.baseRelocAtom[i]!)) continue;
+      this.baseRelocRva[w] = this.baseRelocRva[i]!;
+      this.baseRelocType[w] = this.baseRelocType[i]!;
+      this.baseRelocAtom[w++] = this.baseRelocAtom[i]!;
+    }
+    this.baseRelocCount = w;
+  }
+
+  /** Import tables and thunks, exports, the sorted exception table, TLS and load-config directories. */
+  writeSyntheticTables(): void {
+    const { inputs, resolved, image, imageBase } = this.req;
+    const layout = image.layout;
+    const is64 = this.is64;
+    const directories = this.directories;
+    if (image.importTables) {
+      const rva = layout.atomAddress(image.importTables.atom);
+      const written = writeImportTables(image.importTables.plan, rva);
+      const at = this.atomFileOffset(image.importTables.atom);
+      this.buffer.set(written.bytes, at);
+      this.markDirty(at, written.bytes.length);
+      directories[IMAGE_DIRECTORY_ENTRY.IMPORT] = written.importDirectory;
+      directories[IMAGE_DIRECTORY_ENTRY.IAT] = written.iat;
+      const thunkAtoms = new Set(image.thunkAtoms.values());
+      this.dropBaseRelocs(thunkAtoms);
+      for (const [file, atom] of image.thunkAtoms) {
+        const thunkRva = layout.atomAddress(atom);
+        const thunkAt = this.atomFileOffset(atom);
+        const r = writeImportThunk(this.buffer.subarray(thunkAt), this.machineValue, thunkRva, importSlotRva(image, file)!, imageBase);
+        this.markDirty(thunkAt, 6);
+        for (const b of r.baseRelocations) this.addBaseReloc(b.rva, b.type, atom);
+      }
+    } else {
+      directories[IMAGE_DIRECTORY_ENTRY.IMPORT] = undefined;
+      directories[IMAGE_DIRECTORY_ENTRY.IAT] = undefined;
+    }
+    if (image.exportTable) {
+      const plan = planExportTable(this.req.exportTable ?? image.exportTable.input);
+      const rva = layout.atomAddress(image.exportTable.atom);
+      const written = writeExportTable(plan, rva);
+      const at = this.atomFileOffset(image.exportTable.atom);
+      this.buffer.set(written.bytes, at);
+      this.markDirty(at, written.bytes.length);
+      directories[IMAGE_DIRECTORY_ENTRY.EXPORT] = written.exportDirectory;
+    }
+    const pdata = image.sections.find((s) => s.name === ".pdata");
+    if (pdata && is64) {
+      const info = layout.section(pdata.id);
+      const size = info.usedSize - (info.usedSize % 12);
+      const before = this.trackDirty ? this.buffer.slice(info.fileOffset, info.fileOffset + size) : undefined;
+      sortRuntimeFunctions(this.buffer, info.fileOffset, size);
+      if (before) this.markChanged(before, info.fileOffset);
+      directories[IMAGE_DIRECTORY_ENTRY.EXCEPTION] = { rva: info.address, size };
+    }
+    const tls = inputs.symbols.idOf(is64 ? "_tls_used" : "__tls_used");
+    if (tls !== undefined) {
+      const rva = symbolRva(inputs, resolved, image, tls, imageBase);
+      if (rva !== undefined) directories[IMAGE_DIRECTORY_ENTRY.TLS] = tlsDirectoryEntry(rva, is64 ? "pe32+" : "pe32");
+    }
+    const loadConfig = inputs.symbols.idOf(is64 ? "_load_config_used" : "__load_config_used");
+    if (loadConfig !== undefined) {
+      const rva = symbolRva(inputs, resolved, image, loadConfig, imageBase);
+      const atom = targetAtom(inputs, resolved, image, loadConfig);
+      if (rva !== undefined && atom >= 0) {
+        const info = layout.section(this.sectionOfAtom(atom).id);
+        const at = info.fileOffset + (rva - info.address);
+        directories[IMAGE_DIRECTORY_ENTRY.LOAD_CONFIG] = loadConfigDirectoryEntry(rva, this.buffer.subarray(at, at + 0x200));
+      }
+    }
+  }
+
+  /** Marks only the bytes of [at, at+before.length) that differ from `before` (a sort moves few entries). */
+  private markChanged(before: Uint8Array, at: number): void {
+    let i = 0;
+    const n = before.length;
+    while (i < n) {
+      while (i < n && before[i] === this.buffer[at + i]) i++;
+      if (i >= n) break;
+      const start = i;
+      while (i < n && before[i] !== this.buffer[at + i]) i++;
+      this.markDirty(at + start, i - start);
+    }
+  }
+
+  /** Base relocations: sorted into 4 KiB page blocks, in the last section. */
+  writeBaseRelocationTable(): void {
+    const { image, options } = this.req;
+    const layout = image.layout;
+    const section = image.relocSection;
+    if (!section) return;
+    const table = buildBaseRelocationsFromArrays(this.baseRelocRva.subarray(0, this.baseRelocCount), this.baseRelocType.subarray(0, this.baseRelocCount));
+    const atoms = layout.atomsInSection(section.id);
+    let atom = atoms[0];
+    if (table.length === 0 && atom === undefined) {
+      this.directories[IMAGE_DIRECTORY_ENTRY.BASERELOC] = undefined;
+      return;
+    }
+    if (atom === undefined) atom = layout.addAtom(section.id, table.length, 4);
+    else if (layout.atom(atom).size !== table.length) layout.resizeAtom(atom, table.length);
+    const info = layout.section(section.id);
+    const at = info.fileOffset + layout.atomOffset(atom);
+    this.fileSize = Math.max(this.fileSize, info.fileOffset + align(info.usedSize, options.fileAlignment));
+    this.ensureSize(this.fileSize);
+    this.buffer.set(table, at);
+    this.markDirty(at, table.length);
+    this.directories[IMAGE_DIRECTORY_ENTRY.BASERELOC] = table.length === 0 ? undefined : { rva: info.address + layout.atomOffset(atom), size: table.length };
+  }
+
+  /** DOS stub, PE headers, section table; the checksum last, over the finished file. */
+  writeHeaders(): void {
+    const { inputs, resolved, image, options, imageBase } = this.req;
+    const layout = image.layout;
+    const is64 = this.is64;
+    const headers: SectionHeaderModel[] = [];
+    for (const out of image.sections) {
+      const info = layout.section(out.id);
+      if (out === image.relocSection && info.usedSize === 0) continue;
+      const reserveEnd = out.noBits ? info.usedSize : info.usedSize;
+      headers.push({
+        name: out.name, virtualAddress: info.address, virtualSize: reserveEnd,
+        pointerToRawData: out.noBits || info.usedSize === 0 ? 0 : info.fileOffset,
+        sizeOfRawData: out.noBits ? 0 : align(info.usedSize, options.fileAlignment),
+        characteristics: out.characteristics,
+      });
+    }
+    this.entryRva = this.req.entrySymbol === undefined ? 0 : symbolRva(inputs, resolved, image, this.req.entrySymbol, imageBase) ?? 0;
+    let dllCharacteristics = 0;
+    if (options.dynamicBase && !options.fixed) dllCharacteristics |= IMAGE_DLLCHARACTERISTICS.DYNAMIC_BASE;
+    if ((options.highEntropyVa ?? is64) && is64 && options.dynamicBase && !options.fixed) dllCharacteristics |= IMAGE_DLLCHARACTERISTICS.HIGH_ENTROPY_VA;
+    if (options.nxCompat) dllCharacteristics |= IMAGE_DLLCHARACTERISTICS.NX_COMPAT;
+    if (options.terminalServerAware && !options.dll) dllCharacteristics |= IMAGE_DLLCHARACTERISTICS.TERMINAL_SERVER_AWARE;
+    const bytes = this.buffer.subarray(0, this.fileSize);
+    writeImageHeaders(bytes, {
+      machine: this.machineValue,
+      characteristics: imageCharacteristics({ machine: this.machineValue, dll: options.dll, fixed: options.fixed, largeAddressAware: options.largeAddressAware ?? is64 }),
+      timeDateStamp: options.timestamp,
+      imageBase: BigInt(imageBase),
+      sectionAlignment: options.sectionAlignment,
+      fileAlignment: options.fileAlignment,
+      entryPointRva: this.entryRva,
+      subsystem: subsystemValue[this.req.subsystem] ?? IMAGE_SUBSYSTEM.WINDOWS_CUI,
+      subsystemVersion: options.subsystemVersion ? { major: options.subsystemVersion[0], minor: options.subsystemVersion[1] } : undefined,
+      osVersion: options.osVersion ? { major: options.osVersion[0], minor: options.osVersion[1] } : undefined,
+      imageVersion: options.imageVersion ? { major: options.imageVersion[0], minor: options.imageVersion[1] } : undefined,
+      dllCharacteristics,
+      stackReserve: options.stack?.[0], stackCommit: options.stack && options.stack[1] >= 0n ? options.stack[1] : undefined,
+      heapReserve: options.heap?.[0], heapCommit: options.heap && options.heap[1] >= 0n ? options.heap[1] : undefined,
+      dataDirectories: this.directories,
+      sections: headers,
+      sizeOfHeaders: image.headerSize,
+    });
+    this.markDirty(0, image.headerSize);
+    if (options.release) writeChecksum(bytes);
+  }
+}
+
+/** A full link's write phase. */
+export function emitImage(req: EmitRequest): EmittedImage {
+  return new ImageEmitter(req).emitAll();
 }
 
 /** The atom a global symbol's address lies in (for SECTION/SECREL), or -1. */

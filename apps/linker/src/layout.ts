@@ -43,13 +43,21 @@ export interface ImageLayout {
   readonly atomInput: Int32Array;
   /** For input sections: the 0-based section index in the object; for commons: the symbol id. */
   readonly atomDetail: Int32Array;
-  readonly commonAtoms: ReadonlyMap<SymbolId, AtomId>;
-  readonly importTables: { readonly plan: ImportTablePlan; readonly atom: AtomId; readonly slots: ReadonlyMap<ImportFile, readonly [number, number]> } | undefined;
-  readonly thunkAtoms: ReadonlyMap<ImportFile, AtomId>;
-  readonly exportTable: { readonly input: ExportTableInput; readonly plan: ExportTablePlan; readonly atom: AtomId } | undefined;
+  readonly commonAtoms: Map<SymbolId, AtomId>;
+  /** Incremental updates replace these when the set of imports or exports changes. */
+  importTables: ImportTables | undefined;
+  readonly thunkAtoms: Map<ImportFile, AtomId>;
+  exportTable: { readonly input: ExportTableInput; readonly plan: ExportTablePlan; readonly atom: AtomId } | undefined;
   readonly relocSection: OutputSection | undefined;
   readonly headerSize: number;
   readonly sectionById: readonly OutputSection[];
+}
+
+export interface ImportTables {
+  readonly plan: ImportTablePlan;
+  readonly atom: AtomId;
+  /** Each import's (DLL index, entry index) in the plan. */
+  readonly slots: ReadonlyMap<ImportFile, readonly [number, number]>;
 }
 
 interface Chunk { readonly kind: AtomKind; readonly input: number; readonly detail: number; readonly size: number; readonly alignment: number; readonly order: number }
@@ -134,23 +142,9 @@ export function layOut(req: LayoutRequest): ImageLayout {
   // Imports in use: one table blob in .rdata (directory, lookup tables, names, IAT), thunks in .text.
   const usedImports = inputs.imports.filter((f) => f.slotUsed);
   let importPlan: ImportTablePlan | undefined;
-  const slots = new Map<ImportFile, readonly [number, number]>();
+  let slots = new Map<ImportFile, readonly [number, number]>();
   if (usedImports.length > 0) {
-    const byDll = new Map<string, { dll: string; files: ImportFile[] }>();
-    for (const f of usedImports) {
-      const key = f.dllName.toLowerCase();
-      let d = byDll.get(key);
-      if (!d) byDll.set(key, (d = { dll: f.dllName, files: [] }));
-      d.files.push(f);
-    }
-    const dlls: ImportedDll[] = [];
-    let di = 0;
-    for (const { dll, files } of byDll.values()) {
-      files.forEach((f, i) => slots.set(f, [di, i]));
-      dlls.push({ dllName: dll, imports: files.map((f) => (f.ordinal !== undefined ? { ordinal: f.ordinal } : { name: f.importName!, hint: f.hint })) });
-      di++;
-    }
-    importPlan = planImportTables(dlls, { is64: req.is64 });
+    ({ plan: importPlan, slots } = planImports(usedImports, req.is64));
     add(outputName(".idata$2", req.merges), ".idata$2", IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportTables, input: -1, detail: 0, size: importPlan.size, alignment: req.is64 ? 8 : 4 });
     for (const f of usedImports) {
       if (!f.thunkUsed) continue;
@@ -241,6 +235,28 @@ export function layOut(req: LayoutRequest): ImageLayout {
     relocSection, headerSize, sectionById,
   };
 }
+
+/** Groups the imports in use by DLL (in order of first use) into one import-table plan. */
+export function planImports(used: readonly ImportFile[], is64: boolean): { plan: ImportTablePlan; slots: Map<ImportFile, readonly [number, number]> } {
+  const byDll = new Map<string, { dll: string; files: ImportFile[] }>();
+  for (const f of used) {
+    const key = f.dllName.toLowerCase();
+    let d = byDll.get(key);
+    if (!d) byDll.set(key, (d = { dll: f.dllName, files: [] }));
+    d.files.push(f);
+  }
+  const slots = new Map<ImportFile, readonly [number, number]>();
+  const dlls: ImportedDll[] = [];
+  for (const { dll, files } of byDll.values()) {
+    const di = dlls.length;
+    files.forEach((f, i) => slots.set(f, [di, i]));
+    dlls.push({ dllName: dll, imports: files.map((f) => (f.ordinal !== undefined ? { ordinal: f.ordinal } : { name: f.importName!, hint: f.hint })) });
+  }
+  return { plan: planImportTables(dlls, { is64 }), slots };
+}
+
+/** The output section an input section name goes to (`.text$mn` → `.text`, then /merge rules). */
+export { outputName };
 
 /** Byte-wise order, as link.exe sorts `$` suffixes (not locale order). */
 function compareNames(a: string, b: string): number {

@@ -67,6 +67,31 @@ export interface LinkOptions {
   readonly release: boolean;
   readonly incremental: boolean;
   readonly warnings: readonly string[];
+  /** Set by the GNU ld (MinGW) command line: what the MinGW runtime needs from the linker. */
+  readonly mingw?: MingwOptions | undefined;
+}
+
+/** The MinGW-only behaviour (GNU ld's PE emulation), off for the lld-link command line. */
+export interface MingwOptions {
+  /** Resolve `foo` to the import `__imp_foo` when nothing else defines it (data from DLLs without dllimport). */
+  readonly autoImport: boolean;
+  /** Write runtime pseudo relocations (version 2) for references to auto-imported data. */
+  readonly runtimePseudoReloc: boolean;
+  /** `--export-all-symbols`; undefined: GNU ld's default (all, for a DLL that exports nothing explicitly). */
+  readonly exportAll: boolean | undefined;
+  readonly excludeAll: boolean;
+  readonly excludeSymbols: readonly string[];
+  readonly excludeLibs: readonly string[];
+  /** `--kill-at`: exports drop the stdcall `@N` suffix. */
+  readonly killAt: boolean;
+  readonly stdcallAlias: boolean;
+  /** i386: resolve `_foo` to `_foo@N` (and back) when only the other spelling exists. */
+  readonly stdcallFixup: boolean;
+  readonly stdcallFixupWarn: boolean;
+  /** `-s`/`-S`: leave DWARF `.debug_*` sections out of the image. */
+  readonly strip: boolean;
+  /** `-Map file`: a link.exe-style map file (what linkkit writes for both flavours). */
+  readonly gnuMap: string | undefined;
 }
 
 export function defaultLinkOptions(): LinkOptions {
