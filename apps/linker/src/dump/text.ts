@@ -227,13 +227,13 @@ function keyValues(out: string[], indent: string, title: string | undefined, row
   if (title !== undefined) out.push(`${indent}${title}:`);
   const inner = title === undefined ? indent : indent + "  ";
   const width = Math.max(...rows.map(([k]) => k.length));
-  for (const [key, value] of rows) out.push(`${inner}${(key + ":").padEnd(width + 1)} ${value}`);
+  for (const [key, value] of rows) out.push(`${inner}${(key + ":").padEnd(width + 1)} ${printable(value)}`);
 }
 
 /** Columns padded to their widest cell; the last column is not padded (no trailing spaces). */
 function table(out: string[], indent: string, headings: readonly string[], rows: readonly (readonly string[])[]): void {
   if (rows.length === 0) return;
-  const all = [headings, ...rows];
+  const all = [headings, ...rows.map((row) => row.map(printable))];
   const widths = headings.map((_, c) => Math.max(...all.map((r) => (r[c] ?? "").length)));
   for (const row of all) {
     const cells = row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!)));
@@ -247,4 +247,9 @@ function flags(names: readonly string[]): string {
 
 function hex(n: number): string {
   return `0x${n.toString(16).toUpperCase()}`;
+}
+
+/** Names may hold control characters (llvm-dlltool's "\x7F..._NULL_THUNK_DATA"); a terminal should see them. */
+function printable(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
 }
