@@ -216,6 +216,19 @@ describe("assigning addresses", () => {
     layout.verify();
   });
 
+  it("keeps file ranges reserved before layout and places sections around them", () => {
+    const layout = new Layout({ headerSize: 0x400, fileAlignment: 0x200 });
+    const text = layout.addSection(".text");
+    const data = layout.addSection(".data");
+    layout.placeAtom(text, 0x300);
+    layout.placeAtom(data, 0x100);
+    layout.fileSpace.reserve(0x400, 0x200, "debug directory");
+    layout.assignAddresses();
+    expect(layout.section(text)).toMatchObject({ fileOffset: 0x600, fileReserve: 0x400 });
+    expect(layout.section(data)).toMatchObject({ fileOffset: 0xa00, fileReserve: 0x200 });
+    layout.verify();
+  });
+
   it("lays out ELF-like sections with small section alignment and page-aligned file offsets", () => {
     const headerSize = 64 + 56 * 4; // ELF header + 4 program headers
     const layout = new Layout({ headerSize, sectionAlignment: 0x1000, fileAlignment: 0x1000 });

@@ -112,7 +112,7 @@ function resolveOptions(options: LayoutOptions): ResolvedOptions {
     sectionAlignment: options.sectionAlignment ?? 0x1000,
     fileAlignment: options.fileAlignment ?? 0x200,
     mode: options.mode ?? "packed",
-    capacity: options.capacity ?? { surplusNumerator: 1, surplusDenominator: 3 },
+    capacity: Object.freeze({ ...(options.capacity ?? { surplusNumerator: 1, surplusDenominator: 3 }) }),
     growthFactor: options.growthFactor ?? 1.5,
     minHoleSize: options.minHoleSize ?? 64,
   };
@@ -130,7 +130,7 @@ function resolveOptions(options: LayoutOptions): ResolvedOptions {
     throw new InvalidOptionError("growthFactor", "a finite number >= 1, e.g. 1.5", resolved.growthFactor);
   }
   checkSize("minHoleSize", resolved.minHoleSize);
-  return resolved;
+  return Object.freeze(resolved);
 }
 
 function checkSize(what: string, value: number): void {
@@ -241,7 +241,9 @@ export class Layout {
   /**
    * Full link: gives every section its address and file offset, section after section from the end of
    * the headers, each aligned; `noBits` sections take virtual space only. Incremental sections reserve
-   * `used × growthFactor`. From here on, operations grow and move sections and changes are tracked.
+   * `used × growthFactor`. File ranges reserved in `fileSpace` beforehand are kept; a section that would
+   * overlap one goes to the lowest free room instead. From here on, operations grow and move sections and
+   * changes are tracked.
    */
   assignAddresses(): SectionInfo[] {
     if (this.laidOut) throw new LayoutPhaseError("assignAddresses: addresses are already assigned; grow sections through atom operations or growSection");
@@ -256,8 +258,12 @@ export class Layout {
       if (section.noBits) continue;
       section.fileOffset = alignUp(fileCursor, fileAlignment);
       section.fileReserve = this.initialReserve(section, fileAlignment);
-      if (section.fileReserve > 0) this.fileSpace.reserve(section.fileOffset, section.fileReserve, section.name);
-      fileCursor = section.fileOffset + section.fileReserve;
+      if (section.fileReserve > 0) {
+        // Ranges the caller reserved beforehand stay put; a section that would collide goes to free room.
+        if (this.fileSpace.isFree(section.fileOffset, section.fileReserve)) this.fileSpace.reserve(section.fileOffset, section.fileReserve, section.name);
+        else section.fileOffset = this.fileSpace.allocate(section.fileReserve, fileAlignment, section.name);
+      }
+      fileCursor = Math.max(fileCursor, section.fileOffset + section.fileReserve);
     }
     this.laidOut = true;
     this.fileSizeBefore = this.fileSpace.end;
