@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Launcher kept in the repository so that package managers can link it before the build runs.
+import "../dist/bin/linkkit-elf.js";
