@@ -107,10 +107,14 @@ function largestFitting(layout: Layout, section: number, room: number): number {
   return size;
 }
 
-/** The spec of placement, computed from public views only: the lowest tracked hole that fits, else the end. */
+/**
+ * The spec of placement, computed from public views only: the lowest tracked hole that fits, else the end.
+ * Empty atoms mark positions and always go to the end.
+ */
 function expectedPlacement(layout: Layout, section: number, size: number, alignment: number): { offset: number; inHole: boolean } {
   const info = layout.section(section);
   const ideal = (bytes: number): number => idealCapacity(layout, section, bytes);
+  if (ideal(size) === 0) return { offset: alignUp(info.usedSize, alignment), inHole: false };
   const ids = layout.atomsInSection(section);
   const first = ids[0];
   if (first !== undefined && ideal(size) <= layout.atom(first).offset) return { offset: 0, inHole: true };

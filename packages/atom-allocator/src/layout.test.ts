@@ -400,3 +400,15 @@ describe("fast path and phases", () => {
     expect(() => Layout.deserialize(bytes)).toThrow(/inconsistent state: layout invariant broken: section .text: atom 0 overlaps the next atom/);
   });
 });
+
+describe("empty atoms", () => {
+  it("keep their place in order instead of filling the gap before the first atom", () => {
+    const layout = new Layout({ headerSize: 0x400, sectionAlignment: 0x1000, fileAlignment: 0x200 });
+    const data = layout.addSection(".data");
+    const full = layout.addAtom(data, 40, 16);
+    const empty = layout.addAtom(data, 0, 16);
+    layout.assignAddresses();
+    expect(layout.atomOffset(full)).toBe(0);
+    expect(layout.atomOffset(empty)).toBe(48);
+  });
+});

@@ -729,7 +729,9 @@ export class Layout {
     const first = section.first;
     let after = APPEND;
     let start = 0;
-    if (first !== NONE) {
+    // Zero-size atoms are position markers (an import library's `.idata$4` start, a list head): they
+    // keep their order and never go into a gap or hole.
+    if (first !== NONE && size > 0) {
       if (need <= (atoms.offset[first] as number)) {
         // The gap before the first atom: offset 0 is aligned for every alignment the section allows.
         after = NONE;
