@@ -731,7 +731,7 @@ export class Layout {
     let start = 0;
     // Zero-size atoms are position markers (an import library's `.idata$4` start, a list head): they
     // keep their order and never go into a gap or hole.
-    if (first !== NONE && size > 0) {
+    if (first !== NONE && need > 0) {
       if (need <= (atoms.offset[first] as number)) {
         // The gap before the first atom: offset 0 is aligned for every alignment the section allows.
         after = NONE;
