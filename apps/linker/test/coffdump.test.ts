@@ -1,7 +1,7 @@
 // coffdump: the dump model of committed fixtures (values checked against llvm-readobj), the
 // command line on text and JSON, exit codes and the one-line error on bad input.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_PARTS, DumpInputError, dumpFile } from "../src/dump/dump.js";
@@ -214,10 +214,21 @@ describe("dump model of bad input", () => {
   });
 });
 
+function builtIsCurrent(): boolean {
+  if (!existsSync(coffdumpJs)) return false;
+  const built = statSync(coffdumpJs).mtimeMs;
+  const sources = [join(appDir, "src", "bin", "coffdump.ts"), ...readdirSync(join(appDir, "src", "dump")).map((f) => join(appDir, "src", "dump", f))];
+  return sources.every((f) => statSync(f).mtimeMs <= built);
+}
+
 describe("coffdump command", () => {
   beforeAll(() => {
-    // The command runs from dist: build the app (type errors elsewhere in the tree still emit).
-    run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(appDir, "tsconfig.build.json")], { cwd: appDir });
+    // The command runs from dist. `pnpm test` builds first; when iterating, rebuild only if coffdump's
+    // sources are newer, since other test files spawn the linker from the same dist meanwhile.
+    if (!builtIsCurrent()) {
+      // Type errors elsewhere in the tree still emit; what matters is that coffdump is there.
+      run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(appDir, "tsconfig.build.json")], { cwd: appDir });
+    }
     if (!existsSync(coffdumpJs)) throw new Error(`the build did not produce ${coffdumpJs}`);
   });
   const coffdump = (...args: string[]) => run(process.execPath, [coffdumpJs, ...args], { cwd: root });
