@@ -25,14 +25,15 @@ const subsystemValue: Record<string, number> = {
 
 export interface EmitRequest {
   readonly inputs: LoadedInputs;
-  readonly resolved: ResolvedSymbols;
+  /** Replaced by an incremental update after resolving again. */
+  resolved: ResolvedSymbols;
   readonly image: ImageLayout;
   readonly options: LinkOptions;
   readonly imageBase: number;
   readonly entrySymbol: number | undefined;
   readonly subsystem: string;
   /** The export table with final RVAs (the layout planned its size with the same names and ordinals). */
-  readonly exportTable: ExportTableInput | undefined;
+  exportTable: ExportTableInput | undefined;
 }
 
 export interface EmittedImage {
@@ -420,12 +421,16 @@ export class ImageEmitter {
     const layout = image.layout;
     const is64 = this.is64;
     const headers: SectionHeaderModel[] = [];
-    for (const out of image.sections) {
-      const info = layout.section(out.id);
+    const infos = image.sections.map((o) => layout.section(o.id));
+    for (const [i, out] of image.sections.entries()) {
+      const info = infos[i]!;
       if (out === image.relocSection && info.usedSize === 0) continue;
-      const reserveEnd = out.noBits ? info.usedSize : info.usedSize;
+      // With room to grow, a section's reserve is part of it (zero-filled by the loader), so that
+      // sections stay contiguous in memory as the loader requires.
+      const next = infos[i + 1];
+      const virtualSize = options.incremental && next ? next.address - info.address : info.usedSize;
       headers.push({
-        name: out.name, virtualAddress: info.address, virtualSize: reserveEnd,
+        name: out.name, virtualAddress: info.address, virtualSize,
         pointerToRawData: out.noBits || info.usedSize === 0 ? 0 : info.fileOffset,
         sizeOfRawData: out.noBits ? 0 : align(info.usedSize, options.fileAlignment),
         characteristics: out.characteristics,

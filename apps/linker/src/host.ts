@@ -6,6 +6,11 @@ export interface LinkHost {
   fileExists(path: string): boolean;
   /** Replaces `path` with `bytes` so that a crash leaves either the old file or the new one, never half. */
   writeFileAtomic(path: string, bytes: Uint8Array): void;
+  /**
+   * Patches `path` in place: writes each range at its offset, then sets the file's size. `afterWrite`
+   * runs after each range (fault injection for crash tests).
+   */
+  writeRanges(path: string, ranges: readonly { readonly offset: number; readonly bytes: Uint8Array }[], size: number, afterWrite?: (index: number) => void): void;
   /** Directory of a path, and joining, with the host's separator rules. */
   dirname(path: string): string;
   join(dir: string, name: string): string;

@@ -1,12 +1,13 @@
 // The whole link, one pass after another (mold's main loop is the model: read this to know the linker).
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
-import { InputLoader } from "./inputs/loader.js";
+import { InputLoader, type LoadedInputs } from "./inputs/loader.js";
 import { parseModuleDefinition } from "./driver/def-file.js";
 import { collectExports, exportTableInput, writeImportLibrary, type ResolvedExport } from "./exports.js";
-import { emitImage, symbolRva } from "./emit.js";
-import { layOut } from "./layout.js";
+import { ImageEmitter, symbolRva } from "./emit.js";
+import { layOut, type ImageLayout } from "./layout.js";
 import { markLive } from "./live.js";
+import { MingwLink } from "./mingw/mingw-link.js";
 import { writeMapFile } from "./map-file.js";
 import type { LinkOptions } from "./options.js";
 import { checkSymbols, ResolvedSymbols, settleLinkerSymbols } from "./resolve.js";
@@ -17,6 +18,21 @@ export interface LinkResult {
   readonly bytes: Uint8Array;
   readonly warnings: readonly string[];
   readonly timings: readonly (readonly [string, number])[];
+}
+
+/** Everything a full link knows at the end: what an incremental session keeps to update the output in place. */
+export interface LinkState extends LinkResult {
+  readonly options: LinkOptions;
+  readonly loader: InputLoader;
+  readonly inputs: LoadedInputs;
+  resolved: ResolvedSymbols;
+  readonly image: ImageLayout;
+  readonly emitter: ImageEmitter;
+  readonly exports: readonly ResolvedExport[];
+  readonly dllName: string;
+  readonly imageBase: number;
+  readonly entryId: number | undefined;
+  readonly subsystem: string;
 }
 
 class PhaseTimer {
@@ -30,6 +46,11 @@ class PhaseTimer {
 }
 
 export function link(options: LinkOptions, host: LinkHost): LinkResult {
+  const { output, bytes, warnings, timings } = fullLink(options, host);
+  return { output, bytes, warnings, timings };
+}
+
+export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   const timer = new PhaseTimer();
   let opts = options;
   const warnings: string[] = [...options.warnings];
@@ -54,6 +75,8 @@ export function link(options: LinkOptions, host: LinkHost): LinkResult {
 
   // Load: objects, archives (lazy members), import objects; directives add libraries and exports.
   const loader = new InputLoader(opts, host);
+  // GNU ld (MinGW) flavour: auto-import, constructor lists, pseudo relocations, dlltool import tables.
+  const mingw = opts.mingw ? new MingwLink(opts) : undefined;
   for (const path of opts.inputs) loader.addPath(path);
   loader.queueDefaultLibraries(opts.defaultLibs);
   timer.mark("read");
@@ -64,6 +87,7 @@ export function link(options: LinkOptions, host: LinkHost): LinkResult {
   const preExports = collectExports(loader.exports, machine, loader.symbols);
   for (const e of preExports) if (e.symbolName !== undefined) loader.symbols.reference(loader.linkerInput, e.symbolName);
   loader.resolveLazyMembers();
+  mingw?.beforeFinish(loader);
   const inputs = loader.finish();
   warnings.push(...inputs.warnings.map((w) => `warning: ${w}`));
   warnings.push(...checkSymbols(inputs));
@@ -82,6 +106,7 @@ export function link(options: LinkOptions, host: LinkHost): LinkResult {
     if (id !== undefined) roots.push(id);
   }
   markLive(inputs, resolved, opts.gcSections, roots);
+  mingw?.afterLiveness(inputs, resolved);
 
   // Lay out: atoms into output sections, addresses from the allocator. Memory layout is fixed after this.
   const is64 = machine === "x64";
@@ -110,9 +135,11 @@ export function link(options: LinkOptions, host: LinkHost): LinkResult {
   }
 
   // Relocate and write the image into one buffer.
-  const emitted = emitImage({
+  const emitter = new ImageEmitter({
     inputs, resolved, image, options: opts, imageBase, entrySymbol: entryId, subsystem: entry.subsystem, exportTable,
   });
+  const emitted = emitter.emitAll();
+  mingw?.patchImage(inputs, resolved, image, imageBase, emitted.bytes);
   timer.mark("relocate+write");
 
   if (opts.map !== undefined) {
@@ -127,7 +154,10 @@ export function link(options: LinkOptions, host: LinkHost): LinkResult {
   }
   host.writeFileAtomic(output, emitted.bytes);
   timer.mark("commit");
-  return { output, bytes: emitted.bytes, warnings, timings: timer.timings };
+  return {
+    output, bytes: emitted.bytes, warnings, timings: timer.timings, options: opts, loader, inputs, resolved, image,
+    emitter, exports, dllName, imageBase, entryId, subsystem: entry.subsystem,
+  };
 }
 
 function defaultOutput(options: LinkOptions, host: LinkHost): string {

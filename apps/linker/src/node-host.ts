@@ -1,5 +1,5 @@
 // The LinkHost of the command-line tools: Node's file system, writes that replace files atomically.
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { LinkHost } from "./host.js";
 
@@ -20,6 +20,19 @@ export const nodeHost: LinkHost = {
     } catch (e) {
       if (existsSync(temp)) rmSync(temp, { force: true });
       throw e;
+    }
+  },
+  writeRanges: (path, ranges, size, afterWrite) => {
+    const fd = openSync(path, "r+");
+    try {
+      ranges.forEach((r, i) => {
+        writeSync(fd, r.bytes, 0, r.bytes.length, r.offset);
+        afterWrite?.(i);
+      });
+      ftruncateSync(fd, size);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
   },
   dirname,

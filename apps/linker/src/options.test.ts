@@ -24,6 +24,13 @@ function memoryHost(extra: Record<string, Uint8Array | string> = {}, env: Record
     readFile: (p) => { const f = files.get(p); if (!f) throw new Error("ENOENT"); return f; },
     fileExists: (p) => files.has(p),
     writeFileAtomic: (p, b) => { files.set(p, b.slice()); },
+    writeRanges: (p, ranges, size) => {
+      const old = files.get(p)!;
+      const next = new Uint8Array(size);
+      next.set(old.subarray(0, Math.min(size, old.length)));
+      for (const r of ranges) next.set(r.bytes, r.offset);
+      files.set(p, next);
+    },
     dirname: (p) => p.replace(/\/[^/]*$/, "") || ".",
     join: (a, b) => `${a}/${b}`,
     env: (n) => env[n],

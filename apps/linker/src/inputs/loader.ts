@@ -139,6 +139,31 @@ export class InputLoader {
     }
   }
 
+  // ---- incremental updates: inputs change under an existing symbol table
+
+  /** Swaps an object's contents, keeping its input id (and so its place when ties are broken). */
+  replaceObject(old: ObjectFile, bytes: Uint8Array): ObjectFile {
+    this.symbols.removeInput(old.input);
+    const coff = this.parse(() => readCoffObject(bytes, { fileName: old.name }));
+    this.checkMachine(coff.machine, old.name);
+    const file = new ObjectFile(old.input, old.name, coff);
+    this.files[old.input] = file;
+    this.objects[this.objects.indexOf(old)] = file;
+    this.parse(() => file.register(this.symbols));
+    return file;
+  }
+
+  /** An object that was not in the link before, as if it came last on the command line. */
+  addObjectBytes(name: string, bytes: Uint8Array): ObjectFile {
+    return this.addObject(bytes, name);
+  }
+
+  removeObject(old: ObjectFile): void {
+    this.symbols.removeInput(old.input);
+    this.files[old.input] = undefined;
+    this.objects.splice(this.objects.indexOf(old), 1);
+  }
+
   private addObject(bytes: Uint8Array, name: string, input?: InputId): ObjectFile {
     const coff = this.parse(() => readCoffObject(bytes, { fileName: name }));
     this.checkMachine(coff.machine, name);

@@ -1,0 +1,543 @@
+// Incremental linking: a session keeps everything a full link learned (symbols, atoms, addresses, the
+// image bytes, which relocation sites name which symbol) and turns a change of inputs into a patch of the
+// output file: only what changed is laid out again, only the relocations whose site or target moved are
+// applied again, and only the dirty byte ranges are written. When a change cannot be applied in place,
+// the session links from scratch and says why.
+import { IMAGE_SCN, sectionAlignment } from "@linkkit/coff-format";
+import { thunkSize } from "@linkkit/pe-writer";
+import { AtomKind, outputName, planImports, type ImageLayout } from "./layout.js";
+import { LinkError } from "./errors.js";
+import type { LinkHost } from "./host.js";
+import { ImportFile } from "./inputs/import-file.js";
+import { ObjectFile, NO_COMDAT } from "./inputs/object-file.js";
+import { fullLink, type LinkState } from "./link.js";
+import type { LinkOptions } from "./options.js";
+import { checkSymbols, ResolvedSymbols, TargetKind } from "./resolve.js";
+import { exportTableInput } from "./exports.js";
+import { symbolRva } from "./emit.js";
+import { writeMapFile } from "./map-file.js";
+
+export interface UpdateReport {
+  /** `incremental`: the output was patched in place; `full`: linked from scratch (see `reason`). */
+  readonly mode: "incremental" | "full";
+  readonly reason?: string | undefined;
+  /** Inputs replaced, added or removed, as given. */
+  readonly changed: readonly string[];
+  readonly atomsPlaced: number;
+  readonly atomsResizedInPlace: number;
+  readonly atomsMoved: number;
+  readonly atomsFreed: number;
+  readonly relocationsApplied: number;
+  readonly bytesWritten: number;
+  readonly milliseconds: number;
+}
+
+/** A change that cannot be applied in place: the session falls back to a full link with this reason. */
+class NeedsFullLink extends Error {}
+
+type PendingChange =
+  | { readonly kind: "replace"; readonly path: string }
+  | { readonly kind: "add"; readonly path: string }
+  | { readonly kind: "remove"; readonly path: string };
+
+/** Per relocation site that names a global symbol: (input, section, relocation, generation). */
+const SITE_FIELDS = 4;
+
+export interface SessionOptions {
+  /** Called after every `writeRanges` call of an update: tests inject crashes here. */
+  readonly afterWrite?: (writeIndex: number) => void;
+}
+
+export class LinkSession {
+  private state: LinkState;
+  private readonly overrides = new Map<string, Uint8Array>();
+  private pending: PendingChange[] = [];
+  private readonly host: LinkHost;
+  private options: LinkOptions;
+  /** symbol id → flat (input, section, relocation, generation) quadruples; built at the first update. */
+  private sites: Map<number, number[]> | undefined;
+  private generation: Int32Array = new Int32Array(0);
+  /** How many relocation sites in live sections name each import's IAT slot / thunk symbol. */
+  private importUse = new Map<ImportFile, { slot: number; thunk: number }>();
+
+  private constructor(options: LinkOptions, host: LinkHost, private readonly sessionOptions: SessionOptions) {
+    this.options = options;
+    this.host = this.hostWithOverrides(host);
+    this.state = fullLink(options, this.host);
+  }
+
+  /**
+   * Links fully, with room to grow (each atom gets surplus capacity, each section a reserve), and keeps
+   * the result for updates. /opt:ref is off in a session, as link.exe does with /INCREMENTAL: what is
+   * unreferenced now may be referenced after the next edit.
+   */
+  static open(options: LinkOptions, host: LinkHost, sessionOptions: SessionOptions = {}): LinkSession {
+    return new LinkSession({ ...options, incremental: true, gcSections: false }, host, sessionOptions);
+  }
+
+  get output(): string {
+    return this.state.output;
+  }
+
+  /** The output file's bytes as the session believes they are on disk. */
+  get bytes(): Uint8Array {
+    return this.state.emitter.buffer.subarray(0, this.state.emitter.fileSize);
+  }
+
+  /** Replaces an input object (read again from the host, or the given bytes). */
+  replaceObject(path: string, bytes?: Uint8Array): void {
+    if (bytes) this.overrides.set(path, bytes);
+    this.pending.push({ kind: "replace", path });
+  }
+
+  addObject(path: string, bytes?: Uint8Array): void {
+    if (bytes) this.overrides.set(path, bytes);
+    this.pending.push({ kind: "add", path });
+  }
+
+  removeObject(path: string): void {
+    this.pending.push({ kind: "remove", path });
+  }
+
+  /** Applies every pending change: in place when it can, else by a full link. */
+  flush(): UpdateReport {
+    const start = performance.now();
+    const changes = this.pending;
+    this.pending = [];
+    this.options = { ...this.options, inputs: applyToInputList(this.options.inputs, changes) };
+    const changed = changes.map((c) => `${c.kind} ${c.path}`);
+    try {
+      const counts = this.update(changes);
+      return { mode: "incremental", changed, ...counts, milliseconds: performance.now() - start };
+    } catch (e) {
+      if (!(e instanceof NeedsFullLink)) {
+        // The in-memory state is half-updated: the next flush must start from scratch.
+        this.sites = undefined;
+        this.state = undefined as unknown as LinkState;
+        this.recoverByFullLink();
+        throw e;
+      }
+      this.recoverByFullLink();
+      return {
+        mode: "full", reason: e.message, changed, atomsPlaced: this.state.image.layout.liveAtomCount, atomsResizedInPlace: 0,
+        atomsMoved: 0, atomsFreed: 0, relocationsApplied: this.state.emitter.relocationsApplied, bytesWritten: this.state.bytes.length,
+        milliseconds: performance.now() - start,
+      };
+    }
+  }
+
+  private recoverByFullLink(): void {
+    this.sites = undefined;
+    this.importUse = new Map();
+    this.state = fullLink(this.options, this.host);
+  }
+
+  private hostWithOverrides(host: LinkHost): LinkHost {
+    return {
+      ...host,
+      readFile: (p) => this.overrides.get(p) ?? host.readFile(p),
+      fileExists: (p) => this.overrides.has(p) || host.fileExists(p),
+    };
+  }
+
+  // ------------------------------------------------------------------ the update, step by step
+
+  private update(changes: readonly PendingChange[]): Omit<UpdateReport, "mode" | "reason" | "changed" | "milliseconds"> {
+    const st = this.state;
+    const { loader, image, emitter } = st;
+    const symbols = loader.symbols;
+    const layout = image.layout;
+    if (this.sites === undefined) this.buildSiteIndex();
+    const usedBefore = layout.sections().map((info) => info.usedSize);
+    emitter.dirty.clear();
+
+    // 1. Inputs: swap objects in the symbol table, then load whatever archive members that now asks for.
+    const oldFiles: ObjectFile[] = [];
+    const newFiles: ObjectFile[] = [];
+    const objectsBefore = loader.objects.length;
+    const importsBefore = loader.imports.length;
+    for (const change of changes) {
+      const existing = loader.objects.find((o) => o.name === change.path);
+      if (change.kind === "add") {
+        if (existing) throw new NeedsFullLink(`${change.path} is already an input`);
+        newFiles.push(loader.addObjectBytes(change.path, this.host.readFile(change.path)));
+      } else if (!existing) {
+        throw new NeedsFullLink(`${change.path} is not an object of this link`);
+      } else if (change.kind === "remove") {
+        loader.removeObject(existing);
+        oldFiles.push(existing);
+      } else {
+        const file = loader.replaceObject(existing, this.host.readFile(change.path));
+        oldFiles.push(existing);
+        newFiles.push(file);
+        if (file.directives.trim() !== existing.directives.trim()) throw new NeedsFullLink(`the linker directives of ${change.path} changed`);
+      }
+    }
+    loader.resolveLazyMembers();
+    for (const o of loader.objects.slice(objectsBefore)) if (!newFiles.includes(o) && o.directives.trim() !== "") throw new NeedsFullLink(`archive member ${o.name} brings linker directives`);
+    for (const o of loader.objects.slice(objectsBefore)) if (!newFiles.includes(o)) newFiles.push(o);
+    const newImports = loader.imports.slice(importsBefore);
+    const inputs = st.inputs;
+    // The loaded set of imports may grow; `inputs` shares the loader's arrays.
+    checkSymbols(loader.finish());
+    const changes2 = symbols.takeChanges();
+
+    // 2. Resolution: flatten again (a linear pass over names, cheap next to reading objects).
+    const oldResolved = st.resolved;
+    const resolved = new ResolvedSymbols(inputs);
+    for (const id of changes2.symbols) {
+      const before = oldResolved.kind[id] ?? TargetKind.Undefined;
+      const after = resolved.kind[id]!;
+      if (before === TargetKind.Common || after === TargetKind.Common) throw new NeedsFullLink(`common symbol ${symbols.nameOf(id)} changed`);
+      if ((before === TargetKind.Absolute) !== (after === TargetKind.Absolute) && before !== TargetKind.Undefined) {
+        throw new NeedsFullLink(`${symbols.nameOf(id)} changed between absolute and relocatable`);
+      }
+    }
+    st.resolved = resolved;
+    emitter.req.resolved = resolved;
+
+    // 3. Liveness (no /opt:ref in a session): kept COMDAT instances; sections whose group changed hands.
+    const switched: { file: ObjectFile; s: number }[] = [];
+    for (const file of newFiles) computeLiveness(file, symbols);
+    if (changes2.comdats.length > 0) {
+      const groups = new Set(changes2.comdats);
+      for (const file of loader.objects) {
+        if (newFiles.includes(file)) continue;
+        for (let s = 0; s < file.sectionCount; s++) {
+          const g = file.sectionComdat[s]!;
+          if (g === NO_COMDAT || !groups.has(g)) continue;
+          const live = file.sectionIncluded[s] === 1 && symbols.isComdatKept(g, file.input) ? 1 : 0;
+          if (live !== file.sectionLive[s]) { file.sectionLive[s] = live; switched.push({ file, s }); }
+        }
+      }
+    }
+
+    // 4. Which imports are in use: counts of the sites naming them, less the old files', plus the new.
+    for (const f of oldFiles) this.countImportUse(f, -1, oldResolved);
+    for (const { file, s } of switched) if (!file.sectionLive[s]) this.countImportUseOfSection(file, s, -1, oldResolved);
+    for (const f of newFiles) this.countImportUse(f, +1, resolved);
+    for (const { file, s } of switched) if (file.sectionLive[s]) this.countImportUseOfSection(file, s, +1, resolved);
+    for (const f of newImports) if (!this.importUse.has(f)) this.importUse.set(f, { slot: 0, thunk: 0 });
+
+    // 5. Layout: new sections into atoms; an old section's atom is resized in place when it can.
+    const freedAtoms = new Set<number>();
+    const rewritten: { file: ObjectFile; s: number }[] = [];
+    let placed = 0, resizedInPlace = 0, moved = 0, freed = 0;
+    const oldByKey = new Map<string, ObjectFile>();
+    for (const f of oldFiles) oldByKey.set(f.name, f);
+    const claimed = new Set<number>();
+    for (const file of newFiles) {
+      const old = oldByKey.get(file.name);
+      const oldSlots = old ? sectionSlots(old) : new Map<string, number[]>();
+      const seen = new Map<string, number>();
+      for (let s = 0; s < file.sectionCount; s++) {
+        if (!file.sectionLive[s]) continue;
+        const name = file.coff.sectionName(s);
+        const k = seen.get(name) ?? 0;
+        seen.set(name, k + 1);
+        const oldS = oldSlots.get(name)?.[k];
+        const size = file.coff.section(s).sizeOfRawData;
+        const alignment = sectionAlignment(file.coff.sectionCharacteristics(s)) || 16;
+        const oldAtom = old && oldS !== undefined ? old.sectionAtom[oldS]! : -1;
+        if (oldAtom >= 0 && layout.atom(oldAtom).alignment >= alignment && layout.atomAddress(oldAtom) % alignment === 0) {
+          const oldSize = layout.atom(oldAtom).size;
+          const oldAt = emitter.atomFileOffset(oldAtom);
+          const r = layout.resizeAtom(oldAtom, size);
+          file.sectionAtom[s] = oldAtom;
+          claimed.add(oldAtom);
+          // What the old contents leave behind is cleared: a moved atom's old place, a shrunk atom's tail.
+          if (r.moved) { this.clearRange(oldAtom, oldAt, oldSize); moved++; }
+          else { if (size < oldSize) this.clearRange(oldAtom, oldAt + size, oldSize - size); resizedInPlace++; }
+        } else {
+          file.sectionAtom[s] = this.placeInputSection(st.image, file, s, size, alignment);
+          placed++;
+        }
+        freedAtoms.add(file.sectionAtom[s]!); // its base relocations are recomputed
+        rewritten.push({ file, s });
+      }
+    }
+    for (const old of oldFiles) {
+      for (let s = 0; s < old.sectionCount; s++) {
+        const atom = old.sectionAtom[s]!;
+        if (atom < 0 || claimed.has(atom)) continue;
+        this.clearAtom(atom);
+        layout.freeAtom(atom);
+        freedAtoms.add(atom);
+        freed++;
+      }
+    }
+    for (const { file, s } of switched) {
+      if (file.sectionLive[s]) {
+        const size = file.coff.section(s).sizeOfRawData;
+        file.sectionAtom[s] = this.placeInputSection(st.image, file, s, size, sectionAlignment(file.coff.sectionCharacteristics(s)) || 16);
+        placed++;
+        rewritten.push({ file, s });
+        freedAtoms.add(file.sectionAtom[s]!);
+      } else {
+        const atom = file.sectionAtom[s]!;
+        this.clearAtom(atom);
+        layout.freeAtom(atom);
+        freedAtoms.add(atom);
+        file.sectionAtom[s] = -1;
+        freed++;
+      }
+    }
+
+    // 6. Imports: rebuild the tables when the set in use changed; thunks come and go.
+    const used = inputs.imports.filter((f) => (this.importUse.get(f)?.slot ?? 0) > 0);
+    const importsChanged = !sameImports(used, image.importTables?.slots);
+    if (importsChanged) {
+      if (used.length === 0 || !image.importTables) throw new NeedsFullLink(image.importTables ? "no imports are used any more" : "the first import appeared");
+      const { plan, slots } = planImports(used, emitter.is64);
+      const r = layout.resizeAtom(image.importTables.atom, plan.size);
+      if (r.moved) moved++;
+      image.importTables = { plan, atom: image.importTables.atom, slots };
+    }
+    for (const f of inputs.imports) {
+      const want = (this.importUse.get(f)?.thunk ?? 0) > 0;
+      const atom = image.thunkAtoms.get(f);
+      if (want && atom === undefined) {
+        const text = image.sections.find((o) => o.name === outputName(".text", st.inputs.merges));
+        if (!text) throw new NeedsFullLink("no code section for an import thunk");
+        const a = layout.placeAtom(text.id, thunkSize(emitter.is64 ? 0x8664 : 0x14c), emitter.is64 ? 16 : 4).atom;
+        growColumns(image, a);
+        image.atomKind[a] = AtomKind.ImportThunk;
+        image.atomInput[a] = f.input;
+        image.thunkAtoms.set(f, a);
+        placed++;
+      } else if (!want && atom !== undefined) {
+        this.clearAtom(atom);
+        layout.freeAtom(atom);
+        freedAtoms.add(atom);
+        image.thunkAtoms.delete(f);
+        freed++;
+      }
+      f.slotUsed = (this.importUse.get(f)?.slot ?? 0) > 0;
+      f.thunkUsed = want;
+    }
+
+    // 7. The layout is settled: a section that outgrew its reserve moves everything after it.
+    const layoutChanges = layout.takeChanges();
+    if (layoutChanges.movedSections.length > 0) {
+      throw new NeedsFullLink(`section ${layoutChanges.movedSections[0]!.name} outgrew its reserve`);
+    }
+
+    // 8. Write: the rewritten sections, then every site elsewhere whose target may have moved.
+    emitter.trackDirty = true;
+    emitter.relocationsApplied = 0;
+    emitter.fileSize = Math.max(emitter.fileSize, emitter.layoutFileEnd());
+    emitter.ensureSize(emitter.fileSize + 0x10000);
+    // Room a section gained at its end is gap until atoms fill it: int3 in code, as in a full link.
+    for (const [i, info] of layout.sections().entries()) {
+      const before = usedBefore[i] ?? 0;
+      const out = image.sectionById[info.id]!;
+      if (info.usedSize > before && !out.noBits) {
+        emitter.buffer.fill(out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0, info.fileOffset + before, info.fileOffset + info.usedSize);
+        emitter.dirty.add(info.fileOffset + before, info.usedSize - before);
+      }
+    }
+    emitter.dropBaseRelocs(freedAtoms);
+    for (const { file, s } of rewritten) emitter.writeObjectSection(file, s);
+
+    const affected = new Set<number>(changes2.symbols);
+    for (const f of [...oldFiles, ...newFiles]) for (let i = 0; i < f.symbolCount; i++) { const id = f.symbolIds[i]!; if (id >= 0) affected.add(id); }
+    for (const { file } of switched) for (let i = 0; i < file.symbolCount; i++) { const id = file.symbolIds[i]!; if (id >= 0) affected.add(id); }
+    if (importsChanged || layoutChanges.movedAtoms.length > 0) {
+      for (const f of inputs.imports) {
+        for (const name of [`__imp_${f.object.symbolName}`, f.object.symbolName]) {
+          const id = symbols.idOf(name);
+          if (id !== undefined) affected.add(id);
+        }
+      }
+    }
+    const rewrittenInputs = new Set(newFiles.map((f) => f.input));
+    for (const f of oldFiles) this.bumpGeneration(f.input);
+    for (const f of newFiles) this.indexSites(f);
+    for (const { file, s } of switched) if (file.sectionLive[s]) this.indexSection(file, s);
+    for (const id of affected) {
+      const list = this.sites!.get(id);
+      if (!list) continue;
+      let w = 0;
+      for (let i = 0; i < list.length; i += SITE_FIELDS) {
+        const input = list[i]!, s = list[i + 1]!, r = list[i + 2]!, gen = list[i + 3]!;
+        if (gen !== this.generation[input]) continue; // a site of an object since replaced or removed
+        list[w] = input; list[w + 1] = s; list[w + 2] = r; list[w + 3] = gen; w += SITE_FIELDS;
+        const file = inputs.files[input];
+        if (!(file instanceof ObjectFile) || rewrittenInputs.has(input) || file.sectionAtom[s]! < 0) continue;
+        emitter.relocateSite(file, s, r, true);
+      }
+      list.length = w;
+    }
+    emitter.throwErrors();
+
+    // Exports point at new addresses; the tables, base relocations and headers are rewritten.
+    if (st.image.exportTable) {
+      const rvaOf = (e: (typeof st.exports)[number]) => {
+        const id = e.symbolName === undefined ? undefined : symbols.idOf(e.symbolName);
+        const rva = id === undefined ? undefined : symbolRva(inputs, resolved, image, id, st.imageBase);
+        if (rva === undefined) throw new LinkError(`undefined symbol: ${e.symbolName} (exported as ${e.exportName})`);
+        return rva;
+      };
+      emitter.req.exportTable = exportTableInput(st.dllName, st.exports, rvaOf, st.options.timestamp);
+    }
+    emitter.writeSyntheticTables();
+    emitter.writeBaseRelocationTable();
+    if (layout.takeChanges().movedSections.length > 0) throw new NeedsFullLink("the base-relocation table outgrew its reserve");
+    emitter.fileSize = Math.max(emitter.fileSize, emitter.layoutFileEnd());
+    emitter.writeHeaders();
+
+    // 9. Only the dirty ranges go to the file.
+    const ranges = emitter.dirty.ranges();
+    const buffer = emitter.buffer;
+    this.host.writeRanges(st.output, ranges.map((r) => ({ offset: r.offset, bytes: buffer.subarray(r.offset, r.offset + r.length) })), emitter.fileSize, this.sessionOptions.afterWrite);
+    const bytesWritten = emitter.dirty.totalBytes;
+    emitter.trackDirty = false;
+    if (st.options.map !== undefined) {
+      const mapPath = st.options.map === "" ? st.output.replace(/\.[^.\\/]*$/, "") + ".map" : st.options.map;
+      this.host.writeFileAtomic(mapPath, new TextEncoder().encode(writeMapFile(st.output, inputs, resolved, image, st.imageBase, st.options.timestamp, st.entryId, emitter.is64)));
+    }
+    return { atomsPlaced: placed, atomsResizedInPlace: resizedInPlace, atomsMoved: moved, atomsFreed: freed, relocationsApplied: emitter.relocationsApplied, bytesWritten };
+  }
+
+  /** A new atom for an input section, in the output section its name goes to (which must exist). */
+  private placeInputSection(image: ImageLayout, file: ObjectFile, s: number, size: number, alignment: number): number {
+    const name = outputName(file.coff.sectionName(s), this.state.inputs.merges);
+    const out = image.sections.find((o) => o.name === name);
+    if (!out) throw new NeedsFullLink(`new output section ${name}`);
+    const flags = file.coff.sectionCharacteristics(s);
+    if ((flags & IMAGE_SCN.CNT_UNINITIALIZED_DATA) !== 0 !== out.noBits && !(flags & IMAGE_SCN.CNT_UNINITIALIZED_DATA && !out.noBits)) {
+      throw new NeedsFullLink(`section ${name} changes between initialised and uninitialised data`);
+    }
+    const atom = image.layout.placeAtom(out.id, size, alignment).atom;
+    growColumns(image, atom);
+    image.atomKind[atom] = AtomKind.InputSection;
+    image.atomInput[atom] = file.input;
+    image.atomDetail[atom] = s;
+    return atom;
+  }
+
+  /** Freed room is filled as a full link fills gaps: int3 in code, zeros in data. */
+  private clearAtom(atom: number): void {
+    const { image, emitter } = this.state;
+    this.clearRange(atom, emitter.atomFileOffset(atom), image.layout.atom(atom).size);
+  }
+
+  private clearRange(atom: number, at: number, size: number): void {
+    const { emitter } = this.state;
+    const out = emitter.sectionOfAtom(atom);
+    if (out.noBits || size <= 0) return;
+    emitter.buffer.fill(out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0, at, at + size);
+    emitter.dirty.add(at, size);
+  }
+
+  private buildSiteIndex(): void {
+    this.sites = new Map();
+    this.generation = new Int32Array(Math.max(16, this.state.loader.symbols.inputCount * 2));
+    const resolved = this.state.resolved;
+    for (const file of this.state.inputs.objects) {
+      this.indexSites(file);
+      this.countImportUse(file, +1, resolved);
+    }
+    for (const f of this.state.inputs.imports) if (!this.importUse.has(f)) this.importUse.set(f, { slot: 0, thunk: 0 });
+  }
+
+  private bumpGeneration(input: number): void {
+    this.ensureGeneration(input);
+    this.generation[input]!++;
+  }
+
+  private ensureGeneration(input: number): void {
+    if (input < this.generation.length) return;
+    const g = new Int32Array(Math.max(input + 1, this.generation.length * 2));
+    g.set(this.generation);
+    this.generation = g;
+  }
+
+  private indexSites(file: ObjectFile): void {
+    for (let s = 0; s < file.sectionCount; s++) if (file.sectionAtom[s]! >= 0) this.indexSection(file, s);
+  }
+
+  private indexSection(file: ObjectFile, s: number): void {
+    this.ensureGeneration(file.input);
+    const gen = this.generation[file.input]!;
+    const relocs = file.coff.relocations(s);
+    for (let r = 0; r < relocs.length; r++) {
+      const index = relocs.symbolIndex(r);
+      const id = index < file.symbolCount ? file.symbolIds[index]! : -1;
+      if (id < 0) continue;
+      let list = this.sites!.get(id);
+      if (!list) this.sites!.set(id, (list = []));
+      list.push(file.input, s, r, gen);
+    }
+  }
+
+  private countImportUse(file: ObjectFile, delta: number, resolved: ResolvedSymbols): void {
+    for (let s = 0; s < file.sectionCount; s++) if (file.sectionLive[s]) this.countImportUseOfSection(file, s, delta, resolved);
+  }
+
+  private countImportUseOfSection(file: ObjectFile, s: number, delta: number, resolved: ResolvedSymbols): void {
+    const relocs = file.coff.relocations(s);
+    const files = this.state.inputs.files;
+    for (let r = 0; r < relocs.length; r++) {
+      const index = relocs.symbolIndex(r);
+      const id = index < file.symbolCount ? file.symbolIds[index]! : -1;
+      if (id < 0) continue;
+      const kind = resolved.kind[id];
+      if (kind !== TargetKind.ImportSlot && kind !== TargetKind.ImportThunk) continue;
+      const imp = files[resolved.input[id]!] as ImportFile;
+      let use = this.importUse.get(imp);
+      if (!use) this.importUse.set(imp, (use = { slot: 0, thunk: 0 }));
+      use.slot += delta;
+      if (kind === TargetKind.ImportThunk) use.thunk += delta;
+    }
+  }
+}
+
+function computeLiveness(file: ObjectFile, symbols: LinkState["inputs"]["symbols"]): void {
+  for (let s = 0; s < file.sectionCount; s++) {
+    const g = file.sectionComdat[s]!;
+    file.sectionLive[s] = file.sectionIncluded[s] === 1 && (g === NO_COMDAT || symbols.isComdatKept(g, file.input)) ? 1 : 0;
+  }
+}
+
+/** Section name → the indices of the object's live sections of that name, in order. */
+function sectionSlots(file: ObjectFile): Map<string, number[]> {
+  const slots = new Map<string, number[]>();
+  for (let s = 0; s < file.sectionCount; s++) {
+    if (file.sectionAtom[s]! < 0) continue;
+    const name = file.coff.sectionName(s);
+    const list = slots.get(name) ?? [];
+    list.push(s);
+    slots.set(name, list);
+  }
+  return slots;
+}
+
+function sameImports(used: readonly ImportFile[], slots: ReadonlyMap<ImportFile, unknown> | undefined): boolean {
+  if (!slots) return used.length === 0;
+  if (slots.size !== used.length) return false;
+  for (const f of used) if (!slots.has(f)) return false;
+  return true;
+}
+
+/** The per-atom columns of the layout grow with the atoms an update adds. */
+function growColumns(image: ImageLayout, atom: number): void {
+  if (atom < image.atomKind.length) return;
+  const n = Math.max(atom + 1, image.atomKind.length * 2);
+  const kind = new Uint8Array(n); kind.set(image.atomKind);
+  const input = new Int32Array(n).fill(-1); input.set(image.atomInput);
+  const detail = new Int32Array(n).fill(-1); detail.set(image.atomDetail);
+  const mutable = image as { atomKind: Uint8Array; atomInput: Int32Array; atomDetail: Int32Array };
+  mutable.atomKind = kind;
+  mutable.atomInput = input;
+  mutable.atomDetail = detail;
+}
+
+function applyToInputList(inputs: readonly string[], changes: readonly PendingChange[]): string[] {
+  let list = [...inputs];
+  for (const c of changes) {
+    if (c.kind === "add") list.push(c.path);
+    else if (c.kind === "remove") list = list.filter((p) => p !== c.path);
+  }
+  return list;
+}
