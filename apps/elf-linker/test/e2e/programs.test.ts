@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { runLinkkitElf } from "../../src/index.js";
+import { linkkitElf } from "../harness/linkkit-elf.js";
 import { compile, describeWithTools, makeTempDir, run, runOk, tools, type Compiler } from "../harness/toolchain.js";
 import { comdat, gcSections, multiObject, pieRelaxation, programs, type Program } from "./programs.js";
 
@@ -24,12 +24,6 @@ function build(program: Program, compiler: Compiler): Built {
     args.push("-L", dir, "-lprog");
   }
   return { dir, args: [...(program.ldflags ?? []), ...args] };
-}
-
-export function linkkitElf(args: readonly string[]): { status: number; stderr: string } {
-  let stderr = "";
-  const status = runLinkkitElf(args, () => {}, (s) => (stderr += s));
-  return { status, stderr };
 }
 
 function symbolNames(exe: string): string[] {
