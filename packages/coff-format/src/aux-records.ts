@@ -113,12 +113,18 @@ export function decodeAuxRecord(view: ByteView, offset: number, format: AuxForma
       return { kind: format, tagIndex: r.TagIndex, characteristics: r.Characteristics };
     }
     case "section-definition": {
-      const r = readStruct(view, ImageAuxSymbolSectionDefinition, offset);
+      // Read field by field, not through readStruct: every COMDAT section has one, so this is a hot path.
+      view.check(offset, ImageAuxSymbolSectionDefinition.size, ImageAuxSymbolSectionDefinition.name);
+      const f = ImageAuxSymbolSectionDefinition.offsetOf;
+      const b = view.bytes;
+      const u16 = (at: number) => b[offset + at]! | (b[offset + at + 1]! << 8);
+      const u32 = (at: number) => (u16(at) | (u16(at + 2) << 16)) >>> 0;
+      const number = u16(f.Number);
       return {
-        kind: format, length: r.Length, numberOfRelocations: r.NumberOfRelocations,
-        numberOfLinenumbers: r.NumberOfLinenumbers, checkSum: r.CheckSum,
+        kind: format, length: u32(f.Length), numberOfRelocations: u16(f.NumberOfRelocations),
+        numberOfLinenumbers: u16(f.NumberOfLinenumbers), checkSum: u32(f.CheckSum),
         // Only bigobj gives HighNumber a meaning; regular objects leave those bytes unused.
-        number: bigobj ? r.Number + r.HighNumber * 0x10000 : r.Number, selection: r.Selection,
+        number: bigobj ? number + u16(f.HighNumber) * 0x10000 : number, selection: b[offset + f.Selection]!,
       };
     }
     case "clr-token": {

@@ -143,6 +143,7 @@ export class CoffObject {
   /** Per section: input offset of the first real relocation and the real count. */
   private readonly relocationStart: Uint32Array;
   private readonly relocationCount: Uint32Array;
+  private readonly sectionNames: (string | undefined)[];
 
   constructor(bytes: Uint8Array, options: ReadCoffOptions = {}) {
     const view = new ByteView(bytes, options.fileName);
@@ -198,6 +199,7 @@ export class CoffObject {
       ? new CoffStringTable(bytes.subarray(0, 0), 0, options.fileName)
       : readCoffStringTable(bytes, this.pointerToSymbolTable + symbolTableSize, options.fileName);
 
+    this.sectionNames = new Array<string | undefined>(this.sectionCount);
     this.relocationStart = new Uint32Array(this.sectionCount);
     this.relocationCount = new Uint32Array(this.sectionCount);
     const s = ImageSectionHeader.offsetOf;
@@ -239,11 +241,20 @@ export class CoffObject {
   }
 
   sectionName(index: number): string {
+    // Linkers ask for each name several times (to classify, to lay out, to write), so decode it once.
+    const known = this.sectionNames[index];
+    if (known !== undefined) return known;
     const at = this.sectionHeaderOffset(index);
-    const raw = this.bytes.subarray(at, at + 8);
-    const ref = parseLongSectionNameRef(raw, this.fileName, at);
-    if (ref !== undefined) return this.stringTable.get(ref, `the name of section ${index + 1}`);
-    return inlineName(raw);
+    const b = this.bytes;
+    let name: string;
+    if (b[at] === 0x2f /* '/' */) {
+      const ref = parseLongSectionNameRef(b.subarray(at, at + 8), this.fileName, at);
+      name = ref !== undefined ? this.stringTable.get(ref, `the name of section ${index + 1}`) : inlineName(b.subarray(at, at + 8));
+    } else {
+      name = inlineNameAt(b, at);
+    }
+    this.sectionNames[index] = name;
+    return name;
   }
 
   sectionCharacteristics(index: number): number {
@@ -265,24 +276,35 @@ export class CoffObject {
 
   section(index: number): CoffSectionHeader {
     const at = this.sectionHeaderOffset(index);
-    const h = readStruct(this.view, ImageSectionHeader, at);
+    // The constructor checked the whole section table, so fields are read without further checks.
+    const b = this.bytes;
+    const u32 = (o: number) => (b[at + o]! | (b[at + o + 1]! << 8) | (b[at + o + 2]! << 16) | (b[at + o + 3]! << 24)) >>> 0;
+    const u16 = (o: number) => b[at + o]! | (b[at + o + 1]! << 8);
+    const f = ImageSectionHeader.offsetOf;
+    const rawName = b.subarray(at, at + 8);
+    const characteristics = u32(f.Characteristics);
     return {
       index,
       name: this.sectionName(index),
-      rawName: h.Name,
-      nameOffset: parseLongSectionNameRef(h.Name, this.fileName, at),
-      virtualSize: h.VirtualSize,
-      virtualAddress: h.VirtualAddress,
-      sizeOfRawData: h.SizeOfRawData,
-      pointerToRawData: h.PointerToRawData,
-      pointerToRelocations: h.PointerToRelocations,
-      pointerToLinenumbers: h.PointerToLinenumbers,
-      numberOfRelocations: h.NumberOfRelocations,
-      numberOfLinenumbers: h.NumberOfLinenumbers,
-      characteristics: h.Characteristics,
-      alignment: sectionAlignment(h.Characteristics),
+      rawName,
+      nameOffset: b[at] === 0x2f ? parseLongSectionNameRef(rawName, this.fileName, at) : undefined,
+      virtualSize: u32(f.VirtualSize),
+      virtualAddress: u32(f.VirtualAddress),
+      sizeOfRawData: u32(f.SizeOfRawData),
+      pointerToRawData: u32(f.PointerToRawData),
+      pointerToRelocations: u32(f.PointerToRelocations),
+      pointerToLinenumbers: u32(f.PointerToLinenumbers),
+      numberOfRelocations: u16(f.NumberOfRelocations),
+      numberOfLinenumbers: u16(f.NumberOfLinenumbers),
+      characteristics,
+      alignment: sectionAlignment(characteristics),
       relocationCount: this.relocationCount[index]!,
     };
+  }
+
+  /** SizeOfRawData of section `index`, without decoding the rest of its header. */
+  sectionSizeOfRawData(index: number): number {
+    return this.view.u32(this.sectionHeaderOffset(index) + ImageSectionHeader.offsetOf.SizeOfRawData);
   }
 
   sections(): CoffSectionHeader[] {
@@ -355,14 +377,14 @@ export class CoffObject {
 
   /** Decodes the aux records of symbol `index` by the format its class and type select. */
   symbolAux(index: number): AuxRecord[] {
-    const raw = this.symbolAuxBytes(index);
-    const count = raw.length / this.symbolRecordSize;
+    const count = this.symbolAuxCount(index);
     if (count === 0) return [];
     const storageClass = this.symbolStorageClass(index);
     if (storageClass === IMAGE_SYM_CLASS.FILE) {
       // The name runs on over all records, bigobj padding included (as LLVM writes and reads it).
-      return [{ kind: "file", fileName: decodeFileName(raw) }];
+      return [{ kind: "file", fileName: decodeFileName(this.symbolAuxBytes(index)) }];
     }
+    if (index + count >= this.symbolRecordCount) this.symbolAuxBytes(index); // throws: records past the table
     const format = auxFormatOf(storageClass, this.symbolType(index), this.symbolSectionNumber(index), this.symbolValue(index));
     const first = this.symbolOffset(index) + this.symbolRecordSize;
     const out: AuxRecord[] = [];
@@ -409,6 +431,13 @@ export function readCoffObject(bytes: Uint8Array, options: ReadCoffOptions = {})
 function inlineName(raw: Uint8Array): string {
   const nul = raw.indexOf(0);
   return decodeText(raw, 0, nul < 0 ? raw.length : nul);
+}
+
+/** `inlineName` of the 8 bytes at `at`, without making a window on them first. */
+function inlineNameAt(b: Uint8Array, at: number): string {
+  let end = at;
+  while (end < at + 8 && b[end] !== 0) end++;
+  return decodeText(b, at, end);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -44,23 +44,60 @@ export function defineStruct<F extends StructFields>(name: string, fields: F, ex
   return Object.freeze({ name, size, fields, offsetOf: offsetOf as { [K in keyof F]: number } });
 }
 
+// Field kinds of a read plan: small integers so the reader's switch is a jump table.
+const U8 = 0, U16 = 1, U32 = 2, U64 = 3, I16 = 4, I32 = 5, BYTES = 6;
+const kindOf = { u8: U8, u16: U16, u32: U32, u64: U64, i16: I16, i32: I32 } as const;
+
+/** A layout flattened into arrays once, so reading a struct does not walk `fields` by name each time. */
+interface ReadPlan {
+  readonly names: readonly string[];
+  readonly kinds: Uint8Array;
+  readonly offsets: Uint32Array;
+  readonly byteCounts: Uint32Array;
+}
+
+const readPlans = new WeakMap<StructLayout<StructFields>, ReadPlan>();
+
+function readPlanOf(layout: StructLayout<StructFields>): ReadPlan {
+  let plan = readPlans.get(layout);
+  if (plan !== undefined) return plan;
+  const names = Object.keys(layout.fields);
+  const kinds = new Uint8Array(names.length);
+  const offsets = new Uint32Array(names.length);
+  const byteCounts = new Uint32Array(names.length);
+  let at = 0;
+  names.forEach((name, i) => {
+    const type = layout.fields[name]!;
+    kinds[i] = typeof type === "string" ? kindOf[type] : BYTES;
+    offsets[i] = at;
+    byteCounts[i] = fieldSize(type);
+    at += byteCounts[i]!;
+  });
+  plan = { names, kinds, offsets, byteCounts };
+  readPlans.set(layout, plan);
+  return plan;
+}
+
 /** Reads a whole struct; bounds-checked once for its full size. Byte arrays are zero-copy windows. */
 export function readStruct<F extends StructFields>(view: ByteView, layout: StructLayout<F>, offset: number): StructValue<F> {
   view.check(offset, layout.size, layout.name);
+  const plan = readPlanOf(layout);
+  const b = view.bytes;
   const out: Record<string, number | bigint | Uint8Array> = {};
-  let at = offset;
-  for (const field in layout.fields) {
-    const type = layout.fields[field]!;
-    switch (type) {
-      case "u8": out[field] = view.u8(at); break;
-      case "u16": out[field] = view.u16(at); break;
-      case "u32": out[field] = view.u32(at); break;
-      case "u64": out[field] = view.u64(at); break;
-      case "i16": out[field] = view.i16(at); break;
-      case "i32": out[field] = view.i32(at); break;
-      default: out[field] = view.bytes.subarray(at, at + type.bytes);
+  // Plain byte loads: the whole struct is in bounds, so no per-field check or DataView call is needed.
+  for (let i = 0; i < plan.names.length; i++) {
+    const at = offset + plan.offsets[i]!;
+    let value: number | bigint | Uint8Array;
+    switch (plan.kinds[i]) {
+      case U8: value = b[at]!; break;
+      case U16: value = b[at]! | (b[at + 1]! << 8); break;
+      case I16: value = ((b[at]! | (b[at + 1]! << 8)) << 16) >> 16; break;
+      case U32: value = (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0; break;
+      case I32: value = b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24); break;
+      case U64: value = view.u64(at); break;
+      default: value = b.subarray(at, at + plan.byteCounts[i]!);
     }
-    at += fieldSize(type);
+    out[plan.names[i]!] = value;
   }
   return out as StructValue<F>;
 }
