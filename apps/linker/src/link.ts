@@ -76,7 +76,7 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   // Load: objects, archives (lazy members), import objects; directives add libraries and exports.
   const loader = new InputLoader(opts, host);
   // GNU ld (MinGW) flavour: auto-import, constructor lists, pseudo relocations, dlltool import tables.
-  const mingw = opts.mingw ? new MingwLink(opts) : undefined;
+  const mingw = opts.mingw ? new MingwLink(opts, loader) : undefined;
   for (const path of opts.inputs) loader.addPath(path);
   loader.queueDefaultLibraries(opts.defaultLibs);
   timer.mark("read");

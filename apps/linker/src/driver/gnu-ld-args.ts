@@ -18,7 +18,7 @@ export const GNU_LD_VERSION_TEXT = "GNU ld compatible linkkit 0.1.0";
 
 interface Pending {
   readonly o: Mutable<LinkOptions>;
-  readonly m: { -readonly [K in keyof MingwOptions]: MingwOptions[K] };
+  readonly m: Mutable<MingwOptions>;
   /** Inputs in order; `-l` entries are resolved once every `-L` is known (GNU ld searches all of them). */
   readonly items: { kind: "path" | "lib"; name: string; static: boolean; whole: boolean }[];
   static: boolean;
@@ -83,7 +83,7 @@ const withValue: Record<string, ValueHandler> = {
   stack: (p, v, n) => { p.o.stack = reserveCommit(v, `--${n}`); },
   heap: (p, v, n) => { p.o.heap = reserveCommit(v, `--${n}`); },
   "out-implib": (p, v) => { p.o.implib = v; },
-  Map: (p, v) => { p.m.gnuMap = v; },
+  Map: (p, v) => { p.o.map = v; p.m.gnuMap = v; },
   u: (p, v) => { p.o.includes.push(v); },
   undefined: (p, v) => { p.o.includes.push(v); },
   "exclude-symbols": (p, v) => { p.m.excludeSymbols.push(...v.split(/[,:]/).filter((s) => s !== "")); },
@@ -291,7 +291,12 @@ export function parseGnuLdArgs(argv: readonly string[], host: CommandLineHost): 
   if (p.majorOs !== undefined || p.minorOs !== undefined) o.osVersion = [p.majorOs ?? 6, p.minorOs ?? 0];
   if (p.majorImage !== undefined || p.minorImage !== undefined) o.imageVersion = [p.majorImage ?? 0, p.minorImage ?? 0];
   o.subsystem ??= "console";
-  // GNU ld leaves a DLL's export list to --export-all-symbols unless something is exported explicitly.
+  // The MinGW runtime's entry points (crt2.o, dllcrt2.o), named as GNU ld names them.
+  if (o.entry === undefined) {
+    if (o.dll) o.entry = o.machine === "x86" ? "DllMainCRTStartup@12" : "DllMainCRTStartup";
+    else o.entry = o.subsystem === "windows" ? "WinMainCRTStartup" : "mainCRTStartup";
+  }
+  o.output ??= o.dll ? "a.dll" : "a.exe";
   o.mingw = m;
   return { options: o, printVersion: p.printVersion };
 }
