@@ -66,6 +66,8 @@ export interface LinkOptions {
   readonly wholeArchiveLibs: readonly string[];
   readonly release: boolean;
   readonly incremental: boolean;
+  /** Stay running and relink incrementally whenever an input changes. */
+  readonly watch: boolean;
   readonly warnings: readonly string[];
   /** Set by the GNU ld (MinGW) command line: what the MinGW runtime needs from the linker. */
   readonly mingw?: MingwOptions | undefined;
@@ -104,6 +106,6 @@ export function defaultLinkOptions(): LinkOptions {
     sectionAttributes: new Map(), sectionAlignment: 0x1000, fileAlignment: 0x200, stack: undefined,
     heap: undefined, timestamp: 0, force: { multiple: false, unresolved: false }, implib: undefined,
     map: undefined, verbose: false, time: false, gcSections: true, wholeArchive: false, wholeArchiveLibs: [],
-    release: false, incremental: false, warnings: [],
+    release: false, incremental: false, watch: false, warnings: [],
   };
 }

@@ -44,8 +44,10 @@ type PendingChange =
 const SITE_FIELDS = 4;
 
 export interface SessionOptions {
-  /** Called after every `writeRanges` call of an update: tests inject crashes here. */
-  readonly afterWrite?: (writeIndex: number) => void;
+  /** Called after each range an update writes: tests inject crashes here. */
+  readonly afterWrite?: ((writeIndex: number) => void) | undefined;
+  /** Host for the first full link only (`/incremental` replays the previous link from saved copies). */
+  readonly initialHost?: LinkHost | undefined;
 }
 
 export class LinkSession {
@@ -63,7 +65,7 @@ export class LinkSession {
   private constructor(options: LinkOptions, host: LinkHost, private readonly sessionOptions: SessionOptions) {
     this.options = options;
     this.host = this.hostWithOverrides(host);
-    this.state = fullLink(options, this.host);
+    this.state = fullLink(options, sessionOptions.initialHost ?? this.host);
   }
 
   /**
@@ -73,6 +75,10 @@ export class LinkSession {
    */
   static open(options: LinkOptions, host: LinkHost, sessionOptions: SessionOptions = {}): LinkSession {
     return new LinkSession({ ...options, incremental: true, gcSections: false }, host, sessionOptions);
+  }
+
+  get atomCount(): number {
+    return this.state.image.layout.liveAtomCount;
   }
 
   get output(): string {

@@ -164,6 +164,8 @@ const handlers: Record<string, Handler> = {
   wholearchive: (o, v) => { if (v === undefined) o.wholeArchive = true; else o.wholeArchiveLibs.push(v); },
   release: (o) => { o.release = true; },
   incremental: (o, v, n) => { o.incremental = yesNo(v, n); },
+  watch: (o) => { o.watch = true; o.incremental = true; },
+  "-watch": (o) => { o.watch = true; o.incremental = true; },
   // Accepted for compatibility; they do not change what linkkit writes.
   nologo: () => {}, debug: () => {}, pdb: () => {}, manifest: () => {}, manifestuac: () => {},
   manifestfile: () => {}, guard: () => {}, errorreport: () => {}, ignore: () => {}, pdbaltpath: () => {},

@@ -83,9 +83,9 @@ export function normalizeImage(exe: string, mapPath: string): NormalizedImage {
     const s = starts[i]!;
     const next = starts.slice(i + 1).find((n) => n.address > s.address)?.address ?? high;
     const body = instructions.filter((ins) => ins.address >= s.address && ins.address < next).map((ins) => ins.text);
-    // Padding after the last instruction: int3 and nop fill, and zero bytes (`addb %al, (%rax)`) where a
-    // section keeps room to grow.
-    while (body.length > 0 && /^(int3|nop\S*|addb %al, \(%[er]ax\))(\s|$)/.test(body[body.length - 1]!)) body.pop();
+    // Padding after the last instruction: int3 and nop fill, and zero bytes (`addb %al, (%rax)`, or a lone
+    // `<unknown>` byte at the very end) where a section keeps room to grow.
+    while (body.length > 0 && /^(int3|nop\S*|addb %al, \(%[er]ax\)|<unknown>)(\s|$)/.test(body[body.length - 1]!)) body.pop();
     functions.set(`${s.name} (${objectKey(s.object)})`, body);
   }
   return { functions };

@@ -1,0 +1,96 @@
+// `linkkit /incremental`: the second run patches the output in place; /verbose says which kind of link
+// it was and why; corrupt or foreign state and changed options lead to a full link; a crash during an
+// update (fault injection after the N-th write) never leaves an image that a later run trusts.
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { compileC, describeWithTools, importLibrary, makeTempDir, run, runWine } from "../harness/toolchain.js";
+import { expectSameCode, linkkit, lldLink } from "../harness/linkers.js";
+import * as programs from "./programs.js";
+
+const target = "x86_64-pc-windows-msvc" as const;
+const bin = join(__dirname, "..", "..", "dist", "bin", "linkkit.js");
+
+const main = `${programs.runtimeHeader}
+int work(int);
+extern int (*steps[2])(int);
+void start(void) { int r = work(4) + steps[1](5); print("r="); print_int(r); print("\\n"); finish(r & 0xff); }
+`;
+const worker = (k: number, pad: number) => `
+static int add(int x) { return x + ${k}; }
+static int mul(int x) { return x * ${k}; }
+int (*steps[2])(int) = {add, mul};
+int work(int x) { int s = 0; ${"s += x ^ s; ".repeat(pad)} return s + steps[0](x); }
+`;
+
+describeWithTools("linkkit /incremental", ["clang", "dlltool", "lldLink", "objdump", "readobj", "wine"], () => {
+  it("links fully the first time, patches in place the next, and falls back to a full link when it must", () => {
+    const dir = makeTempDir("inc-cli");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt, a] = compileC(dir, { "rt.c": programs.runtime, "main.c": main }, target, ["-ffunction-sections"]);
+    let [b] = compileC(dir, { "worker.c": worker(3, 1) }, target, ["-ffunction-sections"]);
+    const out = join(dir, "app.exe");
+    const args = ["/incremental", "/verbose", "/entry:start", "/subsystem:console", a!, b!, rt!, k32, `/out:${out}`, `/map:${out}.map`];
+    const verify = (label: string) => {
+      const ref = join(dir, `ref-${label}.exe`);
+      lldLink(["/entry:start", "/subsystem:console", a!, b!, rt!, k32, `/out:${ref}`, `/map:${ref}.map`]);
+      const expected = runWine(ref), actual = runWine(out);
+      expect({ s: actual.status, o: actual.stdout }, label).toEqual({ s: expected.status, o: expected.stdout });
+      expectSameCode({ ours: out, theirs: ref });
+    };
+
+    const first = linkkit(args);
+    expect(first.status).toBe(0);
+    expect(first.stderr).toMatch(/full link: no incremental state/);
+    verify("first");
+
+    [b] = compileC(dir, { "worker.c": worker(5, 3) }, target, ["-ffunction-sections"]);
+    const second = linkkit(args);
+    expect(second.stderr).toMatch(/incremental link: 1 input\(s\) changed, \d+ bytes written/);
+    verify("second");
+
+    // Corrupt, foreign and truncated state: full links, never a crash or a bad image.
+    writeFileSync(join(`${out}.linkkit`, "manifest.json"), "{ not json");
+    [b] = compileC(dir, { "worker.c": worker(6, 2) }, target, ["-ffunction-sections"]);
+    expect(linkkit(args).stderr).toMatch(/full link: the incremental state is corrupt/);
+    verify("corrupt");
+    const manifestPath = join(`${out}.linkkit`, "manifest.json");
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, version: 999 }));
+    expect(linkkit(args).stderr).toMatch(/full link: the incremental state is from another version/);
+    writeFileSync(manifestPath, JSON.stringify(manifest).slice(0, 40));
+    expect(linkkit(args).stderr).toMatch(/full link: the incremental state is corrupt/);
+    // Options changed, and the output changed behind linkkit's back.
+    expect(linkkit([...args, "/stack:0x200000"]).stderr).toMatch(/full link: the link options changed/);
+    expect(linkkit(args).stderr).toMatch(/full link: the link options changed/);
+    writeFileSync(out, readFileSync(out).subarray(0, 1024));
+    expect(linkkit(args).stderr).toMatch(/full link: the incremental state does not match the output/);
+    verify("after-fallbacks");
+  });
+
+  it("a crash after any write of an update is followed by a correct link", () => {
+    const dir = makeTempDir("inc-crash");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt, a] = compileC(dir, { "rt.c": programs.runtime, "main.c": main }, target, ["-ffunction-sections"]);
+    const out = join(dir, "app.exe");
+    let crashes = 0;
+    for (let n = 1; n <= 12; n++) {
+      const [b0] = compileC(dir, { "worker.c": worker(3, n % 4) }, target, ["-ffunction-sections"]);
+      const args = ["/incremental", "/verbose", "/entry:start", "/subsystem:console", a!, b0!, rt!, k32, `/out:${out}`];
+      expect(linkkit(args).status).toBe(0);
+      const [b1] = compileC(dir, { "worker.c": worker(7, (n + 2) % 5 + 1) }, target, ["-ffunction-sections"]);
+      const crashed = run(process.execPath, [bin, ...args], { env: { ...process.env, LINKKIT_CRASH_AFTER_WRITE: String(n) } });
+      if (crashed.status === 99) crashes++;
+      else expect(crashed.status, crashed.stderr).toBe(0); // fewer than n writes: the update finished
+      // The next run must not trust the interrupted state: it links fully (or finds the update complete).
+      const next = linkkit(args);
+      expect(next.status, next.stderr).toBe(0);
+      if (crashed.status === 99) expect(next.stderr).toMatch(/full link: no incremental state/);
+      const ref = join(dir, "ref.exe");
+      lldLink(["/entry:start", "/subsystem:console", a!, b1!, rt!, k32, `/out:${ref}`]);
+      expect(runWine(out).stdout).toBe(runWine(ref).stdout);
+      expect(existsSync(out)).toBe(true);
+    }
+    expect(crashes).toBeGreaterThan(3);
+  });
+});
