@@ -190,20 +190,16 @@ describe("properties", () => {
   });
 });
 
-describe("speed", () => {
-  it("adds, tail-merges, serializes and reads 120k names quickly", () => {
+// Speed is measured by `pnpm bench` (bench/micro.mjs), not asserted here: this checks the same workload's result.
+describe("scale", () => {
+  it("adds, tail-merges, serializes and reads 120k names", () => {
     const list = Array.from({ length: 120_000 }, (_, i) => `?function_${i}@@YAXH@Z`);
-    const start = performance.now();
     const t = new StringTable("coff");
     for (const s of list) t.add(s);
     const r = readStringTable(t.serialize(), "coff");
-    for (const s of list) if (r.getString(t.offsetOf(s)!) !== s) throw new Error(s);
-    const linkPath = performance.now() - start;
+    const wrong = list.filter((s) => r.getString(t.offsetOf(s)!) !== s);
+    expect(wrong).toEqual([]);
     const merged = StringTable.from(list, "elf", { tailMerge: true });
-    const withMerge = performance.now() - start;
     expect(merged.count).toBe(list.length + 1);
-    // Generous bounds (shared CI machines); about 150 ms and 700 ms on an idle 2-core machine.
-    expect(linkPath).toBeLessThan(3000);
-    expect(withMerge).toBeLessThan(10_000);
   });
 });
