@@ -1,7 +1,7 @@
 // Relocate and write: copy every atom's bytes to its file offset, apply its relocations against final
 // addresses (recording base relocations for the absolute ones), fill in the synthetic tables, then the
 // headers. Produces the whole image in one buffer.
-import { IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE, IMAGE_SCN, IMAGE_SUBSYSTEM, IMAGE_DLLCHARACTERISTICS, relocationTypesOf, nameOf, type ConstantTable } from "@linkkit/coff-format";
+import { IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE, IMAGE_REL_BASED, IMAGE_SCN, IMAGE_SUBSYSTEM, IMAGE_DLLCHARACTERISTICS, relocationTypesOf, nameOf, type ConstantTable } from "@linkkit/coff-format";
 import {
   DirtyRanges, buildBaseRelocationsFromArrays, imageCharacteristics, loadConfigDirectoryEntry, sortRuntimeFunctions,
   tlsDirectoryEntry, writeChecksum, writeExportTable, writeImageHeaders, writeImportTables, writeImportThunk,
@@ -150,17 +150,30 @@ export class ImageEmitter {
 
   /** A full link: every section, every synthetic table, the headers. */
   emitAll(): EmittedImage {
-    const { inputs, image, options } = this.req;
+    this.relocateAll();
+    return this.finishImage();
+  }
+
+  /**
+   * A full link's relocate phase: sizes the buffer, copies every live input section to its atom and
+   * applies its relocations. The common relocation types take a fast path over typed arrays and the raw
+   * relocation records (addresses are final, so each global symbol's address is looked up once);
+   * anything unusual or wrong goes through `relocateSite`, which reports it.
+   */
+  relocateAll(): void {
+    const { inputs, resolved, image, options, imageBase } = this.req;
     const layout = image.layout;
+    const is64 = this.is64;
     // Bound the base-relocation table before relocating so that one buffer holds the whole image.
     let absoluteRelocs = image.thunkAtoms.size;
-    const is64 = this.is64;
     for (const file of inputs.objects) {
+      const bytes = file.coff.bytes;
       for (let s = 0; s < file.sectionCount; s++) {
         if (file.sectionAtom[s]! < 0) continue;
         const relocs = file.coff.relocations(s);
-        for (let r = 0; r < relocs.length; r++) {
-          const t = relocs.type(r);
+        // The type is the u16 at +8 of each 10-byte record (the constructor checked the records lie inside).
+        for (let p = relocs.fileOffset + 8, end = p + relocs.length * 10; p < end; p += 10) {
+          const t = bytes[p]! | (bytes[p + 1]! << 8);
           if (is64 ? t === 1 || t === 2 : t === 6) absoluteRelocs++;
         }
       }
@@ -176,10 +189,106 @@ export class ImageEmitter {
       const info = layout.section(out.id);
       this.buffer.fill(0xcc, info.fileOffset, info.fileOffset + info.usedSize);
     }
+
+    // Memory layout is fixed: snapshot section addresses and every global symbol's address once.
+    const sectionInfos = layout.sections();
+    const sectionAddress = new Float64Array(sectionInfos.length);
+    const sectionFileOffset = new Float64Array(sectionInfos.length);
+    for (const info of sectionInfos) {
+      sectionAddress[info.id] = info.address;
+      sectionFileOffset[info.id] = info.fileOffset;
+    }
+    const symbolCount = resolved.kind.length;
+    const globalRva = new Float64Array(symbolCount);
+    for (let id = 0; id < symbolCount; id++) globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
+    const kind = resolved.kind;
+    const buffer = this.buffer;
+    const view = this.view;
+
     for (const file of inputs.objects) {
-      for (let s = 0; s < file.sectionCount; s++) if (file.sectionAtom[s]! >= 0) this.writeObjectSection(file, s);
+      const coff = file.coff;
+      const input = coff.bytes;
+      const symbolIds = file.symbolIds;
+      const sectionAtom = file.sectionAtom;
+      const symbols = coff.pointerToSymbolTable;
+      const recordSize = coff.symbolRecordSize;
+      const bigobj = coff.isBigobj;
+      const u32 = (p: number) => (input[p]! | (input[p + 1]! << 8) | (input[p + 2]! << 16) | (input[p + 3]! << 24)) >>> 0;
+      for (let s = 0; s < file.sectionCount; s++) {
+        const atom = sectionAtom[s]!;
+        if (atom < 0) continue;
+        const out = this.sectionOfAtom(atom);
+        if (out.noBits) { this.writeObjectSection(file, s); continue; } // reports any relocation in it
+        const offsetInSection = layout.atomOffset(atom);
+        const rva = sectionAddress[out.id]! + offsetInSection;
+        const at = sectionFileOffset[out.id]! + offsetInSection;
+        const size = coff.sectionSizeOfRawData(s);
+        const data = coff.sectionData(s);
+        if (data.length > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) buffer.set(data, at);
+        else buffer.fill(0, at, at + size);
+        const relocs = coff.relocations(s);
+        const first = relocs.fileOffset;
+        for (let r = 0; r < relocs.length; r++) {
+          const p = first + r * 10;
+          const offset = u32(p);
+          const index = u32(p + 4);
+          const type = input[p + 8]! | (input[p + 9]! << 8);
+          if (index >= file.symbolCount || offset + 8 > size) { this.relocateSite(file, s, r, false); continue; }
+          let target: number;
+          let absolute = false;
+          const id = symbolIds[index]!;
+          if (id >= 0) {
+            target = globalRva[id]!;
+            if (target !== target) { this.relocateSite(file, s, r, false); continue; } // NaN: no address
+            absolute = kind[id] === TargetKind.Absolute;
+          } else {
+            // A local symbol: a section symbol or a static, at its section's atom plus its value.
+            const sp = symbols + index * recordSize;
+            let section: number;
+            if (bigobj) section = u32(sp + 12) | 0;
+            else { section = input[sp + 12]! | (input[sp + 13]! << 8); if (section > 0xfeff) section -= 0x10000; }
+            const tAtom = section > 0 && section <= file.sectionCount ? sectionAtom[section - 1]! : -1;
+            if (tAtom < 0) { this.relocateSite(file, s, r, false); continue; }
+            target = layout.atomAddress(tAtom) + u32(sp + 8);
+          }
+          const site = at + offset;
+          const siteRva = rva + offset;
+          if (is64) {
+            if (type >= 4 && type <= 9) { // REL32, REL32_1..5: relative to the end of the 4-byte field plus 0-5 bytes
+              const value = target + view.getInt32(site, true) - (siteRva + type);
+              if (value < -0x80000000 || value > 0x7fffffff) { this.relocateSite(file, s, r, false); continue; }
+              view.setInt32(site, value, true);
+            } else if (type === 3) { // ADDR32NB
+              const value = target + view.getInt32(site, true);
+              if (value < -0x80000000 || value > 0xffffffff) { this.relocateSite(file, s, r, false); continue; }
+              view.setUint32(site, value >>> 0, true);
+            } else if (type === 1) { // ADDR64
+              const va = imageBase + target + view.getInt32(site + 4, true) * 4294967296 + view.getUint32(site, true);
+              view.setUint32(site, va % 4294967296 >>> 0, true);
+              view.setUint32(site + 4, Math.floor(va / 4294967296) >>> 0, true);
+              if (!absolute) this.addBaseReloc(siteRva, IMAGE_REL_BASED.DIR64, atom);
+            } else { this.relocateSite(file, s, r, false); continue; }
+          } else if (type === 0x14) { // I386 REL32
+            const value = target + view.getInt32(site, true) - (siteRva + 4);
+            if (value < -0x80000000 || value > 0x7fffffff) { this.relocateSite(file, s, r, false); continue; }
+            view.setInt32(site, value, true);
+          } else if (type === 7) { // I386 DIR32NB
+            const value = target + view.getInt32(site, true);
+            if (value < -0x80000000 || value > 0xffffffff) { this.relocateSite(file, s, r, false); continue; }
+            view.setUint32(site, value >>> 0, true);
+          } else if (type === 6) { // I386 DIR32
+            view.setUint32(site, (imageBase + target + view.getInt32(site, true)) >>> 0, true);
+            if (!absolute) this.addBaseReloc(siteRva, IMAGE_REL_BASED.HIGHLOW, atom);
+          } else { this.relocateSite(file, s, r, false); continue; }
+          this.relocationsApplied++;
+        }
+      }
     }
     this.throwErrors();
+  }
+
+  /** A full link's write phase: import, export and exception tables, base relocations, headers. */
+  finishImage(): EmittedImage {
     this.writeSyntheticTables();
     this.writeBaseRelocationTable();
     this.writeHeaders();
@@ -351,6 +460,8 @@ export class ImageEmitter {
       this.buffer.set(written.bytes, at);
       this.markDirty(at, written.bytes.length);
       directories[IMAGE_DIRECTORY_ENTRY.EXPORT] = written.exportDirectory;
+    } else {
+      directories[IMAGE_DIRECTORY_ENTRY.EXPORT] = undefined;
     }
     const pdata = image.sections.find((s) => s.name === ".pdata");
     if (pdata && is64) {

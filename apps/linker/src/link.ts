@@ -134,13 +134,15 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
     if (missing.length > 0) throw new LinkError(missing);
   }
 
-  // Relocate and write the image into one buffer.
+  // Relocate: every input section copied into one buffer for the whole image, its relocations applied.
   const emitter = new ImageEmitter({
     inputs, resolved, image, options: opts, imageBase, entrySymbol: entryId, subsystem: entry.subsystem, exportTable,
   });
-  const emitted = emitter.emitAll();
+  emitter.relocateAll();
+  timer.mark("relocate");
+  // Write: the synthetic tables, base relocations and headers, then the files.
+  const emitted = emitter.finishImage();
   mingw?.patchImage(inputs, resolved, image, imageBase, emitted.bytes);
-  timer.mark("relocate+write");
 
   if (opts.map !== undefined) {
     const mapPath = opts.map === "" ? output.replace(/\.[^.\\/]*$/, "") + ".map" : opts.map;
@@ -153,7 +155,7 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
     host.writeFileAtomic(implib, writeImportLibrary(dllName, machine, exports, ordinals));
   }
   host.writeFileAtomic(output, emitted.bytes);
-  timer.mark("commit");
+  timer.mark("write");
   return {
     output, bytes: emitted.bytes, warnings, timings: timer.timings, options: opts, loader, inputs, resolved, image,
     emitter, exports, dllName, imageBase, entryId, subsystem: entry.subsystem,

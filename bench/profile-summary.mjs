@@ -1,0 +1,56 @@
+// Summarises a V8 .cpuprofile (from `node --cpu-prof`): the functions with the most self time and the most
+// total (inclusive) time, with their source file and line, so a profile can be read without DevTools.
+//
+//   node bench/profile-summary.mjs profile.cpuprofile [--top N]
+import { readFileSync } from "node:fs";
+
+const [file, ...rest] = process.argv.slice(2);
+if (file === undefined) {
+  console.error("usage: node bench/profile-summary.mjs profile.cpuprofile [--top N]");
+  process.exit(2);
+}
+const top = rest[0] === "--top" ? Number(rest[1]) : 25;
+const profile = JSON.parse(readFileSync(file, "utf8"));
+
+const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+
+// Sample counts → milliseconds, from the time deltas between samples.
+const selfMs = new Map();
+for (let i = 0; i < profile.samples.length; i++) {
+  const id = profile.samples[i];
+  selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+}
+
+const label = (n) => {
+  const f = n.callFrame;
+  const where = f.url ? `${f.url.replace(/^.*\/(packages|apps)\//, "$1/").replace(/^file:\/\//, "")}:${f.lineNumber + 1}` : "";
+  return `${f.functionName || "(anonymous)"} ${where}`.trim();
+};
+
+const self = new Map();
+const total = new Map();
+let all = 0;
+for (const [id, ms] of selfMs) {
+  all += ms;
+  const n = nodes.get(id);
+  self.set(label(n), (self.get(label(n)) ?? 0) + ms);
+  // Inclusive time: each function on the stack once, however deep the recursion.
+  const seen = new Set();
+  for (let at = id; at !== undefined; at = parent.get(at)) {
+    const l = label(nodes.get(at));
+    if (seen.has(l)) continue;
+    seen.add(l);
+    total.set(l, (total.get(l) ?? 0) + ms);
+  }
+}
+
+const print = (title, map) => {
+  console.log(`\n${title} (of ${all.toFixed(0)} ms sampled)`);
+  for (const [l, ms] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    console.log(`${ms.toFixed(0).padStart(8)} ms ${((100 * ms) / all).toFixed(1).padStart(5)}%  ${l}`);
+  }
+};
+print("self time", self);
+print("total time", total);
