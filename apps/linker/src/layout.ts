@@ -60,7 +60,54 @@ export interface ImportTables {
   readonly slots: ReadonlyMap<ImportFile, readonly [number, number]>;
 }
 
-interface Chunk { readonly kind: AtomKind; readonly input: number; readonly detail: number; readonly size: number; readonly alignment: number; readonly order: number }
+interface Chunk { kind: AtomKind; input: number; detail: number; size: number; alignment: number }
+
+/**
+ * One output section's chunks as columns: a large link has hundreds of thousands of input sections, and
+ * an object per chunk was most of the layout's time (allocation and GC).
+ */
+class ChunkGroup {
+  flags = 0;
+  readonly kind: number[] = [];
+  readonly input: number[] = [];
+  readonly detail: number[] = [];
+  readonly size: number[] = [];
+  readonly alignment: number[] = [];
+  /** Id of the chunk's input section name (`.text$mn`), for ordering. */
+  readonly subName: number[] = [];
+  private readonly cursor: Chunk = { kind: AtomKind.InputSection, input: 0, detail: 0, size: 0, alignment: 1 };
+
+  push(subName: number, kind: AtomKind, input: number, detail: number, size: number, alignment: number): void {
+    this.subName.push(subName);
+    this.kind.push(kind);
+    this.input.push(input);
+    this.detail.push(detail);
+    this.size.push(size);
+    this.alignment.push(alignment);
+  }
+
+  /** Chunk `i`, in a cursor reused by every call (read it before the next call). */
+  at(i: number): Chunk {
+    const c = this.cursor;
+    c.kind = this.kind[i]!;
+    c.input = this.input[i]!;
+    c.detail = this.detail[i]!;
+    c.size = this.size[i]!;
+    c.alignment = this.alignment[i]!;
+    return c;
+  }
+
+  /** Chunk indices by the rank of their input section name, input order within a name: a stable counting sort. */
+  ordered(rankOf: Int32Array): Int32Array {
+    const n = this.subName.length;
+    const start = new Int32Array(rankOf.length + 1);
+    for (let i = 0; i < n; i++) start[rankOf[this.subName[i]!]! + 1]!++;
+    for (let r = 1; r < start.length; r++) start[r]! += start[r - 1]!;
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[start[rankOf[this.subName[i]!]!]!++] = i;
+    return out;
+  }
+}
 
 export interface LayoutRequest {
   readonly inputs: LoadedInputs;
@@ -101,30 +148,50 @@ function sectionRank(name: string, flags: number): number {
 
 export function layOut(req: LayoutRequest): ImageLayout {
   const { inputs, resolved } = req;
-  const groups = new Map<string, { flags: number; chunks: Chunk[]; subNames: string[] }>();
-  const subNameRank = new Map<string, number>();
+  const groups = new Map<string, ChunkGroup>();
+  // Input section names get ids in order of appearance; each belongs to one output section.
+  const subNameIds = new Map<string, number>();
+  const subNames: string[] = [];
+  const subNameGroup: ChunkGroup[] = [];
   let order = 0;
-  const add = (out: string, subName: string, flags: number, chunk: Omit<Chunk, "order">) => {
-    let g = groups.get(out);
-    if (!g) groups.set(out, (g = { flags: 0, chunks: [], subNames: [] }));
+  const subNameId = (out: string, subName: string): number => {
+    let id = subNameIds.get(subName);
+    if (id === undefined) {
+      let g = groups.get(out);
+      if (!g) groups.set(out, (g = new ChunkGroup()));
+      id = subNames.length;
+      subNameIds.set(subName, id);
+      subNames.push(subName);
+      subNameGroup.push(g);
+    }
+    return id;
+  };
+  const add = (out: string, subName: string, flags: number, chunk: Chunk) => {
+    const sub = subNameId(out, subName);
+    const g = subNameGroup[sub]!;
     g.flags |= flags & CONTENT_FLAGS;
-    if (!subNameRank.has(subName)) subNameRank.set(subName, subNameRank.size);
-    g.chunks.push({ ...chunk, order: order++ });
-    g.subNames.push(subName);
+    g.push(sub, chunk.kind, chunk.input, chunk.detail, chunk.size, chunk.alignment);
+    order++;
   };
 
   for (const file of inputs.objects) {
     const coff = file.coff;
+    const live = file.sectionLive;
     for (let s = 0; s < file.sectionCount; s++) {
-      if (!file.sectionLive[s]) continue;
+      if (!live[s]) continue;
       const name = coff.sectionName(s);
       const flags = coff.sectionCharacteristics(s);
-      const header = coff.section(s);
       const alignment = sectionAlignment(flags) || 16;
       if (alignment > req.sectionAlignment) {
         throw new LinkError(`${file.name}: section ${name} needs alignment ${alignment}, more than the image's section alignment ${req.sectionAlignment}`);
       }
-      add(outputName(name, req.merges), name, flags, { kind: AtomKind.InputSection, input: file.input, detail: s, size: header.sizeOfRawData, alignment });
+      // The output section is found once per distinct input section name, not once per section.
+      let sub = subNameIds.get(name);
+      if (sub === undefined) sub = subNameId(outputName(name, req.merges), name);
+      const g = subNameGroup[sub]!;
+      g.flags |= flags & CONTENT_FLAGS;
+      g.push(sub, AtomKind.InputSection, file.input, s, coff.sectionSizeOfRawData(s), alignment);
+      order++;
     }
   }
 
@@ -159,8 +226,8 @@ export function layOut(req: LayoutRequest): ImageLayout {
   }
 
   // Input section names sorted once; chunks then sort by rank, a number compare.
-  const sortedSubNames = [...subNameRank.keys()].sort(compareNames);
-  sortedSubNames.forEach((n, i) => subNameRank.set(n, i));
+  const subNameRank = new Int32Array(subNames.length);
+  subNames.map((_, id) => id).sort((a, b) => compareNames(subNames[a]!, subNames[b]!)).forEach((id, rank) => { subNameRank[id] = rank; });
 
   // Order output sections; the base-relocation section, filled in after relocation, comes last.
   const names = [...groups.keys()];
@@ -192,11 +259,10 @@ export function layOut(req: LayoutRequest): ImageLayout {
     const section: OutputSection = { name, characteristics: flags, noBits, id, number: sections.length + 1, contributions: [] };
     sections.push(section);
     // Stable sort by the full input section name: `.text$a` before `.text$b`, input order within a name.
-    const indices = g.chunks.map((_, i) => i);
-    indices.sort((a, b) => subNameRank.get(g.subNames[a]!)! - subNameRank.get(g.subNames[b]!)! || g.chunks[a]!.order - g.chunks[b]!.order);
+    const indices = g.ordered(subNameRank);
     let lastSub = "";
     for (const i of indices) {
-      const c = g.chunks[i]!;
+      const c = g.at(i);
       const atom = layout.addAtom(id, c.size, c.alignment);
       atomKind[atom] = c.kind;
       atomInput[atom] = c.input;
