@@ -92,6 +92,7 @@ export class ImageEmitter {
   view: DataView;
   /** Size of the file (the buffer may be larger, to grow into). */
   fileSize = 0;
+  private stringTable: { readonly at: number; readonly size: number } | undefined;
   readonly dirty = new DirtyRanges();
   trackDirty = false;
   relocationsApplied = 0;
@@ -526,6 +527,37 @@ export class ImageEmitter {
     this.directories[IMAGE_DIRECTORY_ENTRY.BASERELOC] = table.length === 0 ? undefined : { rva: info.address + layout.atomOffset(atom), size: table.length };
   }
 
+  /**
+   * Section names longer than 8 bytes (`.debug_info`, kept for MinGW's debuggers) go to a COFF string
+   * table after the section data, the header holding "/<offset>", as GNU ld writes them; there are no
+   * symbols, so the table starts at PointerToSymbolTable. Returns that pointer, or 0 without long names.
+   */
+  private writeLongSectionNames(headers: SectionHeaderModel[]): number {
+    // Headers written again (an update) replace the table they appended before.
+    if (this.stringTable && this.fileSize === this.stringTable.at + this.stringTable.size) this.fileSize = this.stringTable.at;
+    this.stringTable = undefined;
+    const encoder = new TextEncoder();
+    const strings: Uint8Array[] = [];
+    let size = 4;
+    for (const [i, h] of headers.entries()) {
+      const name = encoder.encode(h.name);
+      if (name.length <= 8) continue;
+      headers[i] = { ...h, nameStringTableOffset: size };
+      strings.push(name, new Uint8Array(1));
+      size += name.length + 1;
+    }
+    if (strings.length === 0) return 0;
+    const at = this.fileSize;
+    this.fileSize += size;
+    this.ensureSize(this.fileSize);
+    new DataView(this.buffer.buffer, this.buffer.byteOffset).setUint32(at, size, true);
+    let p = at + 4;
+    for (const bytes of strings) { this.buffer.set(bytes, p); p += bytes.length; }
+    this.markDirty(at, size);
+    this.stringTable = { at, size };
+    return at;
+  }
+
   /** DOS stub, PE headers, section table; the checksum last, over the finished file. */
   writeHeaders(): void {
     const { inputs, resolved, image, options, imageBase } = this.req;
@@ -547,6 +579,7 @@ export class ImageEmitter {
         characteristics: out.characteristics,
       });
     }
+    const pointerToSymbolTable = this.writeLongSectionNames(headers);
     this.entryRva = this.req.entrySymbol === undefined ? 0 : symbolRva(inputs, resolved, image, this.req.entrySymbol, imageBase) ?? 0;
     let dllCharacteristics = 0;
     if (options.dynamicBase && !options.fixed) dllCharacteristics |= IMAGE_DLLCHARACTERISTICS.DYNAMIC_BASE;
@@ -572,6 +605,7 @@ export class ImageEmitter {
       dataDirectories: this.directories,
       sections: headers,
       sizeOfHeaders: image.headerSize,
+      pointerToSymbolTable,
     });
     this.markDirty(0, image.headerSize);
     if (options.release) writeChecksum(bytes);

@@ -75,8 +75,9 @@ export function writeMapFile(outputName: string, inputs: LoadedInputs, resolved:
       const atom = file.sectionAtom[section - 1]!;
       if (atom < 0) continue;
       const name = coff.symbolName(i);
-      // Section symbols and assembler-local labels are not statics a reader looks for.
-      if (coff.symbolAuxCount(i) > 0 || name.startsWith(".") || name.startsWith("$")) continue;
+      // Section definitions (with their aux record) and assembler-local labels are not statics a reader
+      // looks for; plain statics named like sections (dlltool's `.text` in each import member) are, as in lld.
+      if (coff.symbolAuxCount(i) > 0 || name.startsWith("$")) continue;
       statics.push({ rva: layout.atomAddress(atom) + coff.symbolValue(i), name, object: objectLabel(file) });
     }
   }

@@ -1,0 +1,186 @@
+// The layout-independent disassembly comparison (disasm-compare.ts) for images of the full MinGW
+// runtime. GNU ld (and linkkit-ld after it) place `.rdata$*` after every `.rdata`, ld.lld keeps input
+// order, so an operand pointing at a string literal or a floating-point constant has no symbol near it
+// that both layouts share. Such operands are also read by the bytes they point at: two links of one
+// program agree on those bytes wherever each put them.
+import { readFileSync } from "node:fs";
+import type { NormalizedImage } from "./disasm-compare.js";
+import { parseMapFile } from "./map-file.js";
+import { runOk, tools } from "./toolchain.js";
+
+
+
+interface Section { readonly name: string; readonly start: bigint; readonly end: bigint; readonly code: boolean; readonly fileOffset: number; readonly rawSize: number }
+
+function sectionsOf(exe: string): Section[] {
+  const out = runOk(tools.readobj, ["--file-headers", "--sections", exe]);
+  const base = BigInt(/ImageBase: (0x[0-9A-Fa-f]+)/.exec(out)?.[1] ?? "0");
+  return out.split(/\n\s*Section \{/).slice(1).map((block) => {
+    const num = (re: RegExp) => BigInt(re.exec(block)?.[1] ?? "0");
+    const start = base + num(/VirtualAddress: (0x[0-9A-Fa-f]+)/);
+    return {
+      name: /Name: (\S+)/.exec(block)?.[1] ?? "?", start, end: start + num(/VirtualSize: (0x[0-9A-Fa-f]+)/),
+      code: /IMAGE_SCN_CNT_CODE/.test(block), fileOffset: Number(num(/PointerToRawData: (0x[0-9A-Fa-f]+|\d+)/)),
+      rawSize: Number(num(/RawDataSize: (0x[0-9A-Fa-f]+|\d+)/)),
+    };
+  });
+}
+
+export function normalizeMingwImage(exe: string, mapPath: string): NormalizedImage {
+  const bytes = readFileSync(exe);
+  const map = parseMapFile(readFileSync(mapPath, "utf8"));
+  const sections = sectionsOf(exe);
+  const symbols = [...map.symbols].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  const low = sections.reduce((m, s) => (s.start < m ? s.start : m), 1n << 64n);
+  const high = sections.reduce((m, s) => (s.end > m ? s.end : m), 0n);
+  const sectionOf = (a: bigint) => sections.find((s) => a >= s.start && a < s.end + 1n);
+
+  /**
+   * What is stored at an address (code or data), as its first 4, 8 and 16 bytes: whatever follows a short constant
+   * depends on the layout, so the shorter readings are the ones two layouts share.
+   */
+  const content = (a: bigint, section: Section | undefined): string[] => {
+    if (!section) return [];
+    const offset = Number(a - section.start);
+    const at = section.fileOffset + offset;
+    return [4, 8, 16].filter((n) => offset + n <= section.rawSize).map((n) => `=${Buffer.from(bytes.subarray(at, at + n)).toString("hex")}`);
+  };
+
+  const symbolize = (a: bigint): string => {
+    if (a < low || a > high) return `0x${a.toString(16)}`;
+    const section = sectionOf(a);
+    let lo = 0, hi = symbols.length - 1, below = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (symbols[mid]!.address <= a) { below = mid; lo = mid + 1; } else hi = mid - 1;
+    }
+    // `!` marks an anchor: a reading both layouts must share. For code, the symbol the address follows (its
+    // function, however far in); for data, a symbol exactly there. Readings of neighbours are hints.
+    const readings: string[] = [];
+    for (let i = below; i >= 0 && (a - symbols[i]!.address <= 256n || (section?.code && symbols[i]!.address === symbols[below]!.address)); i--) {
+      const s = symbols[i]!;
+      if (section && s.address < section.start) break;
+      const anchor = (section?.code && s.address === symbols[below]!.address) || a === s.address ? "!" : "";
+      readings.push(anchor + (a === s.address ? s.name : `${s.name}+0x${(a - s.address).toString(16)}`));
+    }
+    for (let i = below + 1; i < symbols.length && symbols[i]!.address - a <= 64n; i++) {
+      const s = symbols[i]!;
+      if (section && s.address >= section.end) break;
+      if (s.address > a) readings.push(`${s.name}-0x${(s.address - a).toString(16)}`);
+    }
+    readings.push(...content(a, section));
+    if (readings.length === 0) readings.push(section ? `${section.name}+?` : `?0x${a.toString(16)}`);
+    return `<${[...new Set(readings)].sort().join("|")}>`;
+  };
+
+  const listing = runOk(tools.objdump, ["-d", "--no-show-raw-insn", exe]);
+  const instructions: { address: bigint; text: string; target: bigint | undefined }[] = [];
+  for (const line of listing.split("\n")) {
+    const m = /^\s*([0-9a-f]+):\s+(.+)$/.exec(line);
+    if (!m) continue;
+    const branch = /^j\w*\s+0x([0-9a-f]+)/.exec(m[2]!);
+    instructions.push({ address: BigInt(`0x${m[1]}`), text: normalizeInstruction(m[2]!, symbolize, low, high), target: branch ? BigInt(`0x${branch[1]}`) : undefined });
+  }
+  const starts = symbols.filter((s) => sections.some((sec) => sec.code && s.address >= sec.start && s.address < sec.end));
+  const functions = new Map<string, string[]>();
+  let cursor = 0;
+  for (let i = 0; i < starts.length; i++) {
+    const s = starts[i]!;
+    let j = i + 1;
+    while (j < starts.length && starts[j]!.address <= s.address) j++;
+    const next = j < starts.length ? starts[j]!.address : high;
+    while (cursor > 0 && instructions[cursor - 1]!.address >= s.address) cursor--;
+    while (cursor < instructions.length && instructions[cursor]!.address < s.address) cursor++;
+    let end = cursor;
+    const targets = new Set<bigint>();
+    while (end < instructions.length && instructions[end]!.address < next) {
+      const t = instructions[end]!.target;
+      if (t !== undefined) targets.add(t);
+      end++;
+    }
+    const body: string[] = [];
+    for (let k = cursor; k < end; k++) {
+      const ins = instructions[k]!;
+      body.push(ins.text);
+      // After a ret or jmp, (padding and) code that no branch of this function reaches: the function
+      // ended and a static function without a symbol (stripped from the runtime's archives) follows,
+      // which each layout places differently.
+      if (/^(ret|jmp)/.test(ins.text)) {
+        let n = k + 1;
+        while (n < end && padding.test(instructions[n]!.text)) n++;
+        if (n < end && !targets.has(instructions[n]!.address)) break;
+      }
+    }
+    // Alignment padding (int3, nop, zero bytes) after the last instruction differs with the layout.
+    while (body.length > 0 && padding.test(body[body.length - 1]!)) body.pop();
+    functions.set(`${s.name} (${s.object.replace(/^.*[\\/]/, "")})`, body);
+  }
+  return { functions };
+}
+
+const padding = /^(int3|nop\S*|addb %al, \(%[er]ax\)|<unknown>|\(bad\))(\s|$)/;
+
+function normalizeInstruction(text: string, symbolize: (a: bigint) => string, low: bigint, high: bigint): string {
+  let t = text.replace(/\s+<[^>]*>/g, "").replace(/\s+/g, " ").trim();
+  const comment = /\s*#\s*(.*)$/.exec(t);
+  let note = "";
+  if (comment) {
+    t = t.slice(0, comment.index).trim();
+    const c = comment[1]!;
+    const imm = /imm = 0x([0-9a-fA-F]+)/.exec(c);
+    const addr = /^0x([0-9a-fA-F]+)/.exec(c);
+    if (imm) {
+      const v = BigInt(`0x${imm[1]}`);
+      if (v >= low && v <= high) t = t.replace(/\$-?\d+/, `$${symbolize(v)}`);
+    } else if (addr) {
+      note = ` # ${symbolize(BigInt(`0x${addr[1]}`))}`;
+    }
+  }
+  t = t.replace(/-?\d+\(%rip\)/g, "X(%rip)").replace(/-?0x[0-9a-f]+\(%rip\)/g, "X(%rip)");
+  t = t.replace(/0x[0-9a-fA-F]+/g, (h) => {
+    const v = BigInt(h);
+    return v >= low && v <= high ? symbolize(v) : h;
+  });
+  t = t.replace(/(^|[\s,(*$])(\d{6,})(?=[\s,(]|$)/g, (all, pre: string, d: string) => {
+    const v = BigInt(d);
+    return v >= low && v <= high ? `${pre}${symbolize(v)}` : all;
+  });
+  return t + note;
+}
+
+/**
+ * Two instructions agree when their text matches and, for each address operand, the readings meet, or
+ * neither side has an anchor: an operand into anonymous data (a jump table, a stripped static) that no
+ * symbol locates in either layout, and whose bytes hold layout-dependent offsets, cannot be told apart.
+ */
+export function sameMingwInstruction(a: string, b: string): boolean {
+  if (a === b) return true;
+  const split = (t: string) => t.split(/(<[^<>]*>)/);
+  const pa = split(a), pb = split(b);
+  if (pa.length !== pb.length) return false;
+  for (let i = 0; i < pa.length; i++) {
+    if (i % 2 === 0) { if (pa[i] !== pb[i]) return false; continue; }
+    const ra = pa[i]!.slice(1, -1).split("|"), rb = pb[i]!.slice(1, -1).split("|");
+    const plain = new Set(ra.map((r) => r.replace(/^!/, "")));
+    if (rb.some((r) => plain.has(r.replace(/^!/, "")))) continue;
+    if (ra.some((r) => r.startsWith("!")) || rb.some((r) => r.startsWith("!"))) return false;
+  }
+  return true;
+}
+
+/** Differences between two normalised images, as readable lines; empty when they are the same program. */
+export function compareMingwImages(expected: NormalizedImage, actual: NormalizedImage): string[] {
+  const problems: string[] = [];
+  for (const [name, body] of expected.functions) {
+    const other = actual.functions.get(name);
+    if (!other) { problems.push(`function missing: ${name}`); continue; }
+    for (let i = 0; i < Math.max(body.length, other.length); i++) {
+      if (body[i] === undefined || other[i] === undefined || !sameMingwInstruction(body[i]!, other[i]!)) {
+        problems.push(`${name}: instruction ${i} differs:\n  expected: ${body[i] ?? "<end>"}\n  actual:   ${other[i] ?? "<end>"}`);
+        break;
+      }
+    }
+  }
+  for (const name of actual.functions.keys()) if (!expected.functions.has(name)) problems.push(`extra function: ${name}`);
+  return problems;
+}
