@@ -90,7 +90,7 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   mingw?.beforeFinish(loader);
   const inputs = loader.finish();
   warnings.push(...inputs.warnings.map((w) => `warning: ${w}`));
-  warnings.push(...checkSymbols(inputs));
+  warnings.push(...checkSymbols(inputs, mingw?.tolerates));
   const exports = collectExports(inputs.exports, machine, inputs.symbols);
   const resolved = new ResolvedSymbols(inputs);
   timer.mark("resolve");

@@ -1,6 +1,6 @@
 // Resolve: after every input is loaded, settle the names the linker itself owns (entry point,
 // __ImageBase, /alternatename), load what they pull in, and collect every diagnostic at once.
-import { ResolverError, SymbolKind, type SymbolId } from "@linkkit/symbol-resolver";
+import { ResolverError, SymbolKind, type Diagnostic, type SymbolId } from "@linkkit/symbol-resolver";
 import { LinkError } from "./errors.js";
 import { ObjectFile } from "./inputs/object-file.js";
 import { IMPORT_THUNK, ImportFile } from "./inputs/import-file.js";
@@ -66,15 +66,19 @@ export function settleLinkerSymbols(loader: InputLoader, options: LinkOptions): 
 }
 
 /** Throws a LinkError with every undefined and duplicate symbol, lld's way; returns the warnings. */
-export function checkSymbols(inputs: LoadedInputs): string[] {
+/** The resolver's diagnostics: errors thrown, warnings returned; `tolerated` ones (a flavour's leniency) dropped. */
+export function checkSymbols(inputs: LoadedInputs, tolerated?: (d: Diagnostic) => boolean): string[] {
+  let all: readonly Diagnostic[];
   try {
-    return inputs.symbols.check().map((d) => `warning: ${d.message}`);
+    all = inputs.symbols.check();
   } catch (e) {
-    if (e instanceof ResolverError) {
-      throw new LinkError(e.diagnostics.filter((d) => d.severity === "error").map((d) => d.message.replace(/^error: /, "")));
-    }
-    throw e;
+    if (!(e instanceof ResolverError)) throw e;
+    all = e.diagnostics;
   }
+  if (tolerated) all = all.filter((d) => !tolerated(d));
+  const errors = all.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new LinkError(errors.map((d) => d.message.replace(/^error: /, "")));
+  return all.map((d) => `warning: ${d.message}`);
 }
 
 /** Where each global name ends up, flattened once after resolution so relocation can index typed arrays. */

@@ -7,7 +7,7 @@
 //   patchImage     the records of that list, and one import directory for both dlltool-made
 //                  (`.idata$2`…`$7` objects) and short import objects.
 import { IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE, IMAGE_SCN, IMAGE_SYM_CLASS, writeCoffObject, type CoffSymbolModel } from "@linkkit/coff-format";
-import { SymbolKind, type ComdatId, type SymbolId } from "@linkkit/symbol-resolver";
+import { SymbolKind, type ComdatId, type Diagnostic, type SymbolId } from "@linkkit/symbol-resolver";
 import { symbolRva } from "../emit.js";
 import { NO_COMDAT, ObjectFile } from "../inputs/object-file.js";
 import type { InputLoader, LoadedInputs } from "../inputs/loader.js";
@@ -72,6 +72,15 @@ export class MingwLink {
       this.listSymbols.set(id, { section, end });
     }
   }
+
+  /**
+   * GNU ld keeps the first of a linkonce group whatever each copy's selection says: GCC marks its copies
+   * SAME_SIZE where clang says ANY (type names in libstdc++.a against a clang object), so that mix is no
+   * conflict here, as in lld's MinGW mode.
+   */
+  readonly tolerates = (d: Diagnostic): boolean =>
+    d.kind === "comdat-mismatch" && d.rule === "selection" &&
+    new Set([d.kept.selection, d.discarded.selection, "ANY", "SAME_SIZE"]).size === 2;
 
   /** Runs once every input and archive member the link needs is loaded, before `loader.finish()`. */
   beforeFinish(loader: InputLoader): void {

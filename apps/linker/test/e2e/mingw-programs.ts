@@ -179,3 +179,174 @@ thread 2: 1216
 thread 3: 1474
 main: 1000 main, exit codes 66, callback saw threads: yes
 `;
+
+/** C++: exceptions through several frames and objects, static constructors and destructors, the standard library, thread_local. */
+export const cxxProgram: Record<string, string> = {
+  "shapes.h": String.raw`
+#include <stdexcept>
+#include <string>
+#include <vector>
+struct parse_error : std::runtime_error {
+  int position;
+  parse_error(const std::string &what, int at) : std::runtime_error(what), position(at) {}
+};
+struct Tracer {
+  std::string name;
+  explicit Tracer(std::string n);
+  ~Tracer();
+};
+std::vector<int> parse_numbers(const std::string &text);
+extern std::vector<std::string> unwound;
+int thread_sum(int threads);
+`,
+  "cxxmain.cc": String.raw`
+#include "shapes.h"
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <algorithm>
+
+struct Registry {
+  std::map<std::string, int> counts;
+  Registry() { std::printf("static ctor: Registry\n"); }
+  ~Registry() { std::printf("static dtor: Registry with %d entries\n", (int)counts.size()); std::fflush(stdout); }
+};
+static Registry registry;
+static std::string greeting = std::string("hello, ") + "static init";
+__attribute__((constructor(200))) static void early(void) { std::printf("constructor attribute runs first\n"); }
+
+struct Base { virtual ~Base() {} virtual int area() const = 0; virtual std::string name() const = 0; };
+struct Rect : Base { int w, h; Rect(int a, int b) : w(a), h(b) {} int area() const override { return w * h; } std::string name() const override { return "rect"; } };
+struct Square : Rect { explicit Square(int s) : Rect(s, s) {} std::string name() const override { return "square"; } };
+
+static int level3(const std::string &s) { Tracer t("level3"); return (int)parse_numbers(s).size(); }
+static int level2(const std::string &s) { Tracer t("level2"); return level3(s) + 1; }
+static int level1(const std::string &s) { Tracer t("level1"); return level2(s) + 1; }
+
+int main() {
+  std::cout << greeting << std::endl;
+  int failures = 0;
+  try {
+    level1("1 2 x 4");
+    failures++;
+  } catch (const parse_error &e) {
+    std::cout << "caught parse_error '" << e.what() << "' at " << e.position << std::endl;
+  }
+  std::cout << "unwound:";
+  for (const auto &n : unwound) std::cout << ' ' << n;
+  std::cout << std::endl;
+  try {
+    try { throw std::out_of_range("inner"); }
+    catch (const std::logic_error &e) { std::cout << "rethrowing " << e.what() << std::endl; throw; }
+  } catch (const std::exception &e) { std::cout << "outer caught " << e.what() << std::endl; }
+  try { std::vector<int> v(3); (void)v.at(7); failures++; } catch (const std::out_of_range &) { std::cout << "vector::at threw" << std::endl; }
+  try { throw 42; } catch (int v) { std::cout << "caught int " << v << std::endl; }
+
+  std::vector<std::unique_ptr<Base>> shapes;
+  for (int i = 1; i <= 4; i++) shapes.push_back(i % 2 ? std::unique_ptr<Base>(new Rect(i, i + 1)) : std::unique_ptr<Base>(new Square(i)));
+  int total = 0;
+  for (const auto &s : shapes) { registry.counts[s->name()]++; total += s->area(); }
+  std::cout << "areas " << total << ", rect " << registry.counts["rect"] << ", square " << registry.counts["square"] << std::endl;
+
+  std::vector<int> numbers = parse_numbers("5 3 9 1 7 4");
+  std::sort(numbers.begin(), numbers.end());
+  std::ostringstream joined;
+  for (int n : numbers) joined << n << ',';
+  std::string text = joined.str();
+  text.pop_back();
+  std::cout << "sorted " << text << " (" << text.size() << " chars)" << std::endl;
+  std::map<std::string, std::vector<int>> groups;
+  for (int n : numbers) groups[n % 2 ? "odd" : "even"].push_back(n);
+  for (const auto &g : groups) std::cout << g.first << '=' << g.second.size() << ' ';
+  std::cout << std::endl;
+  std::cout.setf(std::ios::fixed);
+  std::cout.precision(3);
+  std::cout << "iostream float " << 22.0 / 7.0 << std::endl;
+
+  int sum = thread_sum(3);
+  std::cout << "thread_local sum " << sum << std::endl;
+  std::cout << "failures " << failures << std::endl;
+  return failures == 0 ? 31 : 1;
+}
+`,
+  "cxxlib.cc": String.raw`
+#include "shapes.h"
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <windows.h>
+
+std::vector<std::string> unwound;
+Tracer::Tracer(std::string n) : name(std::move(n)) {}
+Tracer::~Tracer() { unwound.push_back(name); }
+
+std::vector<int> parse_numbers(const std::string &text) {
+  Tracer t("parse_numbers");
+  std::istringstream in(text);
+  std::vector<int> out;
+  std::string word;
+  int position = 0;
+  while (in >> word) {
+    char *end;
+    long v = std::strtol(word.c_str(), &end, 10);
+    if (*end != 0) throw parse_error("not a number: " + word, position);
+    out.push_back((int)v);
+    position++;
+  }
+  return out;
+}
+
+struct PerThread {
+  int value;
+  PerThread() : value(100) {}
+  ~PerThread() { InterlockedIncrement(&destroyed); }
+  static LONG destroyed;
+};
+LONG PerThread::destroyed;
+static thread_local PerThread per_thread;
+static thread_local int counter = 7;
+
+static DWORD WINAPI work(LPVOID arg) {
+  int id = (int)(INT_PTR)arg;
+  for (int i = 0; i < id; i++) { per_thread.value += 10; counter++; }
+  return (DWORD)(per_thread.value + counter);
+}
+
+int thread_sum(int threads) {
+  int sum = 0;
+  for (int t = 1; t <= threads; t++) {
+    HANDLE h = CreateThread(0, 0, work, (LPVOID)(INT_PTR)t, 0, 0);
+    WaitForSingleObject(h, INFINITE);
+    DWORD code;
+    GetExitCodeThread(h, &code);
+    CloseHandle(h);
+    sum += (int)code;
+  }
+  return sum + per_thread.value + counter;
+}
+
+struct AtExitReport { ~AtExitReport() { std::printf("per-thread destructors ran: %s\n", PerThread::destroyed >= 3 ? "yes" : "no"); std::fflush(stdout); } };
+static AtExitReport report;
+`,
+};
+
+export const cxxExpected = `constructor attribute runs first
+static ctor: Registry
+hello, static init
+caught parse_error 'not a number: x' at 2
+unwound: parse_numbers level3 level2 level1
+rethrowing inner
+outer caught inner
+vector::at threw
+caught int 42
+areas 34, rect 2, square 2
+sorted 1,3,4,5,7,9 (11 chars)
+even=1 odd=5 
+iostream float 3.143
+thread_local sum 494
+failures 0
+static dtor: Registry with 2 entries
+per-thread destructors ran: yes
+`;
