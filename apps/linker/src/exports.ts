@@ -1,6 +1,6 @@
 // Exports: which names a DLL exports (/export, .def files, dllexport directives), what each resolves
 // to, and the import library that lets other programs link against the DLL.
-import { IMAGE_FILE_MACHINE, writeImportObject, type ImportObject } from "@linkkit/coff-format";
+import { IMAGE_FILE_MACHINE, IMAGE_SCN, IMAGE_SYM_CLASS, writeCoffObject, writeImportObject, type ImportObject } from "@linkkit/coff-format";
 import { writeArchive, type ArchiveMemberInput } from "@linkkit/ar";
 import type { ExportTableInput, ExportedSymbol } from "@linkkit/pe-writer";
 import type { SymbolTable } from "@linkkit/symbol-resolver";
@@ -93,5 +93,62 @@ export function writeImportLibrary(dllName: string, machine: Machine, exports: r
     const symbols = e.spec.data ? [`__imp_${symbolName}`] : [`__imp_${symbolName}`, symbolName];
     members.push({ name: dllName, data: writeImportObject(object), symbols });
   }
-  return writeArchive(members, { format: "coff" });
+  return writeArchive([...importDescriptorMembers(dllName, machine), ...members], { format: "coff" });
+}
+
+/**
+ * The three objects lib.exe puts before the short imports (PE/COFF spec 7, "import library format"): the
+ * DLL's import directory entry, the directory's null terminator and the DLL's null thunk. Linkers that
+ * synthesise import tables ignore them; GNU ld builds its import directory from them.
+ */
+function importDescriptorMembers(dllName: string, machine: Machine): ArchiveMemberInput[] {
+  const x86 = machine === "x86";
+  const target = x86 ? IMAGE_FILE_MACHINE.I386 : IMAGE_FILE_MACHINE.AMD64;
+  const addr32nb = x86 ? 7 : 3; // IMAGE_REL_I386_DIR32NB, IMAGE_REL_AMD64_ADDR32NB
+  const base = dllName.replace(/\.[^.]*$/, "");
+  const descriptor = `__IMPORT_DESCRIPTOR_${base}`, nullDescriptor = "__NULL_IMPORT_DESCRIPTOR";
+  const nullThunk = `\x7f${base}_NULL_THUNK_DATA`;
+  const data = IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE;
+  const align4 = 0x00300000, align2 = 0x00200000, alignPtr = x86 ? align4 : 0x00400000;
+  const name = new TextEncoder().encode(dllName);
+  const nameData = new Uint8Array(name.length + 1 + ((name.length + 1) % 2));
+  nameData.set(name);
+  const sectionSymbol = (n: string, section: number) => ({ name: n, value: 0, sectionNumber: section, storageClass: IMAGE_SYM_CLASS.STATIC });
+  const head = writeCoffObject({
+    machine: target,
+    sections: [
+      // OriginalFirstThunk, Name and FirstThunk point at the sections the short imports' entries join.
+      { name: ".idata$2", characteristics: data | align4, data: new Uint8Array(20), relocations: [
+        { offset: 12, symbolIndex: 2, type: addr32nb }, { offset: 0, symbolIndex: 3, type: addr32nb }, { offset: 16, symbolIndex: 4, type: addr32nb },
+      ] },
+      { name: ".idata$6", characteristics: data | align2, data: nameData },
+      { name: ".idata$4", characteristics: data | align4, data: new Uint8Array(0) },
+      { name: ".idata$5", characteristics: data | align4, data: new Uint8Array(0) },
+    ],
+    symbols: [
+      { name: descriptor, value: 0, sectionNumber: 1, storageClass: IMAGE_SYM_CLASS.EXTERNAL },
+      sectionSymbol(".idata$2", 1), sectionSymbol(".idata$6", 2), sectionSymbol(".idata$4", 3), sectionSymbol(".idata$5", 4),
+      { name: nullDescriptor, value: 0, sectionNumber: 0, storageClass: IMAGE_SYM_CLASS.EXTERNAL },
+      { name: nullThunk, value: 0, sectionNumber: 0, storageClass: IMAGE_SYM_CLASS.EXTERNAL },
+    ],
+  });
+  const terminator = writeCoffObject({
+    machine: target,
+    sections: [{ name: ".idata$3", characteristics: data | align4, data: new Uint8Array(20) }],
+    symbols: [{ name: nullDescriptor, value: 0, sectionNumber: 1, storageClass: IMAGE_SYM_CLASS.EXTERNAL }],
+  });
+  const pointer = x86 ? 4 : 8;
+  const thunk = writeCoffObject({
+    machine: target,
+    sections: [
+      { name: ".idata$5", characteristics: data | alignPtr, data: new Uint8Array(pointer) },
+      { name: ".idata$4", characteristics: data | alignPtr, data: new Uint8Array(pointer) },
+    ],
+    symbols: [{ name: nullThunk, value: 0, sectionNumber: 1, storageClass: IMAGE_SYM_CLASS.EXTERNAL }],
+  });
+  return [
+    { name: dllName, data: head, symbols: [descriptor] },
+    { name: dllName, data: terminator, symbols: [nullDescriptor] },
+    { name: dllName, data: thunk, symbols: [nullThunk] },
+  ];
 }

@@ -350,3 +350,56 @@ failures 0
 static dtor: Registry with 2 entries
 per-thread destructors ran: yes
 `;
+
+/** A C DLL exporting functions and data (everything, GNU ld's default without explicit exports). */
+export const dllProgram: Record<string, string> = {
+  "mathdll.c": String.raw`
+#include <windows.h>
+int shared_counter = 100;
+int shared_table[4] = {1, 2, 3, 4};
+const char *dll_greeting = "hello from the dll";
+int dll_attached;
+int add_scaled(int a, int b) { return a + b * shared_counter; }
+int bump(void) { return ++shared_counter; }
+static int hidden_helper(void) { return 7; }
+int uses_hidden(void) { return hidden_helper() * 6; }
+BOOL WINAPI DllMain(HINSTANCE h, DWORD reason, LPVOID reserved) {
+  (void)h; (void)reserved;
+  if (reason == DLL_PROCESS_ATTACH) dll_attached++;
+  return TRUE;
+}
+`,
+  /** Uses the DLL's data without dllimport: auto-import and runtime pseudo relocations make it work. */
+  "dlluser.c": String.raw`
+#include <stdio.h>
+extern int shared_counter;
+extern int shared_table[4];
+extern const char *dll_greeting;
+extern int dll_attached;
+int add_scaled(int a, int b);
+int bump(void);
+__declspec(dllimport) int uses_hidden(void);
+static int *counter_pointer = &shared_counter;
+static int *third_entry = &shared_table[2];
+int main(void) {
+  printf("%s (attached %d)\n", dll_greeting, dll_attached);
+  printf("counter %d via pointer %d\n", shared_counter, *counter_pointer);
+  bump();
+  printf("after bump %d %d\n", shared_counter, *counter_pointer);
+  shared_counter = 7;
+  printf("add_scaled %d\n", add_scaled(1, 2));
+  shared_table[3] += 40;
+  printf("table %d %d %d\n", shared_table[1], shared_table[3], *third_entry);
+  printf("uses_hidden %d\n", uses_hidden());
+  return add_scaled(shared_table[3], 1) + *third_entry;
+}
+`,
+};
+
+export const dllExpected = `hello from the dll (attached 1)
+counter 100 via pointer 100
+after bump 101 101
+add_scaled 15
+table 2 44 3
+uses_hidden 42
+`;
