@@ -171,9 +171,8 @@ export class ImageEmitter {
       const bytes = file.coff.bytes;
       for (let s = 0; s < file.sectionCount; s++) {
         if (file.sectionAtom[s]! < 0) continue;
-        const relocs = file.coff.relocations(s);
-        // The type is the u16 at +8 of each 10-byte record (the constructor checked the records lie inside).
-        for (let p = relocs.fileOffset + 8, end = p + relocs.length * 10; p < end; p += 10) {
+        // The type is the u16 at +8 of each 10-byte record (the reader checked the records lie inside).
+        for (let p = file.coff.relocationOffsetOf(s) + 8, end = p + file.coff.relocationCountOf(s) * 10; p < end; p += 10) {
           const t = bytes[p]! | (bytes[p + 1]! << 8);
           if (is64 ? t === 1 || t === 2 : t === 6) absoluteRelocs++;
         }
@@ -224,12 +223,17 @@ export class ImageEmitter {
         const rva = sectionAddress[out.id]! + offsetInSection;
         const at = sectionFileOffset[out.id]! + offsetInSection;
         const size = coff.sectionSizeOfRawData(s);
-        const data = coff.sectionData(s);
-        if (data.length > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) buffer.set(data, at);
-        else buffer.fill(0, at, at + size);
-        const relocs = coff.relocations(s);
-        const first = relocs.fileOffset;
-        for (let r = 0; r < relocs.length; r++) {
+        const from = coff.sectionDataOffset(s);
+        if (from !== 0 && size > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) {
+          // Most sections of a -ffunction-sections build are a few dozen bytes: a loop beats making a view.
+          if (size <= 64) for (let i = 0; i < size; i++) buffer[at + i] = input[from + i]!;
+          else buffer.set(input.subarray(from, from + size), at);
+        } else {
+          buffer.fill(0, at, at + size);
+        }
+        const first = coff.relocationOffsetOf(s);
+        const count = coff.relocationCountOf(s);
+        for (let r = 0; r < count; r++) {
           const p = first + r * 10;
           const offset = u32(p);
           const index = u32(p + 4);

@@ -9,21 +9,36 @@ import { TargetKind, type ResolvedSymbols } from "./resolve.js";
 
 export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSections: boolean, rootSymbols: readonly SymbolId[]): void {
   const { symbols, files } = inputs;
+  // Per-object columns indexed by InputId (an array index, not a Map lookup, on the hot path).
   // Which sections may be in the image at all: included and (for COMDATs) the kept instance.
-  const allowed = new Map<ObjectFile, Uint8Array>();
+  const allowed: (Uint8Array | undefined)[] = [];
+  // Sections associated with a leader, as linked lists: first child per leader, next sibling per child.
+  const firstChild: (Int32Array | undefined)[] = [];
+  const nextChild: (Int32Array | undefined)[] = [];
   for (const file of inputs.objects) {
     const ok = file.sectionIncluded.slice();
     for (let s = 0; s < file.sectionCount; s++) {
       const group = file.sectionComdat[s]!;
       if (ok[s] && group !== NO_COMDAT && !symbols.isComdatKept(group, file.input)) ok[s] = 0;
     }
-    allowed.set(file, ok);
+    allowed[file.input] = ok;
+    let first: Int32Array | undefined, next: Int32Array | undefined;
+    for (let s = file.sectionCount - 1; s >= 0; s--) {
+      const leader = file.associatedWith[s]!;
+      if (leader === 0 || leader > file.sectionCount) continue;
+      if (!first) { first = new Int32Array(file.sectionCount).fill(-1); next = new Int32Array(file.sectionCount).fill(-1); }
+      next![s] = first[leader - 1]!;
+      first[leader - 1] = s;
+    }
+    firstChild[file.input] = first;
+    nextChild[file.input] = next;
   }
 
+  // The work list: (object, section) pairs whose relocations are still to be followed.
   const stackFiles: ObjectFile[] = [];
   const stackSections: number[] = [];
   const mark = (file: ObjectFile, s: number) => {
-    if (file.sectionLive[s] || !allowed.get(file)![s]) return;
+    if (file.sectionLive[s] || !allowed[file.input]![s]) return;
     file.sectionLive[s] = 1;
     stackFiles.push(file);
     stackSections.push(s);
@@ -54,36 +69,28 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
   }
   for (const id of rootSymbols) markSymbol(id);
 
-  // Sections associated with a live leader come with it (unwind info, debug info of a COMDAT function).
-  const children = new Map<ObjectFile, Map<number, number[]>>();
-  for (const file of inputs.objects) {
-    for (let s = 0; s < file.sectionCount; s++) {
-      const leader = file.associatedWith[s]!;
-      if (leader === 0) continue;
-      let byLeader = children.get(file);
-      if (!byLeader) children.set(file, (byLeader = new Map()));
-      const list = byLeader.get(leader - 1) ?? [];
-      list.push(s);
-      byLeader.set(leader - 1, list);
-    }
-  }
-
   while (stackFiles.length > 0) {
     const file = stackFiles.pop()!;
     const s = stackSections.pop()!;
     const coff = file.coff;
-    const relocs = coff.relocations(s);
-    for (let r = 0; r < relocs.length; r++) {
-      const index = relocs.symbolIndex(r);
-      const id = index < file.symbolCount ? file.symbolIds[index]! : -1;
+    const bytes = coff.bytes;
+    const symbolIds = file.symbolIds;
+    // Symbol indexes straight from the 10-byte relocation records (u32 at +4; the reader checked the bounds).
+    for (let p = coff.relocationOffsetOf(s) + 4, end = p + coff.relocationCountOf(s) * 10; p < end; p += 10) {
+      const index = (bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24)) >>> 0;
+      if (index >= file.symbolCount) continue;
+      const id = symbolIds[index]!;
       if (id >= 0) {
         markSymbol(id);
-      } else if (index < file.symbolCount) {
+      } else {
         const section = coff.symbolSectionNumber(index);
         if (section > 0 && section <= file.sectionCount) mark(file, section - 1);
       }
     }
-    const kids = children.get(file)?.get(s);
-    if (kids) for (const k of kids) mark(file, k);
+    const first = firstChild[file.input];
+    if (first) {
+      const next = nextChild[file.input]!;
+      for (let k = first[s]!; k >= 0; k = next[k]!) mark(file, k);
+    }
   }
 }

@@ -1,7 +1,7 @@
 // Reading COFF objects (regular and /bigobj) as lazy, zero-copy views: headers are validated
 // once when the object is opened; names, symbols, aux records and relocations decode on request.
 import { ByteView } from "./byte-view.js";
-import { BIGOBJ_CLASS_ID, AnonObjectHeaderBigobj, ImageFileHeader, ImageRelocation, ImageSectionHeader, ImageSymbol, ImageSymbolEx } from "./layouts.js";
+import { BIGOBJ_CLASS_ID, AnonObjectHeaderBigobj, ImageAuxSymbolSectionDefinition, ImageFileHeader, ImageRelocation, ImageSectionHeader, ImageSymbol, ImageSymbolEx } from "./layouts.js";
 import { IMAGE_SCN, IMAGE_SYM_CLASS, sectionAlignment } from "./constants.js";
 import { InvalidFieldError, TruncatedInputError } from "./errors.js";
 import { readStruct } from "./struct.js";
@@ -261,12 +261,36 @@ export class CoffObject {
     return this.view.u32(this.sectionHeaderOffset(index) + ImageSectionHeader.offsetOf.Characteristics);
   }
 
+  /**
+   * Input offset of section `index`'s raw data, 0 when it has none (.bss); the data is `sectionSizeOfRawData`
+   * bytes, checked to lie inside the input when the object was opened. `sectionData` without the view.
+   */
+  sectionDataOffset(index: number): number {
+    return this.view.u32(this.sectionHeaderOffset(index) + ImageSectionHeader.offsetOf.PointerToRawData);
+  }
+
   /** The section's file contents as a zero-copy window (empty when it has none, like .bss). */
   sectionData(index: number): Uint8Array {
     const at = this.sectionHeaderOffset(index);
     const pointer = this.view.u32(at + ImageSectionHeader.offsetOf.PointerToRawData);
     if (pointer === 0) return this.bytes.subarray(0, 0);
     return this.view.slice(pointer, this.view.u32(at + ImageSectionHeader.offsetOf.SizeOfRawData), "section data");
+  }
+
+  /**
+   * Input offset of section `index`'s first relocation record (10 bytes each: offset u32, symbol index u32,
+   * type u16), checked to lie inside the input when the object was opened. With `relocationCountOf`, lets a
+   * linker's hot loop read the records without a `RelocationTable` per section.
+   */
+  relocationOffsetOf(index: number): number {
+    this.sectionHeaderOffset(index);
+    return this.relocationStart[index]!;
+  }
+
+  /** Real number of relocations of section `index` (the overflow sentinel excluded). */
+  relocationCountOf(index: number): number {
+    this.sectionHeaderOffset(index);
+    return this.relocationCount[index]!;
   }
 
   relocations(index: number): RelocationTable {
@@ -394,6 +418,38 @@ export class CoffObject {
       out.push(k === 0 ? decodeAuxRecord(this.view, at, format, this.isBigobj) : { kind: "raw", bytes: this.bytes.subarray(at, at + this.symbolRecordSize) });
     }
     return out;
+  }
+
+  /**
+   * Fields of the section-definition aux record that follows symbol `index` (a section symbol), read in
+   * place: a linker asks for them for every COMDAT section, so no record object is built. Throws when the
+   * symbol has no aux record inside the table.
+   */
+  sectionDefinitionSelection(index: number): number {
+    return this.bytes[this.sectionDefinitionOffset(index) + ImageAuxSymbolSectionDefinition.offsetOf.Selection]!;
+  }
+
+  /** The associated section's number (ASSOCIATIVE COMDATs); bigobj adds `HighNumber`. See `sectionDefinitionSelection`. */
+  sectionDefinitionNumber(index: number): number {
+    const at = this.sectionDefinitionOffset(index);
+    const f = ImageAuxSymbolSectionDefinition.offsetOf;
+    const number = this.view.u16(at + f.Number);
+    return this.isBigobj ? number + this.view.u16(at + f.HighNumber) * 0x10000 : number;
+  }
+
+  /** The section's checksum (EXACT_MATCH COMDATs). See `sectionDefinitionSelection`. */
+  sectionDefinitionCheckSum(index: number): number {
+    return this.view.u32(this.sectionDefinitionOffset(index) + ImageAuxSymbolSectionDefinition.offsetOf.CheckSum);
+  }
+
+  private sectionDefinitionOffset(index: number): number {
+    const count = this.symbolAuxCount(index);
+    if (count === 0 || index + count >= this.symbolRecordCount) {
+      throw new TruncatedInputError(`symbol ${index} has no aux record for its section definition`, {
+        file: this.fileName, offset: this.symbolOffset(index), expected: "a section symbol followed by its aux record",
+      });
+    }
+    return this.symbolOffset(index) + this.symbolRecordSize;
   }
 
   symbol(index: number): CoffSymbol {

@@ -43,11 +43,19 @@ describe("x64.obj (clang, -ffunction-sections)", () => {
     for (const s of symbols) {
       expect(obj.symbolName(s.index)).toBe(s.name);
       expect(obj.symbolSectionNumber(s.index)).toBe(s.sectionNumber);
+      const def = s.aux[0];
+      if (def?.kind !== "section-definition") continue;
+      expect([obj.sectionDefinitionSelection(s.index), obj.sectionDefinitionNumber(s.index), obj.sectionDefinitionCheckSum(s.index)])
+        .toEqual([def.selection, def.number, def.checkSum]);
     }
+    const plain = symbols.find((s) => s.numberOfAuxSymbols === 0)!;
+    expect(() => obj.sectionDefinitionSelection(plain.index)).toThrow(/no aux record/);
   });
 
   test("relocations", () => {
     const text = obj.sections().find((s) => s.name === ".text" && s.relocationCount > 0)!;
+    expect([obj.relocationOffsetOf(text.index), obj.relocationCountOf(text.index)]).toEqual([text.pointerToRelocations, text.relocationCount]);
+    expect(obj.sectionDataOffset(text.index)).toBe(text.pointerToRawData);
     const relocations = obj.relocations(text.index);
     expect(relocations.length).toBe(text.relocationCount);
     const targets = relocations.toArray().map((r) => obj.symbolName(r.symbolIndex));

@@ -82,25 +82,30 @@ export class ObjectFile {
     const pendingLeader = new Int32Array(this.sectionCount).fill(-1); // selection waiting for its key symbol
     const checksums = new Float64Array(this.sectionCount);
     const assocLeader: number[] = [];
-    for (let i = 0; i < this.symbolCount; i += 1 + coff.symbolAuxCount(i)) {
+    // A COMDAT's key symbol is usually also an external definition: decode its name once, for both passes.
+    const keyNames = new Map<number, string>();
+    let anyComdat = false;
+    const isComdat = new Uint8Array(this.sectionCount);
+    for (let s = 0; s < this.sectionCount; s++) {
+      if (coff.sectionCharacteristics(s) & IMAGE_SCN.LNK_COMDAT) { isComdat[s] = 1; anyComdat = true; }
+    }
+    for (let i = 0; anyComdat && i < this.symbolCount; i += 1 + coff.symbolAuxCount(i)) {
       const section = coff.symbolSectionNumber(i);
       if (section <= 0 || section > this.sectionCount) continue;
       const s = section - 1;
-      if (!(coff.sectionCharacteristics(s) & IMAGE_SCN.LNK_COMDAT)) continue;
-      const aux = coff.symbolAuxCount(i);
-      if (pendingLeader[s] === -1 && this.sectionComdat[s] === NO_COMDAT && aux > 0 && coff.symbolStorageClass(i) === IMAGE_SYM_CLASS.STATIC) {
-        const def = coff.symbolAux(i)[0];
-        if (def?.kind === "section-definition") {
-          checksums[s] = def.checkSum;
-          if (def.selection === IMAGE_COMDAT_SELECT.ASSOCIATIVE) {
-            this.associatedWith[s] = def.number;
-            assocLeader.push(s);
-            pendingLeader[s] = -2;
-          } else {
-            pendingLeader[s] = def.selection;
-          }
-          continue;
+      if (!isComdat[s]) continue;
+      if (pendingLeader[s] === -1 && this.sectionComdat[s] === NO_COMDAT && coff.symbolAuxCount(i) > 0 && coff.symbolStorageClass(i) === IMAGE_SYM_CLASS.STATIC) {
+        // A static symbol's aux record is a section definition (as LLVM reads it).
+        checksums[s] = coff.sectionDefinitionCheckSum(i);
+        const selection = coff.sectionDefinitionSelection(i);
+        if (selection === IMAGE_COMDAT_SELECT.ASSOCIATIVE) {
+          this.associatedWith[s] = coff.sectionDefinitionNumber(i);
+          assocLeader.push(s);
+          pendingLeader[s] = -2;
+        } else {
+          pendingLeader[s] = selection;
         }
+        continue;
       }
       if (pendingLeader[s]! > 0) {
         const selection = selectionOf[pendingLeader[s]!];
@@ -108,8 +113,10 @@ export class ObjectFile {
           throw new LinkError(`${this.name}: unknown COMDAT selection ${pendingLeader[s]} for section ${coff.sectionName(s)}`);
         }
         const data = coff.sectionData(s);
-        const size = data.length === 0 ? coff.section(s).sizeOfRawData : data.length;
-        this.sectionComdat[s] = symbols.addComdat(this.input, coff.symbolName(i), selection as ComdatSelection, size, checksums[s]!);
+        const size = data.length === 0 ? coff.sectionSizeOfRawData(s) : data.length;
+        const key = coff.symbolName(i);
+        keyNames.set(i, key);
+        this.sectionComdat[s] = symbols.addComdat(this.input, key, selection as ComdatSelection, size, checksums[s]!);
         pendingLeader[s] = -2;
       }
     }
@@ -119,7 +126,7 @@ export class ObjectFile {
       const storage = coff.symbolStorageClass(i);
       if (storage === IMAGE_SYM_CLASS.EXTERNAL) {
         const section = coff.symbolSectionNumber(i);
-        const name = coff.symbolName(i);
+        const name = keyNames.get(i) ?? coff.symbolName(i);
         const value = coff.symbolValue(i);
         if (section > 0) {
           if (section > this.sectionCount) {
