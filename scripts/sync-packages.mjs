@@ -34,12 +34,14 @@ for (const pkg of workspacePackages) {
     publishConfig: { access: "public" },
     repository: { type: "git", url: "git+https://example.invalid/linkkit.git", directory: pkg.dir },
     scripts: {
-      build: "tsc -p tsconfig.build.json",
+      build: pkg.bundle ? `tsc -p tsconfig.build.json && node ../../scripts/bundle-bins.mjs ${pkg.bundle.join(" ")}` : "tsc -p tsconfig.build.json",
       typecheck: "tsc -p tsconfig.json --noEmit",
       lint: "tsc -p tsconfig.json --noEmit",
       test: "vitest run",
     },
     dependencies: Object.fromEntries(pkg.deps.map((d) => [d, "workspace:^"])),
+    // The bundler runs at build time only; the pinned version is the one vitest's vite already brings.
+    ...(pkg.bundle ? { devDependencies: { rolldown: "1.2.19" } } : {}),
   };
   writeFileSync(path, JSON.stringify(json, null, 2) + "\n");
   // Tests may use node: modules; a generic package's build may not, so only the

@@ -1,3 +1,5 @@
 #!/usr/bin/env node
 // Launcher kept in the repository so that package managers can link it before the build runs.
-import "../dist/bin/linkkit-ld.js";
+import { entryOf } from "./fresh-bundle.js";
+
+await import(entryOf("linkkit-ld"));
