@@ -127,7 +127,7 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
   if (session === undefined || report === undefined) {
     rmSync(join(dir, "manifest.json"), { force: true });
     session = LinkSession.open(opts, host, { afterWrite });
-    report = { mode: "full", reason, changed: [], atomsPlaced: session.atomCount, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, relocationsApplied: 0, bytesWritten: session.bytes.length, milliseconds: 0 };
+    report = { mode: "full", reason, changed: [], atomsPlaced: session.atomCount, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: 0, bytesWritten: session.bytes.length, milliseconds: 0 };
   }
   writeState(dir, opts, output, current, hashes, linkerVersion);
   const r = report;

@@ -12,6 +12,9 @@ import { TargetKind, type ResolvedSymbols } from "./resolve.js";
 import { LinkError } from "./errors.js";
 
 /** What an atom holds; indexes the parallel columns of `ImageLayout`. */
+/** Address space each section of an incremental image reserves to grow into. */
+const INCREMENTAL_ADDRESS_RESERVE = 0x100000;
+
 export const enum AtomKind { InputSection = 1, Common = 2, ImportTables = 3, ImportThunk = 4, ExportTable = 5, BaseRelocations = 6 }
 
 const CONTENT_FLAGS = IMAGE_SCN.CNT_CODE | IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.CNT_UNINITIALIZED_DATA
@@ -30,8 +33,6 @@ export interface OutputSection {
   readonly id: SectionId;
   /** 1-based index in the section table. */
   readonly number: number;
-  /** Input section names in this output section, with the first atom of each (for the map file). */
-  readonly contributions: { readonly name: string; readonly firstAtom: AtomId; lastAtom: AtomId }[];
 }
 
 export interface ImageLayout {
@@ -238,6 +239,8 @@ export function layOut(req: LayoutRequest): ImageLayout {
   const layout = new Layout({
     headerSize, sectionAlignment: req.sectionAlignment, fileAlignment: req.fileAlignment,
     mode: req.incremental ? "incremental" : "packed",
+    // Address space is free: with room for a megabyte of growth a section rarely shifts its followers.
+    minimumVirtualReserve: req.incremental ? INCREMENTAL_ADDRESS_RESERVE : 0,
   }, Math.max(1024, order + 16));
 
   const total = order + 1;
@@ -256,11 +259,10 @@ export function layOut(req: LayoutRequest): ImageLayout {
     if (attrs !== undefined) flags = applySectionAttributes(flags, attrs, name);
     const noBits = (flags & IMAGE_SCN.CNT_UNINITIALIZED_DATA) !== 0 && (flags & (IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.CNT_CODE)) === 0;
     const id = layout.addSection(name, { noBits });
-    const section: OutputSection = { name, characteristics: flags, noBits, id, number: sections.length + 1, contributions: [] };
+    const section: OutputSection = { name, characteristics: flags, noBits, id, number: sections.length + 1 };
     sections.push(section);
     // Stable sort by the full input section name: `.text$a` before `.text$b`, input order within a name.
     const indices = g.ordered(subNameRank);
-    let lastSub = "";
     for (const i of indices) {
       const c = g.at(i);
       const atom = layout.addAtom(id, c.size, c.alignment);
@@ -272,13 +274,6 @@ export function layOut(req: LayoutRequest): ImageLayout {
       else if (c.kind === AtomKind.ImportTables) importAtom = atom;
       else if (c.kind === AtomKind.ExportTable) exportAtom = atom;
       else if (c.kind === AtomKind.ImportThunk) thunkAtoms.set(inputs.files[c.input] as ImportFile, atom);
-      const sub = g.subNames[i]!;
-      if (sub !== lastSub) {
-        section.contributions.push({ name: sub, firstAtom: atom, lastAtom: atom });
-        lastSub = sub;
-      } else {
-        section.contributions[section.contributions.length - 1]!.lastAtom = atom;
-      }
     }
   }
   let relocSection: OutputSection | undefined;
@@ -286,7 +281,7 @@ export function layOut(req: LayoutRequest): ImageLayout {
     const id = layout.addSection(".reloc");
     relocSection = {
       name: ".reloc", characteristics: IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_DISCARDABLE,
-      noBits: false, id, number: sections.length + 1, contributions: [],
+      noBits: false, id, number: sections.length + 1,
     };
     sections.push(relocSection);
   }

@@ -9,9 +9,9 @@ import { layOut, type ImageLayout } from "./layout.js";
 import { markLive } from "./live.js";
 import { MingwLink } from "./mingw/mingw-link.js";
 import { writeMapFile } from "./map-file.js";
-import type { LinkOptions } from "./options.js";
+import type { LinkOptions, Machine } from "./options.js";
 import { checkSymbols, ResolvedSymbols, settleLinkerSymbols } from "./resolve.js";
-import { planExportTable } from "@linkkit/pe-writer";
+import { planExportTable, type ExportTableInput } from "@linkkit/pe-writer";
 
 export interface LinkResult {
   readonly output: string;
@@ -28,7 +28,7 @@ export interface LinkState extends LinkResult {
   resolved: ResolvedSymbols;
   readonly image: ImageLayout;
   readonly emitter: ImageEmitter;
-  readonly exports: readonly ResolvedExport[];
+  exports: readonly ResolvedExport[];
   readonly dllName: string;
   readonly imageBase: number;
   readonly entryId: number | undefined;
@@ -144,16 +144,8 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   const emitted = emitter.finishImage();
   mingw?.patchImage(inputs, resolved, image, imageBase, emitted.bytes);
 
-  if (opts.map !== undefined) {
-    const mapPath = opts.map === "" ? output.replace(/\.[^.\\/]*$/, "") + ".map" : opts.map;
-    host.writeFileAtomic(mapPath, new TextEncoder().encode(writeMapFile(output, inputs, resolved, image, imageBase, opts.timestamp, entryId, is64)));
-  }
-  if (opts.dll && exports.length > 0 && exportTable) {
-    const plan = planExportTable(exportTable);
-    const ordinals = new Map(plan.exports.filter((e) => e.name !== undefined).map((e) => [e.name!, e.ordinal]));
-    const implib = opts.implib ?? output.replace(/\.[^.\\/]*$/, "") + ".lib";
-    host.writeFileAtomic(implib, writeImportLibrary(dllName, machine, exports, ordinals));
-  }
+  writeMapIfAsked(host, opts, output, inputs, resolved, image, imageBase, entryId, is64);
+  if (exportTable) writeImportLibraryIfDll(host, opts, output, dllName, machine, exports, exportTable);
   host.writeFileAtomic(output, emitted.bytes);
   timer.mark("write");
   return {
@@ -166,4 +158,20 @@ function defaultOutput(options: LinkOptions, host: LinkHost): string {
   const first = options.inputs[0]!;
   void host;
   return first.replace(/\.[^.\\/]*$/, "") + (options.dll ? ".dll" : ".exe");
+}
+
+/** /map: the map file, after a full link and after every update. */
+export function writeMapIfAsked(host: LinkHost, opts: LinkOptions, output: string, inputs: LoadedInputs, resolved: ResolvedSymbols, image: ImageLayout, imageBase: number, entryId: number | undefined, is64: boolean): void {
+  if (opts.map === undefined) return;
+  const mapPath = opts.map === "" ? output.replace(/\.[^.\\/]*$/, "") + ".map" : opts.map;
+  host.writeFileAtomic(mapPath, new TextEncoder().encode(writeMapFile(output, inputs, resolved, image, imageBase, opts.timestamp, entryId, is64)));
+}
+
+/** A DLL's import library (/implib, else next to the DLL), after a full link and when exports change. */
+export function writeImportLibraryIfDll(host: LinkHost, opts: LinkOptions, output: string, dllName: string, machine: Machine, exports: readonly ResolvedExport[], exportTable: ExportTableInput): void {
+  if (!opts.dll || exports.length === 0) return;
+  const plan = planExportTable(exportTable);
+  const ordinals = new Map(plan.exports.filter((e) => e.name !== undefined).map((e) => [e.name!, e.ordinal]));
+  const implib = opts.implib ?? output.replace(/\.[^.\\/]*$/, "") + ".lib";
+  host.writeFileAtomic(implib, writeImportLibrary(dllName, machine, exports, ordinals));
 }

@@ -4,7 +4,7 @@ import { IMAGE_SCN, IMAGE_SYM_CLASS } from "@linkkit/coff-format";
 import { ObjectFile } from "./inputs/object-file.js";
 import { ImportFile } from "./inputs/import-file.js";
 import type { LoadedInputs } from "./inputs/loader.js";
-import type { ImageLayout } from "./layout.js";
+import { AtomKind, type ImageLayout } from "./layout.js";
 import { symbolRva } from "./emit.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
 
@@ -20,6 +20,18 @@ function objectLabel(file: ObjectFile | ImportFile): string {
   return m ? `${base(m[1]!).replace(/\.[^.]*$/, "")}:${base(m[2]!)}` : base(file.name);
 }
 
+/** The input section name an atom came from (synthetic atoms: the name their tables have in a COFF object). */
+function contributionName(inputs: LoadedInputs, image: ImageLayout, atom: number): string {
+  switch (image.atomKind[atom]) {
+    case AtomKind.InputSection: return (inputs.files[image.atomInput[atom]!] as ObjectFile).coff.sectionName(image.atomDetail[atom]!);
+    case AtomKind.Common: return ".bss";
+    case AtomKind.ImportTables: return ".idata$2";
+    case AtomKind.ImportThunk: return ".text";
+    case AtomKind.ExportTable: return ".edata";
+    default: return ".reloc";
+  }
+}
+
 export function writeMapFile(outputName: string, inputs: LoadedInputs, resolved: ResolvedSymbols, image: ImageLayout, imageBase: number, timestamp: number, entrySymbol: number | undefined, is64: boolean): string {
   const layout = image.layout;
   const lines: string[] = [];
@@ -27,13 +39,19 @@ export function writeMapFile(outputName: string, inputs: LoadedInputs, resolved:
   lines.push(` Timestamp is ${hex(timestamp, 8)} (${new Date(timestamp * 1000).toUTCString()})`, "");
   lines.push(` Preferred load address is ${hex(BigInt(imageBase), 16)}`, "");
   lines.push(" Start         Length     Name                   Class");
+  // Runs of atoms from input sections of one name, in address order (an incremental update may have
+  // placed atoms anywhere, so the runs are found from the atoms, not from the first layout).
   for (const out of image.sections) {
-    for (const c of out.contributions) {
-      const start = layout.atomOffset(c.firstAtom);
-      const end = layout.atomOffset(c.lastAtom) + layout.atom(c.lastAtom).size;
-      const cls = out.characteristics & IMAGE_SCN.CNT_CODE ? "CODE" : "DATA";
-      lines.push(` ${hex(out.number, 4)}:${hex(start, 8)} ${hex(end - start, 8)}H ${c.name.padEnd(23)} ${cls}`);
+    const cls = out.characteristics & IMAGE_SCN.CNT_CODE ? "CODE" : "DATA";
+    let name = "", start = 0, end = 0;
+    const flush = () => { if (name !== "") lines.push(` ${hex(out.number, 4)}:${hex(start, 8)} ${hex(end - start, 8)}H ${name.padEnd(23)} ${cls}`); };
+    for (const atom of layout.atomsInSection(out.id)) {
+      const n = contributionName(inputs, image, atom);
+      const at = layout.atomOffset(atom);
+      if (n !== name) { flush(); name = n; start = at; }
+      end = at + layout.atom(atom).size;
     }
+    flush();
   }
   lines.push("", "  Address         Publics by Value              Rva+Base               Lib:Object", "");
 

@@ -4,18 +4,18 @@
 // applied again, and only the dirty byte ranges are written. When a change cannot be applied in place,
 // the session links from scratch and says why.
 import { IMAGE_SCN, sectionAlignment } from "@linkkit/coff-format";
-import { thunkSize } from "@linkkit/pe-writer";
+import { planExportTable, thunkSize } from "@linkkit/pe-writer";
 import { AtomKind, outputName, planImports, type ImageLayout } from "./layout.js";
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
 import { ImportFile } from "./inputs/import-file.js";
 import { ObjectFile, NO_COMDAT } from "./inputs/object-file.js";
-import { fullLink, type LinkState } from "./link.js";
+import { fullLink, writeImportLibraryIfDll, writeMapIfAsked, type LinkState } from "./link.js";
 import type { LinkOptions } from "./options.js";
 import { checkSymbols, ResolvedSymbols, TargetKind } from "./resolve.js";
-import { exportTableInput } from "./exports.js";
+import { collectExports, exportTableInput, type ResolvedExport } from "./exports.js";
+import { parseDirectives, sameDirectivesApartFromExports } from "./inputs/directives.js";
 import { symbolRva } from "./emit.js";
-import { writeMapFile } from "./map-file.js";
 
 export interface UpdateReport {
   /** `incremental`: the output was patched in place; `full`: linked from scratch (see `reason`). */
@@ -27,6 +27,8 @@ export interface UpdateReport {
   readonly atomsResizedInPlace: number;
   readonly atomsMoved: number;
   readonly atomsFreed: number;
+  /** Output sections that moved: in the file (outgrew their room there) or in memory (a section before them did). */
+  readonly sectionsMoved: number;
   readonly relocationsApplied: number;
   readonly bytesWritten: number;
   readonly milliseconds: number;
@@ -126,7 +128,7 @@ export class LinkSession {
       this.recoverByFullLink();
       return {
         mode: "full", reason: e.message, changed, atomsPlaced: this.state.image.layout.liveAtomCount, atomsResizedInPlace: 0,
-        atomsMoved: 0, atomsFreed: 0, relocationsApplied: this.state.emitter.relocationsApplied, bytesWritten: this.state.bytes.length,
+        atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: this.state.emitter.relocationsApplied, bytesWritten: this.state.bytes.length,
         milliseconds: performance.now() - start,
       };
     }
@@ -176,8 +178,18 @@ export class LinkSession {
         const file = loader.replaceObject(existing, this.host.readFile(change.path));
         oldFiles.push(existing);
         newFiles.push(file);
-        if (file.directives.trim() !== existing.directives.trim()) throw new NeedsFullLink(`the linker directives of ${change.path} changed`);
+        if (file.directives.trim() !== existing.directives.trim()) {
+          // Exports (__declspec(dllexport)) come and go in place; other directives change the link.
+          if (!sameDirectivesApartFromExports(existing.directives, file.directives, change.path)) throw new NeedsFullLink(`the linker directives of ${change.path} changed`);
+          loader.replaceDirectiveExports(change.path, parseDirectives(file.directives, change.path).exports);
+        }
       }
+    }
+    for (const f of newFiles) if (!oldFiles.some((o) => o.name === f.name) && !sameDirectivesApartFromExports("", f.directives, f.name)) throw new NeedsFullLink(`${f.name} brings linker directives`);
+    for (const f of oldFiles) {
+      if (newFiles.some((n) => n.name === f.name)) continue;
+      if (!sameDirectivesApartFromExports("", f.directives, f.name)) throw new NeedsFullLink(`${f.name} took linker directives with it`);
+      loader.replaceDirectiveExports(f.name, []);
     }
     loader.resolveLazyMembers();
     for (const o of loader.objects.slice(objectsBefore)) if (!newFiles.includes(o) && o.directives.trim() !== "") throw new NeedsFullLink(`archive member ${o.name} brings linker directives`);
@@ -225,6 +237,7 @@ export class LinkSession {
     for (const { file, s } of switched) if (file.sectionLive[s]) this.countImportUseOfSection(file, s, +1, resolved);
     for (const f of newImports) if (!this.importUse.has(f)) this.importUse.set(f, { slot: 0, thunk: 0 });
 
+    let exportsChanged = false;
     // 5. Layout: new sections into atoms; an old section's atom is resized in place when it can.
     const freedAtoms = new Set<number>();
     const rewritten: { file: ObjectFile; s: number }[] = [];
@@ -250,6 +263,8 @@ export class LinkSession {
           const oldAt = emitter.atomFileOffset(oldAtom);
           const r = layout.resizeAtom(oldAtom, size);
           file.sectionAtom[s] = oldAtom;
+          image.atomInput[oldAtom] = file.input;
+          image.atomDetail[oldAtom] = s;
           claimed.add(oldAtom);
           // What the old contents leave behind is cleared: a moved atom's old place, a shrunk atom's tail.
           if (r.moved) { this.clearRange(oldAtom, oldAt, oldSize); moved++; }
@@ -322,17 +337,62 @@ export class LinkSession {
       f.thunkUsed = want;
     }
 
-    // 7. The layout is settled: a section that outgrew its reserve moves everything after it.
-    const layoutChanges = layout.takeChanges();
-    if (layoutChanges.movedSections.length > 0) {
-      throw new NeedsFullLink(`section ${layoutChanges.movedSections[0]!.name} outgrew its reserve`);
+    // 6b. Exports: the table is planned again (ordinals as a full link numbers them) and its atom resized.
+    const exports = collectExports(loader.exports, loader.currentMachine!, symbols);
+    if (!sameExports(exports, st.exports)) {
+      st.exports = exports;
+      const table = exports.length > 0 ? exportTableInput(st.dllName, exports, () => 0, st.options.timestamp) : undefined;
+      const old = image.exportTable;
+      if (!table) {
+        if (old) { this.clearAtom(old.atom); layout.freeAtom(old.atom); freedAtoms.add(old.atom); freed++; }
+        image.exportTable = undefined;
+      } else {
+        const plan = planExportTable(table);
+        let atom: number;
+        if (old) {
+          atom = old.atom;
+          const oldAt = emitter.atomFileOffset(atom), oldSize = layout.atom(atom).size;
+          if (layout.resizeAtom(atom, plan.size).moved) { this.clearRange(atom, oldAt, oldSize); moved++; }
+          else if (plan.size < oldSize) this.clearRange(atom, oldAt + plan.size, oldSize - plan.size);
+        } else {
+          const out = image.sections.find((o) => o.name === outputName(".edata", st.inputs.merges));
+          if (!out) throw new NeedsFullLink("no section for the first export table");
+          atom = layout.placeAtom(out.id, plan.size, 4).atom;
+          growColumns(image, atom);
+          image.atomKind[atom] = AtomKind.ExportTable;
+          placed++;
+        }
+        image.exportTable = { input: table, plan, atom };
+      }
+      exportsChanged = true;
     }
 
-    // 8. Write: the rewritten sections, then every site elsewhere whose target may have moved.
+    // 7. The layout is settled. A section that outgrew its room in the file moved there (its bytes are
+    // copied over); one that outgrew its address space shifted the sections after it, and then every
+    // relocation is applied again (the file offsets of those sections stay).
+    const layoutChanges = layout.takeChanges();
     emitter.trackDirty = true;
     emitter.relocationsApplied = 0;
     emitter.fileSize = Math.max(emitter.fileSize, emitter.layoutFileEnd());
     emitter.ensureSize(emitter.fileSize + 0x10000);
+    // Sources are copied out first: one section may move into the room another left.
+    const fileMoves = layoutChanges.movedSections.filter((m) => m.newFileOffset !== m.oldFileOffset).map((m) => {
+      const used = usedBefore[layout.sections().findIndex((info) => info.id === m.section)] ?? 0;
+      return { to: m.newFileOffset, bytes: emitter.buffer.slice(m.oldFileOffset, m.oldFileOffset + used) };
+    });
+    for (const { to, bytes } of fileMoves) { emitter.buffer.set(bytes, to); emitter.dirty.add(to, bytes.length); }
+    if (layoutChanges.movedSections.some((m) => m.newAddress !== m.oldAddress)) {
+      // Everything after the grown section has a new address: all code and data is relocated again.
+      const queued = new Set(rewritten.map((w) => w.file.sectionAtom[w.s]!));
+      for (const file of loader.objects) {
+        for (let s = 0; s < file.sectionCount; s++) {
+          const atom = file.sectionAtom[s]!;
+          if (atom >= 0 && !queued.has(atom)) { rewritten.push({ file, s }); freedAtoms.add(atom); }
+        }
+      }
+    }
+
+    // 8. Write: the rewritten sections, then every site elsewhere whose target may have moved.
     // Room a section gained at its end is gap until atoms fill it: int3 in code, as in a full link.
     for (const [i, info] of layout.sections().entries()) {
       const before = usedBefore[i] ?? 0;
@@ -385,6 +445,9 @@ export class LinkSession {
         return rva;
       };
       emitter.req.exportTable = exportTableInput(st.dllName, st.exports, rvaOf, st.options.timestamp);
+      if (exportsChanged) writeImportLibraryIfDll(this.host, st.options, st.output, st.dllName, loader.currentMachine!, st.exports, emitter.req.exportTable);
+    } else {
+      emitter.req.exportTable = undefined;
     }
     emitter.writeSyntheticTables();
     emitter.writeBaseRelocationTable();
@@ -398,11 +461,8 @@ export class LinkSession {
     this.host.writeRanges(st.output, ranges.map((r) => ({ offset: r.offset, bytes: buffer.subarray(r.offset, r.offset + r.length) })), emitter.fileSize, this.sessionOptions.afterWrite);
     const bytesWritten = emitter.dirty.totalBytes;
     emitter.trackDirty = false;
-    if (st.options.map !== undefined) {
-      const mapPath = st.options.map === "" ? st.output.replace(/\.[^.\\/]*$/, "") + ".map" : st.options.map;
-      this.host.writeFileAtomic(mapPath, new TextEncoder().encode(writeMapFile(st.output, inputs, resolved, image, st.imageBase, st.options.timestamp, st.entryId, emitter.is64)));
-    }
-    return { atomsPlaced: placed, atomsResizedInPlace: resizedInPlace, atomsMoved: moved, atomsFreed: freed, relocationsApplied: emitter.relocationsApplied, bytesWritten };
+    writeMapIfAsked(this.host, st.options, st.output, inputs, resolved, image, st.imageBase, st.entryId, emitter.is64);
+    return { atomsPlaced: placed, atomsResizedInPlace: resizedInPlace, atomsMoved: moved, atomsFreed: freed, sectionsMoved: layoutChanges.movedSections.length, relocationsApplied: emitter.relocationsApplied, bytesWritten };
   }
 
   /** A new atom for an input section, in the output section its name goes to (which must exist). */
@@ -546,4 +606,15 @@ function applyToInputList(inputs: readonly string[], changes: readonly PendingCh
     else if (c.kind === "remove") list = list.filter((p) => p !== c.path);
   }
   return list;
+}
+
+/** The same exports, in the same order, with the same options (then the table only needs new addresses). */
+function sameExports(a: readonly ResolvedExport[], b: readonly ResolvedExport[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!, y = b[i]!;
+    if (x.exportName !== y.exportName || x.symbolName !== y.symbolName || x.spec.ordinal !== y.spec.ordinal || x.spec.noName !== y.spec.noName
+      || x.spec.data !== y.spec.data || x.spec.forwardTo !== y.spec.forwardTo || x.spec.private !== y.spec.private) return false;
+  }
+  return true;
 }

@@ -62,6 +62,7 @@ const scenario = fc.record({
   format: fc.constantFrom(COFF, ELF),
   modes: fc.array(fc.constantFrom<SectionMode>("packed", "incremental"), { minLength: 4, maxLength: 4 }),
   growthFactor: fc.constantFrom(1, 1.25, 1.5, 2),
+  minimumVirtualReserve: fc.constantFrom(0, 0x1000, 0x10000),
   minHoleSize: fc.constantFrom(0, 16, 64),
   initial: fc.array(fc.record({ section: fc.nat(3), size: atomSize, alignLog2: fc.nat(6) }), { maxLength: 40, size: "max" }),
   commands: fc.array(command, { maxLength: 80, size: "max" }),
@@ -232,6 +233,7 @@ function run(input: Scenario): void {
     sectionAlignment: format.sectionAlignment,
     fileAlignment: format.fileAlignment,
     growthFactor: input.growthFactor,
+    minimumVirtualReserve: input.minimumVirtualReserve,
     minHoleSize: input.minHoleSize,
   });
   format.sections.forEach((section, index) => {

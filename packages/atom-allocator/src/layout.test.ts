@@ -174,6 +174,24 @@ describe("incremental mode", () => {
     layout.verify();
   });
 
+  it("reserves at least minimumVirtualReserve of address space, and only the growth factor in the file", () => {
+    const layout = new Layout({ headerSize: 0x400, mode: "incremental", minimumVirtualReserve: 0x100000 });
+    const text = layout.addSection(".text");
+    const data = layout.addSection(".data");
+    layout.placeAtom(text, 0x300, 16);
+    layout.placeAtom(data, 0x20, 8);
+    const [t, d] = layout.assignAddresses();
+    expect(t).toMatchObject({ address: 0x1000, virtualReserve: 0x100000, fileReserve: 0x600 });
+    expect(d!.address).toBe(0x101000);
+    // Growing past the file reserve moves the section in the file only: addresses stay.
+    const big = layout.placeAtom(text, 0x2000, 16);
+    const changes = layout.takeChanges();
+    expect(changes.movedSections.map((m) => [m.name, m.oldAddress === m.newAddress])).toEqual([[".text", true]]);
+    expect(layout.atomAddress(big.atom)).toBeLessThan(0x101000);
+    expect(layout.section(data).address).toBe(0x101000);
+    layout.verify();
+  });
+
   it("keeps the predecessor's ideal capacity when placing into a hole", () => {
     const layout = new Layout({ headerSize: 0, mode: "incremental", minHoleSize: 16 });
     const text = layout.addSection(".text");

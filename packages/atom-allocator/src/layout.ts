@@ -103,6 +103,7 @@ export interface ResolvedOptions {
   readonly mode: SectionMode;
   readonly capacity: CapacityPolicy;
   readonly growthFactor: number;
+  readonly minimumVirtualReserve: number;
   readonly minHoleSize: number;
 }
 
@@ -114,6 +115,7 @@ function resolveOptions(options: LayoutOptions): ResolvedOptions {
     mode: options.mode ?? "packed",
     capacity: Object.freeze({ ...(options.capacity ?? { surplusNumerator: 1, surplusDenominator: 3 }) }),
     growthFactor: options.growthFactor ?? 1.5,
+    minimumVirtualReserve: options.minimumVirtualReserve ?? 0,
     minHoleSize: options.minHoleSize ?? 64,
   };
   checkSize("headerSize", resolved.headerSize);
@@ -130,6 +132,7 @@ function resolveOptions(options: LayoutOptions): ResolvedOptions {
     throw new InvalidOptionError("growthFactor", "a finite number >= 1, e.g. 1.5", resolved.growthFactor);
   }
   checkSize("minHoleSize", resolved.minHoleSize);
+  checkSize("minimumVirtualReserve", resolved.minimumVirtualReserve);
   return Object.freeze(resolved);
 }
 
@@ -203,7 +206,7 @@ export class Layout {
       const previous = this.sectionList[record.id - 1];
       const virtualEnd = previous === undefined ? this.options.headerSize : previous.address + previous.virtualReserve;
       record.address = alignUp(virtualEnd, alignment);
-      record.virtualReserve = this.initialReserve(record, alignment);
+      record.virtualReserve = this.initialReserve(record, alignment, this.options.minimumVirtualReserve);
       if (!record.noBits) {
         record.fileReserve = this.initialReserve(record, this.options.fileAlignment);
         if (record.fileReserve > 0) record.fileOffset = this.fileSpace.allocate(record.fileReserve, this.options.fileAlignment, name);
@@ -253,7 +256,7 @@ export class Layout {
     if (fileCursor > 0) this.fileSpace.reserve(0, fileCursor, "headers");
     for (const section of this.sectionList) {
       section.address = alignUp(virtualCursor, section.alignment);
-      section.virtualReserve = this.initialReserve(section, section.alignment);
+      section.virtualReserve = this.initialReserve(section, section.alignment, this.options.minimumVirtualReserve);
       virtualCursor = section.address + section.virtualReserve;
       if (section.noBits) continue;
       section.fileOffset = alignUp(fileCursor, fileAlignment);
@@ -803,9 +806,9 @@ export class Layout {
     if (prev !== NONE) this.refreshFreeList(section, prev);
   }
 
-  private initialReserve(section: SectionRecord, alignment: number): number {
+  private initialReserve(section: SectionRecord, alignment: number, minimum = 0): number {
     if (section.mode === "packed") return alignUp(section.used, alignment);
-    return alignUp(Math.max(Math.ceil(section.used * this.options.growthFactor), 1), alignment);
+    return alignUp(Math.max(Math.ceil(section.used * this.options.growthFactor), 1, minimum), alignment);
   }
 
   private growIfNeeded(section: SectionRecord): SectionChanges {
@@ -815,7 +818,7 @@ export class Layout {
     if (!needsVirtual && !needsFile) return NO_CHANGES;
     return this.growTo(
       section,
-      needsVirtual ? this.initialReserve(section, section.alignment) : 0,
+      needsVirtual ? this.initialReserve(section, section.alignment, this.options.minimumVirtualReserve) : 0,
       needsFile ? this.initialReserve(section, this.options.fileAlignment) : 0,
     );
   }

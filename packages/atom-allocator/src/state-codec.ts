@@ -1,9 +1,9 @@
 // Encodes allocator state as compact bytes and back; checks the bytes, not the layout they describe.
 //
-// Format (little-endian), version 1:
+// Format (little-endian), version 2:
 //   "LKAA" u32:version
 //   options: f64 headerSize, f64 sectionAlignment, f64 fileAlignment, u8 mode, f64 surplusNumerator,
-//            f64 surplusDenominator, f64 growthFactor, f64 minHoleSize
+//            f64 surplusDenominator, f64 growthFactor, f64 minimumVirtualReserve, f64 minHoleSize
 //   u8 addressesAssigned, u32 atomIdCount
 //   u32 fileRangeCount, then per range: f64 offset, f64 size, str owner
 //   u32 sectionCount, then per section: str name, u8 mode, u8 noBits, f64 alignment, f64 address,
@@ -16,7 +16,7 @@ import type { FileRange } from "./file-space.js";
 import type { SectionMode } from "./types.js";
 
 const MAGIC = 0x41414b4c; // "LKAA" read as little-endian u32
-const VERSION = 1;
+const VERSION = 2;
 // u32 id + f64 offset + f64 size + u8 alignment.
 const BYTES_PER_ATOM = 21;
 
@@ -145,6 +145,7 @@ export interface LayoutState {
     readonly mode: SectionMode;
     readonly capacity: { readonly surplusNumerator: number; readonly surplusDenominator: number };
     readonly growthFactor: number;
+    readonly minimumVirtualReserve: number;
     readonly minHoleSize: number;
   };
   readonly addressesAssigned: boolean;
@@ -165,6 +166,7 @@ export function encodeState(state: LayoutState): Uint8Array {
   out.f64(options.capacity.surplusNumerator);
   out.f64(options.capacity.surplusDenominator);
   out.f64(options.growthFactor);
+  out.f64(options.minimumVirtualReserve);
   out.f64(options.minHoleSize);
   out.u8(state.addressesAssigned ? 1 : 0);
   out.u32(state.atomIdCount);
@@ -215,6 +217,7 @@ export function decodeState(bytes: Uint8Array): LayoutState {
     mode: mode("layout mode"),
     capacity: { surplusNumerator: input.f64("surplusNumerator"), surplusDenominator: input.f64("surplusDenominator") },
     growthFactor: input.f64("growthFactor"),
+    minimumVirtualReserve: input.f64("minimumVirtualReserve"),
     minHoleSize: input.f64("minHoleSize"),
   };
   const addressesAssigned = input.u8("addressesAssigned") === 1;

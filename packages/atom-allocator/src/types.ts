@@ -30,6 +30,11 @@ export interface LayoutOptions {
   readonly capacity?: CapacityPolicy;
   /** Incremental sections reserve `used × growthFactor` (aligned), in virtual and file space; default 1.5. */
   readonly growthFactor?: number;
+  /**
+   * Incremental sections reserve at least this much address space (aligned; default 0). Address space
+   * costs nothing in the file, and a section that outgrows it moves everything after it.
+   */
+  readonly minimumVirtualReserve?: number;
   /** Surplus smaller than this is alignment slack, not a hole worth a free-list entry; default 64. */
   readonly minHoleSize?: number;
 }

@@ -51,3 +51,12 @@ export function parseDirectives(text: string, origin: string): Directives {
   }
   return { defaultLibs, includes, exports, alternateNames, merges, entry, subsystem, warnings };
 }
+
+/** Whether two directive texts mean the same apart from their exports (an update can apply those). */
+export function sameDirectivesApartFromExports(a: string, b: string, origin: string): boolean {
+  const key = (text: string) => {
+    const d = parseDirectives(text, origin);
+    return JSON.stringify([d.defaultLibs, d.includes, [...d.alternateNames], [...d.merges], d.entry, d.subsystem]);
+  };
+  return a.trim() === b.trim() || key(a) === key(b);
+}

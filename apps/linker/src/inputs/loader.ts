@@ -158,6 +158,14 @@ export class InputLoader {
     return this.addObject(bytes, name);
   }
 
+  /** An object's `.drectve` exports after it was replaced, added or removed (`specs` empty when removed). */
+  replaceDirectiveExports(objectName: string, specs: readonly ExportSpec[]): void {
+    const origin = `${objectName} (.drectve)`;
+    const kept = this.exports.filter((e) => e.origin !== origin);
+    this.exports.length = 0;
+    this.exports.push(...kept, ...specs);
+  }
+
   removeObject(old: ObjectFile): void {
     this.symbols.removeInput(old.input);
     this.files[old.input] = undefined;

@@ -95,5 +95,22 @@ int b_ticks(void) { return GetTickCount() > 0 ? 100 : 0; }
     const r3 = session.flush();
     expect(["incremental", "full"]).toContain(r3.mode);
     expect(check([a2, b], "import")).toBe("result=145\n");
+
+    // 4. Data outgrows the megabyte of address space its section keeps: the section moves in the file,
+    // the sections after it shift in memory, and everything is relocated again, still in place.
+    b = compile("b.c", `
+__declspec(dllimport) unsigned long __stdcall GetTickCount(void);
+static int table[5] = {1, 2, 3, 4, 5};
+static int *ptrs[5] = {&table[0], &table[1], &table[2], &table[3], &table[4]};
+int big[400000] = {7, 8, 9};
+int b_value(int x) { return x * 10 + big[x % 3]; }
+int b_table_sum(void) { int s = 0; for (int i = 0; i < 5; i++) s += *ptrs[i]; return s; }
+int b_ticks(void) { return GetTickCount() > 0 ? 100 : 0; }
+`);
+    session.replaceObject(b);
+    const r4 = session.flush();
+    expect(r4.mode, r4.reason).toBe("incremental");
+    expect(r4.sectionsMoved).toBeGreaterThan(1);
+    expect(check([a2, b], "shift")).toBe("result=145\n".replace("145", String(145 + 7)));
   });
 });

@@ -40,8 +40,9 @@ export function normalizeImage(exe: string, mapPath: string): NormalizedImage {
 
   const sectionOf = (a: bigint) => sections.find((s) => a >= s.start && a < s.end + 1n);
   // An address operand may point past one object's end or before an array's start (x86 indexed
-  // operands such as `table-4(,%eax,4)`), so it is written as every reading near it: the symbols up
-  // to 256 bytes below and those up to 64 bytes above. Two layouts agree when the readings meet.
+  // operands such as `table-4(,%eax,4)`), so it is written as every reading near it: the nearest symbol
+  // below, the others up to 256 bytes below and those up to 64 bytes above. Two layouts agree when the
+  // readings meet.
   const symbolize = (a: bigint): string => {
     if (a < low || a > high) return `0x${a.toString(16)}`;
     const section = sectionOf(a);
@@ -51,7 +52,8 @@ export function normalizeImage(exe: string, mapPath: string): NormalizedImage {
       if (symbols[mid]!.address <= a) { below = mid; lo = mid + 1; } else hi = mid - 1;
     }
     const readings: string[] = [];
-    for (let i = below; i >= 0 && a - symbols[i]!.address <= 256n; i--) {
+    // The nearest symbol below always gives a reading (a jump inside a long function is far from its start).
+    for (let i = below; i >= 0 && (i === below || a - symbols[i]!.address <= 256n); i--) {
       const s = symbols[i]!;
       if (section && s.address < section.start) break;
       readings.push(a === s.address ? s.name : `${s.name}+0x${(a - s.address).toString(16)}`);
