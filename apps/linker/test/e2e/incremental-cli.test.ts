@@ -1,7 +1,8 @@
 // `linkkit /incremental`: the second run patches the output in place; /verbose says which kind of link
 // it was and why; corrupt or foreign state and changed options lead to a full link; a crash during an
 // update (fault injection after the N-th write) never leaves an image that a later run trusts.
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compileC, describeWithTools, importLibrary, makeTempDir, run, runWine } from "../harness/toolchain.js";
@@ -93,4 +94,39 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "lldLink", "objdu
     }
     expect(crashes).toBeGreaterThan(3);
   });
+
+  it("--watch relinks in place on every change of an input, one line per update", async () => {
+    const dir = makeTempDir("inc-watch");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt, a] = compileC(dir, { "rt.c": programs.runtime, "main.c": main }, target, ["-ffunction-sections"]);
+    const [b] = compileC(dir, { "worker.c": worker(3, 1) }, target, ["-ffunction-sections"]);
+    const out = join(dir, "app.exe");
+    const inputs = [a!, b!, rt!, k32];
+    const child = spawn(process.execPath, [bin, "--watch", "/entry:start", "/subsystem:console", ...inputs, `/out:${out}`], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+    const waitFor = async (pattern: RegExp, count: number) => {
+      for (let i = 0; i < 600 && (stdout.match(new RegExp(pattern, "g"))?.length ?? 0) < count; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stdout.match(new RegExp(pattern, "g"))?.length ?? 0, `${stdout}\n${stderr}`).toBeGreaterThanOrEqual(count);
+    };
+    try {
+      await waitFor(/watching 3 objects/, 1);
+      const verify = () => {
+        const ref = join(dir, "ref.exe");
+        lldLink(["/entry:start", "/subsystem:console", ...inputs, `/out:${ref}`]);
+        expect(runWine(out).stdout).toBe(runWine(ref).stdout);
+      };
+      verify();
+      // Two edits, each compiled elsewhere and copied over the input as a build system would.
+      for (const [n, [k, pad]] of [[1, [5, 9]], [2, [11, 2]]] as const) {
+        const [next] = compileC(join(dir), { [`worker${n}.c`]: worker(k, pad) }, target, ["-ffunction-sections"]);
+        copyFileSync(next!, b!);
+        await waitFor(/updated .*app\.exe for .*worker\.obj: incremental, .* bytes written in [\d.]+ ms/, n);
+        verify();
+      }
+    } finally {
+      child.kill("SIGTERM");
+    }
+  }, 120_000);
 });
