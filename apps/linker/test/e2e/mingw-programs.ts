@@ -403,3 +403,25 @@ add_scaled 15
 table 2 44 3
 uses_hidden 42
 `;
+
+/** i686 only: stdcall functions exported from a DLL with --kill-at, and their users. */
+export const stdcallDll: Record<string, string> = {
+  "stdcalldll.c": String.raw`
+int counter = 5;
+__attribute__((stdcall)) int scaled_sum(int a, int b) { return (a + b) * counter; }
+__attribute__((stdcall)) void set_counter(int v) { counter = v; }
+int __cdecl plain_add(int a, int b) { return a + b; }
+`,
+  "stdcalluser.c": String.raw`
+#include <stdio.h>
+extern int counter;
+__attribute__((stdcall)) int scaled_sum(int a, int b);
+__attribute__((stdcall)) void set_counter(int v);
+int plain_add(int a, int b);
+int main(void) {
+  set_counter(counter + 1);
+  printf("%d %d\n", scaled_sum(2, 3), plain_add(4, 5));
+  return 0;
+}
+`,
+};
