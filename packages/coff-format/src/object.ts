@@ -251,7 +251,7 @@ export class CoffObject {
       const ref = parseLongSectionNameRef(b.subarray(at, at + 8), this.fileName, at);
       name = ref !== undefined ? this.stringTable.get(ref, `the name of section ${index + 1}`) : inlineName(b.subarray(at, at + 8));
     } else {
-      name = inlineNameAt(b, at);
+      name = recentInlineName(b, at);
     }
     this.sectionNames[index] = name;
     return name;
@@ -354,7 +354,7 @@ export class CoffObject {
     if (b[at] === 0 && b[at + 1] === 0 && b[at + 2] === 0 && b[at + 3] === 0) {
       return this.stringTable.get(this.view.u32(at + 4), `the name of symbol ${index}`);
     }
-    return inlineName(b.subarray(at, at + 8));
+    return inlineNameAt(b, at);
   }
 
   /** String table offset of the symbol's name, or undefined for an inline name. */
@@ -487,6 +487,25 @@ export function readCoffObject(bytes: Uint8Array, options: ReadCoffOptions = {})
 function inlineName(raw: Uint8Array): string {
   const nul = raw.indexOf(0);
   return decodeText(raw, 0, nul < 0 ? raw.length : nul);
+}
+
+// Inline section names repeat across every object (.text, .pdata, .xdata, ...): a small table keyed by
+// the 8 name bytes hands back the string decoded before instead of decoding it once per section.
+const recentLo = new Int32Array(64);
+const recentHi = new Int32Array(64);
+const recentNames: (string | undefined)[] = new Array(64).fill(undefined);
+
+function recentInlineName(b: Uint8Array, at: number): string {
+  const lo = b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
+  const hi = b[at + 4]! | (b[at + 5]! << 8) | (b[at + 6]! << 16) | (b[at + 7]! << 24);
+  const slot = (lo ^ Math.imul(hi, 0x9e3779b1) ^ (lo >>> 13)) & 63;
+  const known = recentNames[slot];
+  if (known !== undefined && recentLo[slot] === lo && recentHi[slot] === hi) return known;
+  const name = inlineNameAt(b, at);
+  recentLo[slot] = lo;
+  recentHi[slot] = hi;
+  recentNames[slot] = name;
+  return name;
 }
 
 /** `inlineName` of the 8 bytes at `at`, without making a window on them first. */
