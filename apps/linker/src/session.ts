@@ -3,7 +3,7 @@
 // output file: only what changed is laid out again, only the relocations whose site or target moved are
 // applied again, and only the dirty byte ranges are written. When a change cannot be applied in place,
 // the session links from scratch and says why.
-import { IMAGE_SCN, sectionAlignment } from "@linkkit/coff-format";
+import { IMAGE_SCN, IMAGE_SYM_CLASS, sectionAlignment, symbolTableIndices, toCoffObjectModel, writeCoffObject, type CoffObjectModel } from "@linkkit/coff-format";
 import { planExportTable, thunkSize } from "@linkkit/pe-writer";
 import { AtomKind, outputName, planImports, type ImageLayout } from "./layout.js";
 import { LinkError } from "./errors.js";
@@ -44,6 +44,12 @@ type PendingChange =
 
 /** Per relocation site that names a global symbol: (input, section, relocation, generation). */
 const SITE_FIELDS = 4;
+
+/** New contents of one input section (see `LinkSession.updateSection`). */
+export interface SectionContents {
+  readonly bytes: Uint8Array;
+  readonly relocations: readonly { readonly offset: number; readonly type: number; readonly symbol: string }[];
+}
 
 export interface SessionOptions {
   /** Called after each range an update writes: tests inject crashes here. */
@@ -105,6 +111,18 @@ export class LinkSession {
 
   removeObject(path: string): void {
     this.pending.push({ kind: "remove", path });
+  }
+
+  /**
+   * Replaces the contents of one section of an input object, the section that defines `symbol`: how a
+   * compiler that emits code per function (or a JIT) updates one function or one data item without
+   * writing a whole object. Relocations name their targets; names the object lacks become undefined
+   * externals. Applied, with everything else pending, by the next `flush`.
+   */
+  updateSection(path: string, symbol: string, contents: SectionContents): void {
+    const file = this.state.loader.objects.find((o) => o.name === path);
+    if (!file) throw new LinkError(`${path} is not an object of this link`);
+    this.replaceObject(path, withSectionReplaced(toCoffObjectModel(file.coff), path, symbol, contents));
   }
 
   /** Applies every pending change: in place when it can, else by a full link. */
@@ -617,4 +635,35 @@ function sameExports(a: readonly ResolvedExport[], b: readonly ResolvedExport[])
       || x.spec.data !== y.spec.data || x.spec.forwardTo !== y.spec.forwardTo || x.spec.private !== y.spec.private) return false;
   }
   return true;
+}
+
+/** The object with the section defining `symbol` replaced by `contents`, written anew. */
+function withSectionReplaced(model: CoffObjectModel, path: string, symbol: string, contents: SectionContents): Uint8Array {
+  const definition = model.symbols.find((sym) => sym.name === symbol && sym.sectionNumber > 0);
+  if (!definition) throw new LinkError(`${path} does not define ${symbol}`);
+  const target = definition.sectionNumber - 1;
+  if (model.sections[target]!.data === undefined) throw new LinkError(`${symbol} is in uninitialised data in ${path}: it has no contents to replace`);
+  const symbols = [...model.symbols];
+  for (const r of contents.relocations) {
+    if (!symbols.some((sym) => sym.name === r.symbol)) symbols.push({ name: r.symbol, value: 0, sectionNumber: 0, storageClass: IMAGE_SYM_CLASS.EXTERNAL });
+  }
+  const indices = symbolTableIndices(symbols, model.bigobj === true);
+  const indexOf = new Map<string, number>();
+  // A name defined externally wins over a static of the same name, as the compiler would reference it.
+  symbols.forEach((sym, i) => { if (!indexOf.has(sym.name) || sym.storageClass === IMAGE_SYM_CLASS.EXTERNAL) indexOf.set(sym.name, indices[i]!); });
+  const relocations = contents.relocations.map((r) => ({ offset: r.offset, type: r.type, symbolIndex: indexOf.get(r.symbol)! }));
+  // Written afresh: no layout hints from the old file, and the section symbol's definition record follows.
+  const sections = model.sections.map((sec, i) => ({
+    name: sec.name, characteristics: sec.characteristics, virtualSize: sec.virtualSize, virtualAddress: sec.virtualAddress,
+    ...(i === target ? { data: contents.bytes, relocations } : { data: sec.data, sizeOfRawData: sec.sizeOfRawData, relocations: sec.relocations }),
+  }));
+  const fixed = symbols.map((sym) => {
+    if (sym.sectionNumber !== target + 1 || sym.storageClass !== IMAGE_SYM_CLASS.STATIC || !sym.aux) return sym;
+    const aux = sym.aux.map((a) => (a.kind === "section-definition" ? { ...a, length: contents.bytes.length, numberOfRelocations: relocations.length, checkSum: 0 } : a));
+    return { ...sym, aux, nameOffset: undefined, rawName: undefined };
+  }).map((sym) => ({ ...sym, nameOffset: undefined }));
+  return writeCoffObject({
+    bigobj: model.bigobj, machine: model.machine, timeDateStamp: model.timeDateStamp, characteristics: model.characteristics,
+    sections, symbols: fixed,
+  });
 }

@@ -1,6 +1,7 @@
 // Incremental updates through the session API: after each edit the output is patched in place and
 // must behave exactly like a fresh full link of the same objects (run under wine, same code up to layout).
-import { readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { readCoffObject } from "@linkkit/coff-format";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { LinkSession } from "../../src/session.js";
@@ -112,5 +113,52 @@ int b_ticks(void) { return GetTickCount() > 0 ? 100 : 0; }
     expect(r4.mode, r4.reason).toBe("incremental");
     expect(r4.sectionsMoved).toBeGreaterThan(1);
     expect(check([a2, b], "shift")).toBe("result=145\n".replace("145", String(145 + 7)));
+  });
+
+  it("updates one function at a time, as a compiler that emits per function would", () => {
+    const dir = makeTempDir("session-atom");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt] = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"]);
+    const compile = (name: string, text: string) => compileC(dir, { [name]: text }, target, ["-ffunction-sections", "-fdata-sections"])[0]!;
+    const a = compile("a.c", moduleA(""));
+    const b = (body: string) => `
+int factor = 10;
+__attribute__((noinline)) int helper(int x) { return x + 1; }
+int b_value(int x) { ${body} }
+int b_table_sum(void) { return 6; }
+`;
+    const b1 = compile("b.c", b("return x * factor;"));
+    const out = join(dir, "app.exe");
+    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", a, b1, rt!, k32, `/out:${out}`, `/map:${out}.map`], {
+      readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
+    });
+    const session = LinkSession.open(options, nodeHost);
+    expect(runWine(out).stdout).toBe("result=36\n");
+
+    // The "compiler" emits b_value again: its code and its relocations, by symbol name.
+    const newBody = "int s = 0; for (int i = 0; i < x; i++) s += helper(i) * factor; return s + x * factor;";
+    const v2 = join(dir, "v2");
+    mkdirSync(v2);
+    const b2 = compileC(v2, { "b.c": b(newBody) }, target, ["-ffunction-sections", "-fdata-sections"])[0]!;
+    const coff = readCoffObject(readFileSync(b2));
+    let section = -1;
+    for (let i = 0; i < coff.symbolRecordCount; i += 1 + coff.symbol(i).numberOfAuxSymbols) {
+      const sym = coff.symbol(i);
+      if (sym.name === "b_value" && sym.sectionNumber > 0) section = sym.sectionNumber - 1;
+    }
+    expect(section).toBeGreaterThanOrEqual(0);
+    const relocations = coff.relocations(section).toArray().map((r) => ({ offset: r.offset, type: r.type, symbol: coff.symbolName(r.symbolIndex) }));
+    expect(relocations.map((r) => r.symbol).sort()).toEqual(["factor", "factor", "helper"].slice(0, relocations.length).sort());
+    session.updateSection(b1, "b_value", { bytes: coff.sectionData(section), relocations });
+    const report = session.flush();
+    expect(report.mode, report.reason).toBe("incremental");
+
+    // The same program as a full link of the recompiled object.
+    const reference = join(dir, "ref.exe");
+    lldLink(["/entry:start", "/subsystem:console", a, b2, rt!, k32, `/out:${reference}`, `/map:${reference}.map`]);
+    const expected = runWine(reference);
+    expect(runWine(out).stdout).toBe(expected.stdout);
+    expect(expected.stdout).toBe("result=96\n");
+    expectSameCode({ ours: out, theirs: reference });
   });
 });
