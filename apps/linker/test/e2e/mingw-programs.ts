@@ -425,3 +425,94 @@ int main(void) {
 }
 `,
 };
+
+/** The driver of the larger program: Duktape (an ECMAScript engine, ~100k lines of C) runs a script of checks. */
+export const duktapeDriver = String.raw`
+#include <stdio.h>
+#include <string.h>
+#include "duktape.h"
+
+static int failures;
+
+static duk_ret_t native_print(duk_context *ctx) {
+  duk_push_string(ctx, " ");
+  duk_insert(ctx, 0);
+  duk_join(ctx, duk_get_top(ctx) - 1);
+  printf("%s\n", duk_safe_to_string(ctx, -1));
+  return 0;
+}
+static duk_ret_t native_fail(duk_context *ctx) {
+  failures++;
+  printf("FAILED: %s\n", duk_safe_to_string(ctx, 0));
+  return 0;
+}
+static duk_ret_t native_throws(duk_context *ctx) {
+  return duk_error(ctx, DUK_ERR_RANGE_ERROR, "thrown from C with %d", (int)duk_require_int(ctx, 0));
+}
+
+static const char *script =
+  "function check(c, what) { if (!c) fail(what); }\n"
+  "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n"
+  "print('fib', fib(22));\n"
+  "var counter = (function () { var n = 0; return function () { return ++n; }; })();\n"
+  "counter(); counter(); check(counter() === 3, 'closure');\n"
+  "var obj = { name: 'linkkit', list: [3, 1, 2], nested: { pi: Math.PI, yes: true, no: null } };\n"
+  "var text = JSON.stringify(obj);\n"
+  "print('json', text);\n"
+  "check(JSON.parse(text).nested.pi === Math.PI, 'json round trip');\n"
+  "print('sorted', [5, 3, 9, 1, 7, 10].sort(function (a, b) { return a - b; }).join(','));\n"
+  "print('reduce', [1, 2, 3, 4].map(function (x) { return x * x; }).reduce(function (a, b) { return a + b; }, 0));\n"
+  "var m = /(\\w+)@(\\w+)\\.org/.exec('mail: someone@example.org today');\n"
+  "print('regexp', m[1], m[2], 'a-b-c'.replace(/-/g, '+'), 'x1y22z333'.split(/\\d+/).join('|'));\n"
+  "print('numbers', (1 / 3).toFixed(5), (255).toString(16), 1e21, 0.1 + 0.2, (123.456).toPrecision(4), parseInt('0x1f'), Number('3.5e3'));\n"
+  "print('math', Math.floor(Math.sqrt(2) * 1e6), Math.round(Math.exp(1) * 1000), Math.max.apply(null, [4, 8, 2]), Math.pow(2, 0.5).toFixed(6));\n"
+  "print('date', new Date(Date.UTC(2020, 1, 29, 12, 30)).toISOString());\n"
+  "var caught = [];\n"
+  "try { null.property; } catch (e) { caught.push(e.name); }\n"
+  "try { throwsFromC(7); } catch (e) { caught.push(e.name + ':' + e.message); }\n"
+  "try { try { throw new Error('inner'); } finally { caught.push('finally'); } } catch (e) { caught.push(e.message); }\n"
+  "function deep(n) { if (n === 0) throw new TypeError('deep'); return deep(n - 1) + 1; }\n"
+  "try { deep(200); } catch (e) { caught.push(e.name); }\n"
+  "print('errors', caught.join(' '));\n"
+  "function Animal(name) { this.name = name; }\n"
+  "Animal.prototype.speak = function () { return this.name + ' makes a sound'; };\n"
+  "function Dog(name) { Animal.call(this, name); }\n"
+  "Dog.prototype = Object.create(Animal.prototype);\n"
+  "Dog.prototype.speak = function () { return Animal.prototype.speak.call(this) + ': woof'; };\n"
+  "print('prototype', new Dog('rex').speak(), new Dog('x') instanceof Animal);\n"
+  "var acc = { _v: 1, get v() { return this._v * 10; }, set v(x) { this._v = x; } };\n"
+  "acc.v = 4; check(acc.v === 40, 'accessors');\n"
+  "var words = 'the quick brown fox jumps over the lazy dog the end'.split(' ');\n"
+  "var freq = {}; words.forEach(function (w) { freq[w] = (freq[w] || 0) + 1; });\n"
+  "print('freq', Object.keys(freq).sort().map(function (k) { return k + '=' + freq[k]; }).join(' '));\n"
+  "var bytes = new Uint8Array([1, 2, 250]); var view = new DataView(new ArrayBuffer(8)); view.setFloat64(0, 1.5);\n"
+  "print('typed', bytes[2] + bytes[1], view.getUint8(0), view.getUint8(1));\n"
+  "var garbage = []; for (var i = 0; i < 20000; i++) { garbage.push({ i: i, s: 'item' + i }); if (garbage.length > 500) garbage = []; }\n"
+  "outer: for (var a = 0; a < 5; a++) { for (var b = 0; b < 5; b++) { if (a * b === 6) break outer; } }\n"
+  "print('labels', a, b, String.fromCharCode(72, 105), 'abc'.charCodeAt(1), encodeURIComponent('a b&c'), escape('\\u00e9'));\n"
+  "check(typeof undefinedName === 'undefined', 'typeof');\n"
+  "check([1, [2, [3]]].toString() === '1,2,3', 'array toString');\n";
+
+int main(int argc, char **argv) {
+  (void)argc; (void)argv;
+  duk_context *ctx = duk_create_heap_default();
+  if (!ctx) { printf("no heap\n"); return 99; }
+  duk_push_c_function(ctx, native_print, DUK_VARARGS);
+  duk_put_global_string(ctx, "print");
+  duk_push_c_function(ctx, native_fail, 1);
+  duk_put_global_string(ctx, "fail");
+  duk_push_c_function(ctx, native_throws, 1);
+  duk_put_global_string(ctx, "throwsFromC");
+  if (duk_peval_string(ctx, script) != 0) {
+    printf("script error: %s\n", duk_safe_to_string(ctx, -1));
+    failures++;
+  }
+  duk_pop(ctx);
+  duk_gc(ctx, 0);
+  duk_eval_string(ctx, "[1,2,3].length * 7");
+  int code = (int)duk_get_int(ctx, -1);
+  duk_destroy_heap(ctx);
+  printf("failures: %d\n", failures);
+  return failures == 0 ? code : 100 + failures;
+}
+`;

@@ -73,14 +73,18 @@ export function normalizeMingwImage(exe: string, mapPath: string): NormalizedIma
     return `<${[...new Set(readings)].sort().join("|")}>`;
   };
 
-  const listing = runOk(tools.objdump, ["-d", "--no-show-raw-insn", exe]);
-  const instructions: { address: bigint; text: string; target: bigint | undefined }[] = [];
-  for (const line of listing.split("\n")) {
-    const m = /^\s*([0-9a-f]+):\s+(.+)$/.exec(line);
-    if (!m) continue;
-    const branch = /^j\w*\s+0x([0-9a-f]+)/.exec(m[2]!);
-    instructions.push({ address: BigInt(`0x${m[1]}`), text: normalizeInstruction(m[2]!, symbolize, low, high), target: branch ? BigInt(`0x${branch[1]}`) : undefined });
-  }
+  type Instruction = { address: bigint; text: string; target: bigint | undefined };
+  const disassemble = (range: string[] = []): Instruction[] => {
+    const out: Instruction[] = [];
+    for (const line of runOk(tools.objdump, ["-d", "--no-show-raw-insn", ...range, exe]).split("\n")) {
+      const m = /^\s*([0-9a-f]+):\s+(.+)$/.exec(line);
+      if (!m) continue;
+      const branch = /^j\w*\s+0x([0-9a-f]+)/.exec(m[2]!);
+      out.push({ address: BigInt(`0x${m[1]}`), text: normalizeInstruction(m[2]!, symbolize, low, high), target: branch ? BigInt(`0x${branch[1]}`) : undefined });
+    }
+    return out;
+  };
+  const instructions = disassemble();
   const starts = symbols.filter((s) => sections.some((sec) => sec.code && s.address >= sec.start && s.address < sec.end));
   const functions = new Map<string, string[]>();
   let cursor = 0;
@@ -93,11 +97,19 @@ export function normalizeMingwImage(exe: string, mapPath: string): NormalizedIma
     while (cursor < instructions.length && instructions[cursor]!.address < s.address) cursor++;
     let end = cursor;
     while (end < instructions.length && instructions[end]!.address < next) end++;
+    // The image has no symbols to guide objdump: after bytes that are not code it may decode from
+    // inside an instruction and miss the function's start. Such a function is decoded again on its own.
+    let listing: readonly Instruction[] = instructions;
+    let first = cursor;
+    if (cursor < end && instructions[cursor]!.address !== s.address) {
+      listing = disassemble([`--start-address=0x${s.address.toString(16)}`, `--stop-address=0x${next.toString(16)}`]);
+      first = 0; end = listing.length;
+    }
     // Branch targets seen so far: code after a ret is the function's only if an earlier branch goes there.
     const targets = new Set<bigint>();
     const body: string[] = [];
-    for (let k = cursor; k < end; k++) {
-      const ins = instructions[k]!;
+    for (let k = first; k < end; k++) {
+      const ins = listing[k]!;
       // A jump out of the function (into a cold part GCC put in `.text.unlikely`) lands where the layout
       // put that part: its nearest symbol is no anchor.
       const outside = ins.target !== undefined && (ins.target < s.address || ins.target >= next);
@@ -108,8 +120,8 @@ export function normalizeMingwImage(exe: string, mapPath: string): NormalizedIma
       // which each layout places differently.
       if (/^(ret|jmp)/.test(ins.text)) {
         let n = k + 1;
-        while (n < end && padding.test(instructions[n]!.text)) n++;
-        if (n < end && !targets.has(instructions[n]!.address)) break;
+        while (n < end && padding.test(listing[n]!.text)) n++;
+        if (n < end && !targets.has(listing[n]!.address)) break;
       }
     }
     // Alignment padding (int3, nop, zero bytes) after the last instruction differs with the layout.
