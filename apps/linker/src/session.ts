@@ -182,6 +182,12 @@ export class LinkSession {
     const newFiles: ObjectFile[] = [];
     const objectsBefore = loader.objects.length;
     const importsBefore = loader.imports.length;
+    // Names the changed objects asked for before: one nobody asks for now may leave an archive member unneeded.
+    const askedBefore = new Set<number>();
+    for (const change of changes) {
+      const existing = loader.objects.find((o) => o.name === change.path);
+      if (existing) for (const id of symbols.referencesOf(existing.input)) askedBefore.add(id);
+    }
     for (const change of changes) {
       const existing = loader.objects.find((o) => o.name === change.path);
       if (change.kind === "add") {
@@ -210,6 +216,7 @@ export class LinkSession {
       loader.replaceDirectiveExports(f.name, []);
     }
     loader.resolveLazyMembers();
+    this.dropUnneededMembers(askedBefore, newFiles, oldFiles);
     for (const o of loader.objects.slice(objectsBefore)) if (!newFiles.includes(o) && o.directives.trim() !== "") throw new NeedsFullLink(`archive member ${o.name} brings linker directives`);
     for (const o of loader.objects.slice(objectsBefore)) if (!newFiles.includes(o)) newFiles.push(o);
     const newImports = loader.imports.slice(importsBefore);
@@ -481,6 +488,49 @@ export class LinkSession {
     emitter.trackDirty = false;
     writeMapIfAsked(this.host, st.options, st.output, inputs, resolved, image, st.imageBase, st.entryId, emitter.is64);
     return { atomsPlaced: placed, atomsResizedInPlace: resizedInPlace, atomsMoved: moved, atomsFreed: freed, sectionsMoved: layoutChanges.movedSections.length, relocationsApplied: emitter.relocationsApplied, bytesWritten };
+  }
+
+  /**
+   * Archive members a full link of the new inputs would not load: a member stays only while some
+   * input still asks for a name it defines and nothing else defines it. Suspects are the members that
+   * define a name the changed objects no longer ask for, or a name a new object now defines; each is
+   * taken out and the archive asked again (a member still needed comes back, its atoms reused as for a
+   * replaced object). What a dropped member asked for makes more suspects.
+   */
+  private dropUnneededMembers(askedBefore: Set<number>, newFiles: ObjectFile[], oldFiles: ObjectFile[]): void {
+    const loader = this.state.loader;
+    const symbols = loader.symbols;
+    const members = loader.loadedMembers;
+    if (members.length === 0) return;
+    const memberOf = new Map<number, number>();
+    for (const input of members) for (const name of loader.memberDefines(input)) { const id = symbols.idOf(name); if (id !== undefined) memberOf.set(id, input); }
+    const suspects = new Set<number>();
+    for (const f of newFiles) {
+      if (!loader.objects.includes(f)) continue;
+      const asked = new Set(symbols.referencesOf(f.input));
+      for (const id of asked) askedBefore.delete(id);
+      for (let i = 0; i < f.symbolCount; i++) {
+        const id = f.symbolIds[i]!;
+        const m = id >= 0 && !asked.has(id) ? memberOf.get(id) : undefined;
+        if (m !== undefined && m !== f.input) suspects.add(m);
+      }
+    }
+    for (const id of askedBefore) { const m = memberOf.get(id); if (m !== undefined) suspects.add(m); }
+    while (suspects.size > 0) {
+      const input = suspects.values().next().value!;
+      suspects.delete(input);
+      const file = loader.objects.find((o) => o.input === input);
+      if (!file || !loader.loadedMembers.includes(input)) continue;
+      const asked = symbols.referencesOf(input);
+      loader.unloadMember(file);
+      loader.resolveLazyMembers();
+      const again = loader.objects.find((o) => o.input === input);
+      const at = newFiles.indexOf(file);
+      if (at >= 0) newFiles.splice(at, 1); // loaded in this update and dropped again: it was never laid out
+      else oldFiles.push(file);
+      if (again) { newFiles.push(again); continue; }
+      for (const id of asked) { const m = memberOf.get(id); if (m !== undefined && m !== input) suspects.add(m); }
+    }
   }
 
   /** A new atom for an input section, in the output section its name goes to (which must exist). */

@@ -1,6 +1,6 @@
 // Removing an input's contributions and adding inputs later: names fall back, changes are reported.
 import { describe, expect, test } from "vitest";
-import { SymbolTable } from "./index.js";
+import { RefFlags, SymbolTable } from "./index.js";
 
 describe("removal and re-resolution", () => {
   test("a strong definition removed falls back to a weak one, then to undefined", () => {
@@ -93,6 +93,22 @@ describe("removal and re-resolution", () => {
     table.removeInput(a);
     expect(table.check()).toEqual([]);
     expect(table.referenceCount(table.idOf("missing")!)).toBe(0);
+  });
+
+  test("referencesOf lists what an input asks for: loading references and the targets of aliases in use", () => {
+    const table = new SymbolTable();
+    const a = table.addInput("a.o");
+    const b = table.addInput("b.o");
+    table.reference(a, "foo");
+    table.reference(a, "quiet", 0, RefFlags.NoLoad);
+    table.defineAlias(a, "handler", "default_handler", true);
+    table.defineAlias(a, "overridden", "fallback", true);
+    table.define(b, "overridden", 1, 0);
+    table.define(a, "bar", 1, 0);
+    expect(table.referencesOf(a).map((id) => table.nameOf(id)).sort()).toEqual(["default_handler", "foo"]);
+    expect(table.referencesOf(b)).toEqual([]);
+    table.removeInput(b);
+    expect(table.referencesOf(a).map((id) => table.nameOf(id)).sort()).toEqual(["default_handler", "fallback", "foo"]);
   });
 
   test("a removed archive member may be loaded again", () => {

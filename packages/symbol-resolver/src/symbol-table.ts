@@ -566,6 +566,24 @@ export class SymbolTable {
     return winner !== NONE && (KIND_RANK[this.candKind[winner] as number] as number) >= DEFINITION_RANK;
   }
 
+  /**
+   * The names `input` asks for: its references that may load archive members, and the targets of its
+   * aliases in use. An incremental linker walks these from the inputs it must keep to find the
+   * archive members a full link would load now (and drop the others).
+   */
+  referencesOf(input: InputId): SymbolId[] {
+    this.checkInput(input);
+    const out: SymbolId[] = [];
+    for (let c = this.inputCandHead[input] as number; c !== NONE; c = this.candNextInInput[c] as number) {
+      const kind = this.candKind[c] as number;
+      const flags = this.candFlags[c] as number;
+      if (kind === SymbolKind.Undefined && (flags & RefFlags.NoLoad) === 0) out.push(this.candSymbol[c] as number);
+      // An alias asks for its target only while it is in use (nothing defines the name itself).
+      else if (kind === SymbolKind.Alias && this.symWinner[this.candSymbol[c] as number] === c) out.push(this.candA[c] as number);
+    }
+    return out;
+  }
+
   referenceCount(symbol: SymbolId): number {
     this.nameOf(symbol);
     return this.symRefCount[symbol] as number;
@@ -890,12 +908,15 @@ export class SymbolTable {
       this.journalGroupWinner.push(old === NONE ? NONE : (this.instInput[old] as number));
     }
     this.groupWinner[group] = best;
-    // Definitions inside the old and new instances change liveness.
-    for (const inst of [old, best]) {
-      if (inst === NONE || this.instGroup[inst] !== group) continue;
-      for (let c = this.instDefHead[inst] as number; c !== NONE; c = this.candNextInInstance[c] as number) {
-        this.recomputeSymbol(this.candSymbol[c] as number);
-      }
+    // Definitions inside the old and new instances change liveness (no array per call: once per group).
+    this.recomputeInstanceSymbols(old, group);
+    this.recomputeInstanceSymbols(best, group);
+  }
+
+  private recomputeInstanceSymbols(inst: number, group: ComdatId): void {
+    if (inst === NONE || this.instGroup[inst] !== group) return;
+    for (let c = this.instDefHead[inst] as number; c !== NONE; c = this.candNextInInstance[c] as number) {
+      this.recomputeSymbol(this.candSymbol[c] as number);
     }
   }
 

@@ -48,6 +48,10 @@ export class InputLoader {
   readonly imports: ImportFile[] = [];
   readonly linkerInput: InputId;
   private readonly lazyMembers = new Map<InputId, LazyMember>();
+  /** Archive members by input: the names the archive's index says each defines. */
+  private readonly memberNames = new Map<InputId, string[]>();
+  /** Object members loaded on demand (not /wholearchive): an update may drop them again. */
+  private readonly loadedMemberSources = new Map<InputId, LazyMember>();
   private readonly loadedLibraries = new Set<string>();
   private readonly pendingDefaultLibs: string[] = [];
   private machine: Machine | undefined;
@@ -166,6 +170,27 @@ export class InputLoader {
     this.exports.push(...kept, ...specs);
   }
 
+  /** Archive members loaded on demand, by input: the ones `unloadMember` may take out again. */
+  get loadedMembers(): readonly InputId[] {
+    return [...this.loadedMemberSources.keys()];
+  }
+
+  /** The names an archive member defines, from the archive's index. */
+  memberDefines(input: InputId): readonly string[] {
+    return this.memberNames.get(input) ?? [];
+  }
+
+  /** Takes a loaded member out again: its names become lazy, so a later demand loads it anew. */
+  unloadMember(file: ObjectFile): void {
+    const source = this.loadedMemberSources.get(file.input);
+    if (!source) throw new Error(`${file.name} is not an archive member loaded on demand`);
+    this.removeObject(file);
+    this.replaceDirectiveExports(file.name, []);
+    this.loadedMemberSources.delete(file.input);
+    this.lazyMembers.set(file.input, source);
+    for (const name of this.memberDefines(file.input)) this.symbols.defineLazy(file.input, name);
+  }
+
   removeObject(old: ObjectFile): void {
     this.symbols.removeInput(old.input);
     this.files[old.input] = undefined;
@@ -216,8 +241,10 @@ export class InputLoader {
         input = this.symbols.addInput(`${path}(@${memberOffset})`);
         memberInputs.set(memberOffset, input);
         this.lazyMembers.set(input, { archive, archivePath: path, headerOffset: memberOffset });
+        this.memberNames.set(input, []);
         this.files.length = Math.max(this.files.length, input + 1);
       }
+      this.memberNames.get(input)!.push(name);
       this.symbols.defineLazy(input, name);
     }
   }
@@ -230,6 +257,7 @@ export class InputLoader {
         if (lazy === undefined) return;
         this.lazyMembers.delete(input);
         this.loadMember(lazy, input);
+        if (this.files[input] instanceof ObjectFile) this.loadedMemberSources.set(input, lazy);
       });
       const lib = this.pendingDefaultLibs.shift();
       if (lib === undefined) return;

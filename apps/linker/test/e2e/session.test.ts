@@ -7,7 +7,7 @@ import { expect, it } from "vitest";
 import { LinkSession } from "../../src/session.js";
 import { parseLldLinkArgs } from "../../src/driver/lld-link-args.js";
 import { nodeHost } from "../../src/node-host.js";
-import { compileC, describeWithTools, importLibrary, makeTempDir, runWine } from "../harness/toolchain.js";
+import { compileC, describeWithTools, importLibrary, makeTempDir, runOk, runWine, tools } from "../harness/toolchain.js";
 import { expectSameCode, lldLink } from "../harness/linkers.js";
 import * as programs from "./programs.js";
 
@@ -160,5 +160,52 @@ int b_table_sum(void) { return 6; }
     expect(runWine(out).stdout).toBe(expected.stdout);
     expect(expected.stdout).toBe("result=96\n");
     expectSameCode({ ours: out, theirs: reference });
+  });
+
+  it("selects and drops archive members as a full link of the new objects would", () => {
+    const dir = makeTempDir("session-archive");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt] = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"]);
+    const compile = (name: string, text: string) => compileC(dir, { [name]: text }, target, ["-ffunction-sections"])[0]!;
+    const memberA = compile("ma.c", "int helper_b(int); int helper_a(int x) { return helper_b(x) + 1; }");
+    const memberB = compile("mb.c", "int helper_b(int x) { return x * 7; }");
+    const lib = join(dir, "helpers.lib");
+    runOk(tools.llvmLib, [`/out:${lib}`, memberA, memberB]);
+    const main = (body: string, extra = "") => `${programs.runtimeHeader}\n${extra}\nvoid start(void) { int r = ${body}; print("r="); print_int(r); print("\\n"); finish(r); }\n`;
+    let m = compile("main.c", main("helper_a(5)", "int helper_a(int);"));
+    const out = join(dir, "app.exe");
+    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", m, rt!, k32, lib, `/out:${out}`, `/map:${out}.map`], {
+      readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
+    });
+    const session = LinkSession.open(options, nodeHost);
+    const check = (label: string, expected: string) => {
+      const reference = join(dir, `ref-${label}.exe`);
+      lldLink(["/entry:start", "/subsystem:console", m, rt!, k32, lib, `/out:${reference}`, `/map:${reference}.map`]);
+      expect(runWine(reference).stdout, label).toBe(expected);
+      expect(runWine(out).stdout, label).toBe(expected);
+      expectSameCode({ ours: out, theirs: reference });
+    };
+    check("both members", "r=36\n");
+
+    // Nobody asks for helper_a any more: both members go (helper_b was asked for by helper_a only).
+    m = compile("main.c", main("3"));
+    session.replaceObject(m);
+    let r = session.flush();
+    expect(r.mode, r.reason).toBe("incremental");
+    check("no members", "r=3\n");
+
+    // helper_a again, but main defines helper_b itself: one member comes back, the other stays out.
+    m = compile("main.c", main("helper_a(2)", "int helper_a(int); int helper_b(int x) { return x * 100; }"));
+    session.replaceObject(m);
+    r = session.flush();
+    expect(r.mode, r.reason).toBe("incremental");
+    check("one member", "r=201\n");
+
+    // main's own helper_b goes away: the archive's is loaded again.
+    m = compile("main.c", main("helper_a(4)", "int helper_a(int);"));
+    session.replaceObject(m);
+    r = session.flush();
+    expect(r.mode, r.reason).toBe("incremental");
+    check("both again", "r=29\n");
   });
 });
