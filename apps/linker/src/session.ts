@@ -40,7 +40,8 @@ class NeedsFullLink extends Error {}
 type PendingChange =
   | { readonly kind: "replace"; readonly path: string }
   | { readonly kind: "add"; readonly path: string }
-  | { readonly kind: "remove"; readonly path: string };
+  | { readonly kind: "remove"; readonly path: string }
+  | { readonly kind: "library"; readonly path: string };
 
 /** Per relocation site that names a global symbol: (input, section, relocation, generation). */
 const SITE_FIELDS = 4;
@@ -111,6 +112,16 @@ export class LinkSession {
 
   removeObject(path: string): void {
     this.pending.push({ kind: "remove", path });
+  }
+
+  /**
+   * A library (archive or import library) changed on disk. Its members may define anything, so the
+   * next flush links fully (the report says so); members selected or dropped because objects changed
+   * are handled in place.
+   */
+  replaceLibrary(path: string, bytes?: Uint8Array): void {
+    if (bytes) this.overrides.set(path, bytes);
+    this.pending.push({ kind: "library", path });
   }
 
   /**
@@ -185,6 +196,7 @@ export class LinkSession {
     // Names the changed objects asked for before: one nobody asks for now may leave an archive member unneeded.
     const askedBefore = new Set<number>();
     for (const change of changes) {
+      if (change.kind === "library") throw new NeedsFullLink(`library ${change.path} changed`);
       const existing = loader.objects.find((o) => o.name === change.path);
       if (existing) for (const id of symbols.referencesOf(existing.input)) askedBefore.add(id);
     }

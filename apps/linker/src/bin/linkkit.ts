@@ -56,13 +56,16 @@ function main(argv: string[]): number {
 function watch(options: LinkOptions, session: LinkSession): void {
   const changed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
-  const objects = options.inputs.filter((p) => /\.(obj|o)$/i.test(p));
+  const objects = options.inputs.filter((p) => /\.(obj|o|lib|a)$/i.test(p));
   const update = () => {
     timer = undefined;
     const paths = [...changed];
     changed.clear();
     try {
-      for (const p of paths) session.replaceObject(p);
+      for (const p of paths) {
+        if (/\.(obj|o)$/i.test(p)) session.replaceObject(p);
+        else session.replaceLibrary(p);
+      }
       const r = session.flush();
       const how = r.mode === "incremental" ? `incremental, ${r.atomsPlaced} placed, ${r.atomsMoved} moved, ${r.relocationsApplied} relocations, ${r.bytesWritten} bytes written` : `full link (${r.reason})`;
       process.stdout.write(`linkkit: updated ${session.output} for ${paths.join(", ")}: ${how} in ${r.milliseconds.toFixed(1)} ms\n`);
@@ -79,7 +82,7 @@ function watch(options: LinkOptions, session: LinkSession): void {
       timer = setTimeout(update, 30);
     });
   }
-  process.stdout.write(`linkkit: watching ${objects.length} objects (Ctrl-C to stop)\n`);
+  process.stdout.write(`linkkit: watching ${objects.length} inputs (Ctrl-C to stop)\n`);
   process.on("SIGINT", () => { for (const p of objects) unwatchFile(p); process.exit(0); });
   process.on("SIGTERM", () => { for (const p of objects) unwatchFile(p); process.exit(0); });
 }

@@ -111,7 +111,7 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "lldLink", "objdu
       expect(stdout.match(new RegExp(pattern, "g"))?.length ?? 0, `${stdout}\n${stderr}`).toBeGreaterThanOrEqual(count);
     };
     try {
-      await waitFor(/watching 3 objects/, 1);
+      await waitFor(/watching 4 inputs/, 1);
       const verify = () => {
         const ref = join(dir, "ref.exe");
         lldLink(["/entry:start", "/subsystem:console", ...inputs, `/out:${ref}`]);
@@ -125,6 +125,10 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "lldLink", "objdu
         await waitFor(/updated .*app\.exe for .*worker\.obj: incremental, .* bytes written in [\d.]+ ms/, n);
         verify();
       }
+      // A library changed: linked fully, and the line says why.
+      importLibrary(dir, "kernel32.dll", [...programs.kernel32Exports, "Sleep"], "x64");
+      await waitFor(/updated .*app\.exe for .*kernel32\.lib: full link \(library .*kernel32\.lib changed\)/, 1);
+      verify();
     } finally {
       child.kill("SIGTERM");
     }
