@@ -89,12 +89,26 @@ export class ObjectFile {
     for (let s = 0; s < this.sectionCount; s++) {
       if (coff.sectionCharacteristics(s) & IMAGE_SCN.LNK_COMDAT) { isComdat[s] = 1; anyComdat = true; }
     }
-    for (let i = 0; anyComdat && i < this.symbolCount; i += 1 + coff.symbolAuxCount(i)) {
-      const section = coff.symbolSectionNumber(i);
+    // Symbol records are read in place: the reader checked that the whole table lies inside the input.
+    const bytes = coff.bytes;
+    const table = coff.pointerToSymbolTable;
+    const recordSize = coff.symbolRecordSize;
+    const bigobj = coff.isBigobj;
+    const classAt = bigobj ? 18 : 16; // StorageClass; NumberOfAuxSymbols is the byte after it
+    const storageClass = (i: number) => bytes[table + i * recordSize + classAt]!;
+    const auxCount = (i: number) => bytes[table + i * recordSize + classAt + 1]!;
+    const sectionNumber = (i: number) => {
+      const at = table + i * recordSize + 12;
+      if (bigobj) return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
+      const n = bytes[at]! | (bytes[at + 1]! << 8);
+      return n <= 0xfeff ? n : n - 0x10000; // 0xFF00 and up are the reserved negative numbers
+    };
+    for (let i = 0; anyComdat && i < this.symbolCount; i += 1 + auxCount(i)) {
+      const section = sectionNumber(i);
       if (section <= 0 || section > this.sectionCount) continue;
       const s = section - 1;
       if (!isComdat[s]) continue;
-      if (pendingLeader[s] === -1 && this.sectionComdat[s] === NO_COMDAT && coff.symbolAuxCount(i) > 0 && coff.symbolStorageClass(i) === IMAGE_SYM_CLASS.STATIC) {
+      if (pendingLeader[s] === -1 && this.sectionComdat[s] === NO_COMDAT && auxCount(i) > 0 && storageClass(i) === IMAGE_SYM_CLASS.STATIC) {
         // A static symbol's aux record is a section definition (as LLVM reads it).
         checksums[s] = coff.sectionDefinitionCheckSum(i);
         const selection = coff.sectionDefinitionSelection(i);
@@ -122,10 +136,10 @@ export class ObjectFile {
     }
 
     // Pass 2: symbols.
-    for (let i = 0; i < this.symbolCount; i += 1 + coff.symbolAuxCount(i)) {
-      const storage = coff.symbolStorageClass(i);
+    for (let i = 0; i < this.symbolCount; i += 1 + auxCount(i)) {
+      const storage = storageClass(i);
       if (storage === IMAGE_SYM_CLASS.EXTERNAL) {
-        const section = coff.symbolSectionNumber(i);
+        const section = sectionNumber(i);
         const name = keyNames.get(i) ?? coff.symbolName(i);
         const value = coff.symbolValue(i);
         if (section > 0) {
