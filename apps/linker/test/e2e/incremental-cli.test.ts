@@ -50,6 +50,15 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "lldLink", "objdu
     expect(second.stderr).toMatch(/incremental link: 1 input\(s\) changed, \d+ bytes written/);
     verify("second");
 
+    // And back: the output's layout is the result of the first link and the update, which the next run
+    // must replay (not a fresh link of the last inputs).
+    [b] = compileC(dir, { "worker.c": worker(3, 1) }, target, ["-ffunction-sections"]);
+    expect(linkkit(args).stderr).toMatch(/incremental link: 1 input\(s\) changed/);
+    verify("third");
+    [b] = compileC(dir, { "worker.c": worker(9, 6) }, target, ["-ffunction-sections"]);
+    expect(linkkit(args).stderr).toMatch(/incremental link: 1 input\(s\) changed/);
+    verify("fourth");
+
     // Corrupt, foreign and truncated state: full links, never a crash or a bad image.
     writeFileSync(join(`${out}.linkkit`, "manifest.json"), "{ not json");
     [b] = compileC(dir, { "worker.c": worker(6, 2) }, target, ["-ffunction-sections"]);

@@ -1,0 +1,168 @@
+// `pnpm bench:incremental` (also run by `pnpm bench`): what an edit of one module costs. For each
+// synthetic workload, one module is edited (a function body changes, then a function is added) and
+// recompiled; then
+//   - lld-link links the edited objects from scratch (the bar),
+//   - `linkkit /incremental` relinks in a new process from its state next to the output (one-shot),
+//   - a LinkSession (the engine of `linkkit --watch`) applies the same edit in memory,
+// and every output is run under wine against lld-link's. Printed: medians of wall time, bytes written.
+//
+//   node bench/incremental.mjs [--sizes S,M,L] [--runs N]
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import {
+  BenchError, buildSynthetic, CLANG_FLAGS, LINK_FLAGS, linkkitJs, machineDescription, measure, median, missingTools, root, runOk,
+  runUnderWine, workRoot,
+} from "./workloads.mjs";
+import { moduleSource } from "./generate.mjs";
+
+const EDITED_MODULE = 1;
+
+function parseArguments(argv) {
+  const options = { sizes: ["S", "M", "L"], runs: 5 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => (arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i]);
+    if (arg.startsWith("--sizes")) options.sizes = value().split(",").map((s) => s.toUpperCase());
+    else if (arg.startsWith("--runs")) options.runs = Number(value());
+    else throw new BenchError(`unknown argument ${arg} (expected --sizes S,M,L and --runs N)`);
+  }
+  return options;
+}
+
+/**
+ * The edited module's variants: `body` changes one function's constants (same shape), `grow` adds a
+ * function that calls others (the module grows and gains references). Each compiled once, up front.
+ */
+function buildVariants(workload, dir) {
+  const original = moduleSource(EDITED_MODULE, workload.modules, workload.functions);
+  const firstConstant = /\(x \* (\d+) \+ (\d+)\)/;
+  const body = original.replace(firstConstant, (_, mul, add) => `(x * ${Number(mul) + 2} + ${Number(add) + 17})`);
+  if (body === original) throw new BenchError("bench/incremental: the generated module has no leaf function to edit");
+  const leaf = `m${EDITED_MODULE}_f0`;
+  const grow = `${body}\nint m${EDITED_MODULE}_extra(int x) { int y = 0; for (int i = 0; i < x; i++) y += ${leaf}(i) ^ (y >> 2); return y; }\n`;
+  const variants = {};
+  for (const [name, text] of Object.entries({ original, body, grow })) {
+    const vdir = join(dir, name);
+    mkdirSync(vdir, { recursive: true });
+    writeFileSync(join(vdir, `m${EDITED_MODULE}.c`), text);
+    runOk("clang", [...CLANG_FLAGS, `m${EDITED_MODULE}.c`], { cwd: vdir });
+    variants[name] = join(vdir, `m${EDITED_MODULE}.o`);
+  }
+  return variants;
+}
+
+async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
+  const workload = await buildSynthetic(size);
+  const dir = join(workRoot, `incremental-${size}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const variants = buildVariants(workload, dir);
+  // The link reads the edited module from `dir`; the other objects stay where the workload built them.
+  const edited = join(dir, `m${EDITED_MODULE}.o`);
+  const objects = workload.objects.map((o) => (o.endsWith(`/m${EDITED_MODULE}.o`) ? edited : o));
+  const rsp = join(dir, "link.rsp");
+  writeFileSync(rsp, [...objects, ...workload.libraries].map((f) => `"${f}"`).join("\n") + "\n");
+  const out = join(dir, "app.exe"), ref = join(dir, "ref.exe");
+  const args = (output) => [...LINK_FLAGS, `/out:${output}`, `@${rsp}`];
+  const verify = (label) => {
+    const expected = runUnderWine(ref, dir), got = runUnderWine(out, dir);
+    if (got.code !== expected.code || got.stdout !== expected.stdout) {
+      throw new BenchError(`${size} ${label}: linkkit's image differs from lld-link's under wine: exit ${got.code} vs ${expected.code}`);
+    }
+  };
+  const lldFull = async () => (await measure("lld-link", args(ref))).wall;
+
+  // The one-shot command line: a first full link that keeps state, then edits relinked in place.
+  copyFileSync(variants.original, edited);
+  const first = await measure(process.execPath, [linkkitJs, "/incremental", "/verbose", ...args(out)]);
+  if (!/full link: no incremental state/.test(first.output)) throw new BenchError(`${size}: expected a first full link, got: ${first.output}`);
+  const oneShot = [], oneShotBytes = [], lld = [];
+  for (let r = 0; r < runs; r++) {
+    copyFileSync(r % 2 === 0 ? variants.body : variants.original, edited);
+    const m = await measure(process.execPath, [linkkitJs, "/incremental", "/verbose", ...args(out)]);
+    const line = /incremental link: .*?(\d+) bytes written/.exec(m.output);
+    if (!line) throw new BenchError(`${size}: the relink was not incremental: ${m.output}`);
+    oneShot.push(m.wall);
+    oneShotBytes.push(Number(line[1]));
+    lld.push(await lldFull());
+    verify(`one-shot run ${r + 1}`);
+  }
+
+  // The session (what --watch runs on each change): the same edits, in memory, no process start.
+  copyFileSync(variants.original, edited);
+  const sessionOut = join(dir, "session.exe");
+  const options = parseLldLinkArgs([...LINK_FLAGS, `/out:${sessionOut}`, `@${rsp}`], {
+    readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
+  });
+  const openStart = performance.now();
+  const session = LinkSession.open(options, nodeHost);
+  const openMs = performance.now() - openStart;
+  const edits = { body: [], grow: [] };
+  const bytes = { body: [], grow: [] };
+  for (const kind of ["body", "grow"]) {
+    for (let r = 0; r < runs * 2; r++) {
+      const variant = r % 2 === 0 ? variants[kind] : variants.original;
+      session.replaceObject(edited, readFileSync(variant));
+      const report = session.flush();
+      if (report.mode !== "incremental") throw new BenchError(`${size}: session update fell back to a full link: ${report.reason}`);
+      edits[kind].push(report.milliseconds);
+      bytes[kind].push(report.bytesWritten);
+    }
+  }
+  // The last flush left the original: check it, then the grown variant.
+  copyFileSync(variants.original, edited);
+  await lldFull();
+  copyFileSync(sessionOut, out);
+  verify("session, original");
+  session.replaceObject(edited, readFileSync(variants.grow));
+  session.flush();
+  copyFileSync(variants.grow, edited);
+  await lldFull();
+  copyFileSync(sessionOut, out);
+  verify("session, grown");
+
+  return {
+    size, inputMB: workload.inputMB, objects: objects.length, lldWall: median(lld), firstWall: first.wall,
+    oneShotWall: median(oneShot), oneShotBytes: median(oneShotBytes), openMs,
+    bodyMs: median(edits.body), bodyBytes: median(bytes.body), growMs: median(edits.grow), growBytes: median(bytes.grow),
+  };
+}
+
+export async function incrementalBenchmarks({ sizes = ["S", "M", "L"], runs = 5 } = {}) {
+  const missing = missingTools(false);
+  if (missing) throw new BenchError(missing);
+  const { LinkSession, parseLldLinkArgs, nodeHost } = await import(pathToFileURL(join(root, "apps/linker/dist/index.js")).href);
+  const rows = [];
+  for (const size of sizes) {
+    process.stdout.write(`incremental ${size}: `);
+    const row = await benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost);
+    console.log(`done (outputs agree with lld-link's under wine)`);
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function incrementalTable(rows) {
+  const ms = (s) => `${(s * 1000).toFixed(0)} ms`;
+  const lines = [
+    "| workload | objects | lld-link full link | linkkit `/incremental`, first (full) | linkkit `/incremental`, one module edited | ratio to lld-link | bytes written | session update: body edit | session update: function added |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.size} | ${r.objects}, ${r.inputMB.toFixed(1)} MB | ${ms(r.lldWall)} | ${ms(r.firstWall)} | ${ms(r.oneShotWall)} | ${(r.oneShotWall / r.lldWall).toFixed(2)} × | ${(r.oneShotBytes / 1024).toFixed(1)} KB | ${r.bodyMs.toFixed(1)} ms, ${(r.bodyBytes / 1024).toFixed(1)} KB | ${r.growMs.toFixed(1)} ms, ${(r.growBytes / 1024).toFixed(1)} KB |`);
+  }
+  return lines.join("\n");
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    const rows = await incrementalBenchmarks(parseArguments(process.argv.slice(2)));
+    console.log(`\n${machineDescription()}\n`);
+    console.log(incrementalTable(rows));
+  } catch (error) {
+    if (!(error instanceof BenchError)) throw error;
+    console.error(`bench: ${error.message}`);
+    process.exit(1);
+  }
+}
