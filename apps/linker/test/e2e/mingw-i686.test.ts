@@ -6,8 +6,9 @@ import { join } from "node:path";
 import { expect, it } from "vitest";
 import { readobjFacts } from "../harness/linkers.js";
 import { compile, expectLikeLld, link, mingwToolchain, type Build, type Compiler } from "../harness/mingw.js";
+import { normalizeMingwImage } from "../harness/mingw-disasm.js";
 import { describeWithTools, makeTempDir } from "../harness/toolchain.js";
-import { cProgram, cxxProgram, stdcallDll, threadProgram } from "./mingw-programs.js";
+import { cProgram, cxxProgram, stdcallDll, stdcallFixup, threadProgram } from "./mingw-programs.js";
 
 const needed = ["mingwGcc32", "clang", "ldLld", "readobj", "objdump"] as const;
 
@@ -27,6 +28,21 @@ for (const compiler of ["gcc", "clang"] as Compiler[]) {
       const dir = makeTempDir(`mingw32-c-${compiler}`);
       expectLikeLld(linkPair(c, dir, "cprog", compile(c, dir, cProgram)));
       expectLikeLld(linkPair(c, dir, "threads", compile(c, dir, threadProgram)));
+    });
+
+    it("the stdcall fixup joins _twice to _twice@4 as GNU ld does (ld.lld 14 has none): with a warning, silently with --enable-stdcall-fixup", () => {
+      const dir = makeTempDir(`mingw32-fixup-${compiler}`);
+      const objects = compile(c, dir, stdcallFixup);
+      const image = join(dir, "fixup.exe");
+      const warned = link(c, "linkkit", { objects, out: image, map: true });
+      expect(warned).toMatch(/warning: resolving _twice by linking to _twice@4/);
+      expect(link(c, "linkkit", { objects, out: join(dir, "quiet.exe"), flags: ["-Wl,--enable-stdcall-fixup"] })).not.toMatch(/resolving/);
+      link(c, "gnu", { objects, out: join(dir, "fixup.gnu.exe") });
+      const ours = readobjFacts(image), gnu = readobjFacts(join(dir, "fixup.gnu.exe"));
+      expect(ours.errors).toBe("");
+      expect(ours.imports).toEqual(gnu.imports);
+      const main = normalizeMingwImage(image, `${image}.map`).functions.get(`_main (fixupmain.${compiler}.o)`)!;
+      expect(main.some((i) => /^call\S* <[^>]*!_twice@4[|>]/.test(i))).toBe(true);
     });
 
     it("C++ with shared and with static libstdc++ and libgcc (DWARF-2 unwinding)", () => {

@@ -516,3 +516,15 @@ int main(int argc, char **argv) {
   return failures == 0 ? code : 100 + failures;
 }
 `;
+
+/** i686 only: a cdecl declaration (`_twice`) of a stdcall definition (`_twice@4`), joined by the stdcall fixup. */
+export const stdcallFixup: Record<string, string> = {
+  "fixupmain.c": String.raw`
+#include <stdio.h>
+extern int twice(int);
+int main(void) { printf("%d\n", twice(21)); return 0; }
+`,
+  "fixupdef.c": String.raw`
+__attribute__((stdcall)) int twice(int x) { return 2 * x; }
+`,
+};

@@ -130,8 +130,8 @@ export interface LinkRequest {
   readonly map?: boolean;
 }
 
-/** Links through the compiler driver with the chosen linker; throws with the driver's output when it fails. */
-export function link(b: Build, linker: Linker, req: LinkRequest): void {
+/** Links through the compiler driver with the chosen linker; throws with the driver's output when it fails, else returns its stderr. */
+export function link(b: Build, linker: Linker, req: LinkRequest): string {
   const d = driver(b);
   const args = [...d.args, ...req.objects, "-o", req.out, ...(req.flags ?? [])];
   if (b.compiler === "clang") args.push(`-L${b.tc.gccLibDir}`);
@@ -152,6 +152,7 @@ export function link(b: Build, linker: Linker, req: LinkRequest): void {
   if (linker === "linkkit" && !r.stderr.includes(`linkkit-ld: wrote ${req.out}`)) {
     throw new Error(`${d.command} did not run linkkit-ld:\n${r.stderr}`);
   }
+  return r.stderr;
 }
 
 /** `name.<linker>.exe` in dir for each linker. */
