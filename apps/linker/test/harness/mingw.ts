@@ -1,7 +1,7 @@
 // The MinGW side of the end-to-end tests: one program compiled by x86_64/i686-w64-mingw32-gcc or by clang
 // for the same target, then linked through that compiler's own driver by GNU ld, by ld.lld and by
 // linkkit-ld, the way users swap linkers in: `gcc -B DIR` and `clang --ld-path=...`.
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -107,14 +107,13 @@ export async function compileCached(b: Build, src: string, flags: readonly strin
   const cached = join(cacheDir, `${basename(src)}.${key}.o`);
   if (existsSync(cached)) return cached;
   const partial = `${cached}.${process.pid}.tmp`;
+  // Asynchronous, so that several compilations share the cores.
   const r = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
-    import("node:child_process").then(({ spawn }) => {
-      const child = spawn(command, [...args, src, "-o", partial], { stdio: ["ignore", "ignore", "pipe"] });
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
-      child.on("error", reject);
-      child.on("close", (status) => resolve({ status, stderr }));
-    }, reject);
+    const child = spawn(command, [...args, src, "-o", partial], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stderr }));
   });
   if (r.status !== 0) throw new Error(`${command} ${[...args, src].join(" ")} failed (${r.status}):\n${r.stderr}`);
   renameSync(partial, cached);
@@ -211,8 +210,4 @@ export function expectLikeLld(images: { linkkit: string; lld: string }, options:
 export function sectionNames(image: string): string[] {
   const out = runOk(tools.readobj, ["--sections", image]);
   return [...out.matchAll(/^\s*Name: (\S+)/gm)].map((m) => m[1]!);
-}
-
-export function gccVersion(tc: MingwToolchain): string {
-  return execFileSync(`${tc.triple}-gcc`, ["-dumpversion"], { encoding: "utf8" }).trim();
 }
