@@ -70,6 +70,8 @@ export class LinkSession {
   private generation: Int32Array = new Int32Array(0);
   /** How many relocation sites in live sections name each import's IAT slot / thunk symbol. */
   private importUse = new Map<ImportFile, { slot: number; thunk: number }>();
+  /** Ranges to clear once the layout has settled (see `clearRange`). */
+  private clears: { section: number; offset: number; size: number; fill: number }[] = [];
 
   private constructor(options: LinkOptions, host: LinkHost, private readonly sessionOptions: SessionOptions) {
     this.options = options;
@@ -164,6 +166,7 @@ export class LinkSession {
   }
 
   private recoverByFullLink(): void {
+    this.clears = [];
     this.sites = undefined;
     this.importUse = new Map();
     this.state = fullLink(this.options, this.host);
@@ -193,6 +196,18 @@ export class LinkSession {
     const newFiles: ObjectFile[] = [];
     const objectsBefore = loader.objects.length;
     const importsBefore = loader.imports.length;
+    // Where the changed objects' definitions were: sites elsewhere are re-applied only for those that move.
+    const oldRva = new Map<number, number>();
+    for (const change of changes) {
+      const existing = loader.objects.find((o) => o.name === change.path);
+      if (!existing) continue;
+      for (let i = 0; i < existing.symbolCount; i++) {
+        const id = existing.symbolIds[i]!;
+        if (id < 0 || st.resolved.input[id] !== existing.input) continue;
+        const rva = symbolRva(st.inputs, st.resolved, image, id, st.imageBase);
+        if (rva !== undefined) oldRva.set(id, rva);
+      }
+    }
     // Names the changed objects asked for before: one nobody asks for now may leave an archive member unneeded.
     const askedBefore = new Set<number>();
     for (const change of changes) {
@@ -297,7 +312,7 @@ export class LinkSession {
         const oldAtom = old && oldS !== undefined ? old.sectionAtom[oldS]! : -1;
         if (oldAtom >= 0 && layout.atom(oldAtom).alignment >= alignment && layout.atomAddress(oldAtom) % alignment === 0) {
           const oldSize = layout.atom(oldAtom).size;
-          const oldAt = emitter.atomFileOffset(oldAtom);
+          const oldAt = layout.atomOffset(oldAtom);
           const r = layout.resizeAtom(oldAtom, size);
           file.sectionAtom[s] = oldAtom;
           image.atomInput[oldAtom] = file.input;
@@ -388,7 +403,7 @@ export class LinkSession {
         let atom: number;
         if (old) {
           atom = old.atom;
-          const oldAt = emitter.atomFileOffset(atom), oldSize = layout.atom(atom).size;
+          const oldAt = layout.atomOffset(atom), oldSize = layout.atom(atom).size;
           if (layout.resizeAtom(atom, plan.size).moved) { this.clearRange(atom, oldAt, oldSize); moved++; }
           else if (plan.size < oldSize) this.clearRange(atom, oldAt + plan.size, oldSize - plan.size);
         } else {
@@ -413,11 +428,28 @@ export class LinkSession {
     emitter.fileSize = Math.max(emitter.fileSize, emitter.layoutFileEnd());
     emitter.ensureSize(emitter.fileSize + 0x10000);
     // Sources are copied out first: one section may move into the room another left.
+    // The rest of the new room may hold what an earlier occupant left: it is filled as a full link fills gaps.
     const fileMoves = layoutChanges.movedSections.filter((m) => m.newFileOffset !== m.oldFileOffset).map((m) => {
       const used = usedBefore[layout.sections().findIndex((info) => info.id === m.section)] ?? 0;
-      return { to: m.newFileOffset, bytes: emitter.buffer.slice(m.oldFileOffset, m.oldFileOffset + used) };
+      const out = image.sectionById[m.section]!;
+      return { section: m.section, to: m.newFileOffset, room: layout.section(m.section).fileReserve, fill: out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0, bytes: emitter.buffer.slice(m.oldFileOffset, m.oldFileOffset + used) };
     });
-    for (const { to, bytes } of fileMoves) { emitter.buffer.set(bytes, to); emitter.dirty.add(to, bytes.length); }
+    for (const { to, room, fill, bytes } of fileMoves) {
+      emitter.ensureSize(to + room);
+      emitter.buffer.fill(fill, to, to + room);
+      emitter.buffer.set(bytes, to);
+      emitter.dirty.add(to, room);
+    }
+    // Room a section grew into in place may hold what a section that moved away left there.
+    for (const g of layoutChanges.grownSections) {
+      if (g.newFileReserve <= g.oldFileReserve || fileMoves.some((m) => m.section === g.section)) continue;
+      const out = image.sectionById[g.section]!;
+      const at = layout.section(g.section).fileOffset;
+      emitter.ensureSize(at + g.newFileReserve);
+      emitter.buffer.fill(out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0, at + g.oldFileReserve, at + g.newFileReserve);
+      emitter.dirty.add(at + g.oldFileReserve, g.newFileReserve - g.oldFileReserve);
+    }
+    this.applyClears();
     if (layoutChanges.movedSections.some((m) => m.newAddress !== m.oldAddress)) {
       // Everything after the grown section has a new address: all code and data is relocated again.
       const queued = new Set(rewritten.map((w) => w.file.sectionAtom[w.s]!));
@@ -443,7 +475,7 @@ export class LinkSession {
     for (const { file, s } of rewritten) emitter.writeObjectSection(file, s);
 
     const affected = new Set<number>(changes2.symbols);
-    for (const f of [...oldFiles, ...newFiles]) for (let i = 0; i < f.symbolCount; i++) { const id = f.symbolIds[i]!; if (id >= 0) affected.add(id); }
+    for (const [id, rva] of oldRva) if (symbolRva(inputs, resolved, image, id, st.imageBase) !== rva) affected.add(id);
     for (const { file } of switched) for (let i = 0; i < file.symbolCount; i++) { const id = file.symbolIds[i]!; if (id >= 0) affected.add(id); }
     if (importsChanged || layoutChanges.movedAtoms.length > 0) {
       for (const f of inputs.imports) {
@@ -564,16 +596,29 @@ export class LinkSession {
 
   /** Freed room is filled as a full link fills gaps: int3 in code, zeros in data. */
   private clearAtom(atom: number): void {
-    const { image, emitter } = this.state;
-    this.clearRange(atom, emitter.atomFileOffset(atom), image.layout.atom(atom).size);
+    const layout = this.state.image.layout;
+    this.clearRange(atom, layout.atomOffset(atom), layout.atom(atom).size);
   }
 
-  private clearRange(atom: number, at: number, size: number): void {
+  /**
+   * Clears bytes an atom leaves behind, at `offset` in its section (as a full link fills gaps). Applied
+   * after the layout settles (`applyClears`): the section may still move in the file before then.
+   */
+  private clearRange(atom: number, offset: number, size: number): void {
     const { emitter } = this.state;
     const out = emitter.sectionOfAtom(atom);
     if (out.noBits || size <= 0) return;
-    emitter.buffer.fill(out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0, at, at + size);
-    emitter.dirty.add(at, size);
+    this.clears.push({ section: out.id, offset, size, fill: out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0 });
+  }
+
+  private applyClears(): void {
+    const { emitter, image } = this.state;
+    for (const c of this.clears) {
+      const at = image.layout.section(c.section).fileOffset + c.offset;
+      emitter.buffer.fill(c.fill, at, at + c.size);
+      emitter.dirty.add(at, c.size);
+    }
+    this.clears = [];
   }
 
   private buildSiteIndex(): void {
