@@ -1,9 +1,10 @@
 // Bundles built commands into one file each: dist/bin/NAME.js and every module it imports (the workspace
-// packages included) become dist/bundle/NAME.mjs. Node then loads one module instead of about sixty, which
-// is most of linkkit's start-up after Node's own. The launchers in bin/ run the bundle while it is fresh.
+// packages included) become dist/bundle/NAME.cjs. Node then compiles one script instead of loading about
+// sixty ES modules, and the launchers in bin/ can keep V8's code cache for it (bin/fresh-bundle.js).
+// CommonJS because Node 20 offers a code cache only for scripts (vm.Script cachedData), not ES modules.
 //
 //   node ../../scripts/bundle-bins.mjs linkkit linkkit-ld     (from the package directory, after tsc)
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -13,15 +14,19 @@ const { rolldown } = await import(pathToFileURL(createRequire(join(process.cwd()
 
 const names = process.argv.slice(2);
 if (names.length === 0) {
-  console.error("usage: node scripts/bundle-bins.mjs NAME... (bundles dist/bin/NAME.js into dist/bundle/NAME.mjs)");
+  console.error("usage: node scripts/bundle-bins.mjs NAME... (bundles dist/bin/NAME.js into dist/bundle/NAME.cjs)");
   process.exit(2);
 }
 const outDir = join(process.cwd(), "dist", "bundle");
 mkdirSync(outDir, { recursive: true });
 for (const name of names) {
+  const file = join(outDir, `${name}.cjs`);
   const bundle = await rolldown({ input: join(process.cwd(), "dist", "bin", `${name}.js`), platform: "node", logLevel: "warn" });
-  const { output } = await bundle.write({ file: join(outDir, `${name}.mjs`), format: "esm", sourcemap: false });
+  const { output } = await bundle.write({ file, format: "cjs", sourcemap: false });
   await bundle.close();
+  // The launcher compiles the text as a function body, where a `#!` line is a syntax error.
+  writeFileSync(file, readFileSync(file, "utf8").replace(/^#!.*\n/, ""));
+  rmSync(`${file}.cache`, { force: true }); // a code cache of the previous bundle
   // What the bundle was made from, so a launcher can tell when a later `tsc` run left it stale.
   const inputs = output[0].moduleIds.filter((id) => !id.startsWith("\0") && !id.startsWith("node:"));
   writeFileSync(join(outDir, `${name}.inputs.json`), JSON.stringify(inputs.map((id) => relative(outDir, id))) + "\n");

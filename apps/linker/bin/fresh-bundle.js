@@ -1,20 +1,59 @@
-// Which file a launcher runs: the build's single-file bundle (dist/bundle/NAME.mjs, one module for Node to
-// load instead of about sixty) while no module it was made from is newer, else the plain build output (a
-// `tsc` run without the bundle step must never leave a launcher running old code).
-import { readFileSync, statSync } from "node:fs";
+// How a launcher runs its command: the build's single-file bundle (dist/bundle/NAME.cjs) with V8's code
+// cache while no module it was made from is newer, else the plain build output (a `tsc` run without the
+// bundle step must never leave a launcher running old code). Then it ends the process without tearing the
+// heap down. Together these take about 0.1 s off a small link and 0.1 s off a large one.
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import module, { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import vm from "node:vm";
 
-export function entryOf(name) {
-  const plain = new URL(`../dist/bin/${name}.js`, import.meta.url);
+/** Runs command `name` (its `main` runs on load, as the plain build's bin module does). */
+export async function run(name) {
+  const bundle = freshBundle(name);
+  if (bundle === undefined) {
+    module.enableCompileCache?.(); // Node 22.1+; Node 20 has none (checked on 20.20)
+    await import(new URL(`../dist/bin/${name}.js`, import.meta.url));
+  } else {
+    runCached(bundle);
+  }
+  exitWhenDone();
+}
+
+/** The bundle's path, unless it is missing or older than a module it was made from. */
+function freshBundle(name) {
   try {
     const dir = new URL("../dist/bundle/", import.meta.url);
-    const bundle = new URL(`${name}.mjs`, dir);
+    const bundle = new URL(`${name}.cjs`, dir);
     const built = statSync(bundle).mtimeMs;
     for (const input of JSON.parse(readFileSync(new URL(`${name}.inputs.json`, dir), "utf8"))) {
-      if (statSync(new URL(input, dir)).mtimeMs > built) return plain;
+      if (statSync(new URL(input, dir)).mtimeMs > built) return undefined;
     }
-    return bundle;
+    return fileURLToPath(bundle);
   } catch {
-    return plain; // no bundle (or an input gone): the plain build
+    return undefined; // no bundle (or an input gone): the plain build
+  }
+}
+
+/**
+ * Compiles the bundle with the code cache left by an earlier run (V8 checks that it matches the source and
+ * the flags, else ignores it) and, when there was none that fit, leaves one after this run, when it also
+ * holds the functions compiled lazily while linking. A cache that cannot be written is simply not kept.
+ */
+function runCached(file) {
+  const cacheFile = `${file}.cache`;
+  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`;
+  const script = new vm.Script(source, { filename: file, cachedData });
+  const cjsModule = { exports: {} };
+  script.runInThisContext()(cjsModule.exports, createRequire(file), cjsModule, file, dirname(file));
+  if (cachedData === undefined || script.cachedDataRejected) {
+    try {
+      // Whole or not at all: concurrent runs each write their own file and rename it into place.
+      const temp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(temp, script.createCachedData());
+      renameSync(temp, cacheFile);
+    } catch { /* read-only install: run without a cache */ }
   }
 }
 
@@ -26,7 +65,7 @@ const KEEP_ALIVE = new Set(["StatWatcher", "FSEventWrap", "Timeout", "Immediate"
  * down a heap of hundreds of MB after a large link (about 0.1 s). Standard output and error are written
  * synchronously on Linux and to files, so nothing is lost.
  */
-export function exitWhenDone() {
+function exitWhenDone() {
   if (process.getActiveResourcesInfo().some((resource) => KEEP_ALIVE.has(resource))) return;
   process.exit();
 }
