@@ -104,6 +104,9 @@ export class ImageEmitter {
   readonly errors: string[] = [];
   directories: (DataDirectoryEntry | undefined)[] = [];
   entryRva = 0;
+  /** `.pdata` as its atoms lay it out, and as written to the file (packed, sorted): see `writeExceptionTable`. */
+  private exceptionAtoms: Uint8Array | undefined;
+  private exceptionTableOnDisk: Uint8Array | undefined;
   private readonly machineValue: number;
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
@@ -469,14 +472,7 @@ export class ImageEmitter {
       directories[IMAGE_DIRECTORY_ENTRY.EXPORT] = undefined;
     }
     const pdata = image.sections.find((s) => s.name === ".pdata");
-    if (pdata && is64) {
-      const info = layout.section(pdata.id);
-      const size = info.usedSize - (info.usedSize % 12);
-      const before = this.trackDirty ? this.buffer.slice(info.fileOffset, info.fileOffset + size) : undefined;
-      sortRuntimeFunctions(this.buffer, info.fileOffset, size);
-      if (before) this.markChanged(before, info.fileOffset);
-      directories[IMAGE_DIRECTORY_ENTRY.EXCEPTION] = { rva: info.address, size };
-    }
+    if (pdata && is64) directories[IMAGE_DIRECTORY_ENTRY.EXCEPTION] = this.writeExceptionTable(pdata);
     const tls = inputs.symbols.idOf(is64 ? "_tls_used" : "__tls_used");
     if (tls !== undefined) {
       const rva = symbolRva(inputs, resolved, image, tls, imageBase);
@@ -494,17 +490,75 @@ export class ImageEmitter {
     }
   }
 
-  /** Marks only the bytes of [at, at+before.length) that differ from `before` (a sort moves few entries). */
+  /**
+   * The exception table: every function entry of the `.pdata` atoms, packed and sorted at the start of the
+   * section (the loader binary-searches it), zeros after. The atoms keep their contents in `exceptionAtoms`,
+   * a copy of the section as the atoms lay it out: an update writes its atoms there (see
+   * `restoreExceptionAtoms`) and the table is built again, not re-sorted over entries that moved.
+   */
+  private writeExceptionTable(pdata: OutputSection): DataDirectoryEntry {
+    const layout = this.req.image.layout;
+    const info = layout.section(pdata.id);
+    const at = info.fileOffset;
+    const atomOrder = this.buffer.slice(at, at + info.usedSize);
+    const onDisk = this.trackDirty ? this.exceptionTableOnDisk : undefined;
+    let size = 0;
+    for (const atom of layout.atomsInSection(pdata.id)) {
+      const length = layout.atom(atom).size;
+      if (length % 12 !== 0) throw new LinkError(`a .pdata contribution of ${length} bytes is not a whole number of 12-byte function entries`);
+      const from = layout.atomOffset(atom);
+      this.buffer.copyWithin(at + size, at + from, at + from + length); // entries only move down: size <= from
+      size += length;
+    }
+    this.buffer.fill(0, at + size, at + info.usedSize);
+    sortRuntimeFunctions(this.buffer, at, size);
+    this.exceptionAtoms = atomOrder;
+    this.exceptionTableOnDisk = this.buffer.slice(at, at + info.usedSize);
+    if (onDisk) {
+      const common = Math.min(onDisk.length, info.usedSize);
+      this.markChanged(onDisk.subarray(0, common), at);
+      if (info.usedSize > common) this.markDirty(at + common, info.usedSize - common);
+    }
+    return { rva: info.address, size };
+  }
+
+  /**
+   * Before an update writes `.pdata` atoms: the section goes back to its atoms' layout (the file holds
+   * the packed, sorted table). Call once the layout has settled and the section's bytes are where it is.
+   */
+  restoreExceptionAtoms(): void {
+    const pdata = this.req.image.sections.find((s) => s.name === ".pdata");
+    if (!pdata || !this.exceptionAtoms) return;
+    const info = this.req.image.layout.section(pdata.id);
+    const length = Math.min(this.exceptionAtoms.length, info.usedSize);
+    this.buffer.set(this.exceptionAtoms.subarray(0, length), info.fileOffset);
+    // Room the section gained since holds no entries yet.
+    this.buffer.fill(0, info.fileOffset + length, info.fileOffset + info.usedSize);
+  }
+
+  /**
+   * Marks only the bytes of [at, at+before.length) that differ from `before` (a sort moves few entries).
+   * Runs less than a cache line apart become one range: entries that shift by one place differ in a few
+   * bytes each, and thousands of tiny writes cost more than the bytes between them.
+   */
   private markChanged(before: Uint8Array, at: number): void {
+    const GAP = 64;
     let i = 0;
     const n = before.length;
+    let start = -1, end = -1;
     while (i < n) {
       while (i < n && before[i] === this.buffer[at + i]) i++;
       if (i >= n) break;
-      const start = i;
+      const runStart = i;
       while (i < n && before[i] !== this.buffer[at + i]) i++;
-      this.markDirty(at + start, i - start);
+      if (start >= 0 && runStart - end <= GAP) end = i;
+      else {
+        if (start >= 0) this.markDirty(at + start, end - start);
+        start = runStart;
+        end = i;
+      }
     }
+    if (start >= 0) this.markDirty(at + start, end - start);
   }
 
   /** Base relocations: sorted into 4 KiB page blocks, in the last section. */

@@ -440,6 +440,7 @@ export class LinkSession {
       emitter.buffer.set(bytes, to);
       emitter.dirty.add(to, room);
     }
+    emitter.restoreExceptionAtoms();
     // Room a section grew into in place may hold what a section that moved away left there.
     for (const g of layoutChanges.grownSections) {
       if (g.newFileReserve <= g.oldFileReserve || fileMoves.some((m) => m.section === g.section)) continue;

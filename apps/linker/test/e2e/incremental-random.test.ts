@@ -28,7 +28,7 @@ describeWithTools("incremental relinking of random edits", ["clang", "dlltool", 
     const dir = makeTempDir("inc-random");
     const random = new Random(seed);
     const model = new ProgramModel(random, 4, 4);
-    const k32 = importLibrary(dir, "kernel32.dll", [...programs.kernel32Exports, ...GENERATOR_IMPORTS], "x64");
+    const k32 = importLibrary(dir, "kernel32.dll", [...programs.kernel32Exports, ...GENERATOR_IMPORTS, "RtlLookupFunctionEntry"], "x64");
     const [rt] = compileC(dir, { "rt.c": programs.runtime }, target);
     const flags = ["-ffunction-sections", "-fdata-sections"];
 

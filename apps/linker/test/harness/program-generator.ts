@@ -89,12 +89,21 @@ export class ProgramModel {
 
   private mainSource(): string {
     const fns = [...this.functions.values()].filter((f) => !f.isStatic).sort((a, b) => a.rank - b.rank);
+    // The exception table must find every function that has an entry at its own start: the loader's
+    // lookup (used to unwind the stack for exceptions) is asked for each function.
     const lines = [
       "void print(const char *s);", "void print_int(long v);", "void finish(unsigned int code);",
+      "typedef struct { unsigned begin, end, unwind; } RuntimeFunction;",
+      "__declspec(dllimport) RuntimeFunction *__stdcall RtlLookupFunctionEntry(unsigned long long pc, unsigned long long *base, void *history);",
+      "static unsigned unwind_entry(void *f) {",
+      "  unsigned long long base = 0; RuntimeFunction *r = RtlLookupFunctionEntry((unsigned long long)f, &base, 0);",
+      "  return !r ? 0 : r->begin == (unsigned)((unsigned long long)f - base) ? 1 : 1000;",
+      "}",
       ...fns.map((f) => `unsigned ${f.name}(unsigned);`),
-      "void start(void) {", "  unsigned acc = 0, r;",
-      ...fns.map((f) => `  r = ${f.name}(${f.rank % 97}u); print("${f.name}="); print_int(r); print("\\n"); acc += r;`),
-      `  print("total="); print_int(acc); print("\\n");`, "  finish(acc & 0xff);", "}",
+      "void start(void) {", "  unsigned acc = 0, r, unwind = 0;",
+      ...fns.map((f) => `  r = ${f.name}(${f.rank % 97}u); print("${f.name}="); print_int(r); print("\\n"); acc += r; unwind += unwind_entry((void *)${f.name});`),
+      `  print("total="); print_int(acc); print("\\n");`, `  print("unwind entries="); print_int(unwind); print("\\n");`,
+      "  finish(acc & 0xff);", "}",
     ];
     return lines.join("\n") + "\n";
   }
