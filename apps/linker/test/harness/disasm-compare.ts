@@ -46,11 +46,7 @@ export function normalizeImage(exe: string, mapPath: string): NormalizedImage {
   const symbolize = (a: bigint): string => {
     if (a < low || a > high) return `0x${a.toString(16)}`;
     const section = sectionOf(a);
-    let lo = 0, hi = symbols.length - 1, below = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (symbols[mid]!.address <= a) { below = mid; lo = mid + 1; } else hi = mid - 1;
-    }
+    const below = lastAtOrBelow(symbols, a);
     const readings: string[] = [];
     // The nearest symbol below always gives a reading (a jump inside a long function is far from its start).
     for (let i = below; i >= 0 && (i === below || a - symbols[i]!.address <= 256n); i--) {
@@ -93,7 +89,18 @@ export function normalizeImage(exe: string, mapPath: string): NormalizedImage {
   return { functions };
 }
 
-function normalizeInstruction(text: string, symbolize: (a: bigint) => string, low: bigint, high: bigint): string {
+/** Index of the last of `sorted` (by address) at or below `a`, or -1. */
+export function lastAtOrBelow(sorted: readonly { readonly address: bigint }[], a: bigint): number {
+  let lo = 0, hi = sorted.length - 1, below = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.address <= a) { below = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return below;
+}
+
+/** One objdump instruction with layout-dependent numbers replaced by symbol readings (`symbolize`). */
+export function normalizeInstruction(text: string, symbolize: (a: bigint) => string, low: bigint, high: bigint): string {
   let t = text.replace(/\s+<[^>]*>/g, "").replace(/\s+/g, " ").trim();
   const comment = /\s*#\s*(.*)$/.exec(t);
   let note = "";
@@ -123,18 +130,25 @@ function normalizeInstruction(text: string, symbolize: (a: bigint) => string, lo
   return t + note;
 }
 
-/** Two normalised instructions agree when their text matches and each address operand's readings meet. */
-export function sameInstruction(a: string, b: string): boolean {
+/**
+ * Two normalised instructions agree when their text outside the `<...>` operands matches and `agree` says
+ * yes to each pair of operands' readings.
+ */
+export function sameInstructionWith(a: string, b: string, agree: (ra: readonly string[], rb: readonly string[]) => boolean): boolean {
   if (a === b) return true;
   const split = (t: string) => t.split(/(<[^<>]*>)/);
   const pa = split(a), pb = split(b);
   if (pa.length !== pb.length) return false;
   for (let i = 0; i < pa.length; i++) {
     if (i % 2 === 0) { if (pa[i] !== pb[i]) return false; continue; }
-    const ra = new Set(pa[i]!.slice(1, -1).split("|"));
-    if (!pb[i]!.slice(1, -1).split("|").some((r) => ra.has(r))) return false;
+    if (!agree(pa[i]!.slice(1, -1).split("|"), pb[i]!.slice(1, -1).split("|"))) return false;
   }
   return true;
+}
+
+/** Two normalised instructions agree when their text matches and each address operand's readings meet. */
+export function sameInstruction(a: string, b: string): boolean {
+  return sameInstructionWith(a, b, (ra, rb) => { const set = new Set(ra); return rb.some((r) => set.has(r)); });
 }
 
 /** Differences between two normalised images, as readable lines; empty when they are the same program. */

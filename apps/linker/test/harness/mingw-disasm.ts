@@ -4,7 +4,7 @@
 // that both layouts share. Such operands are also read by the bytes they point at: two links of one
 // program agree on those bytes wherever each put them.
 import { readFileSync } from "node:fs";
-import type { NormalizedImage } from "./disasm-compare.js";
+import { lastAtOrBelow, normalizeInstruction, sameInstructionWith, type NormalizedImage } from "./disasm-compare.js";
 import { parseMapFile } from "./map-file.js";
 import { runOk, tools } from "./toolchain.js";
 
@@ -49,11 +49,7 @@ export function normalizeMingwImage(exe: string, mapPath: string): NormalizedIma
   const symbolize = (a: bigint): string => {
     if (a < low || a > high) return `0x${a.toString(16)}`;
     const section = sectionOf(a);
-    let lo = 0, hi = symbols.length - 1, below = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (symbols[mid]!.address <= a) { below = mid; lo = mid + 1; } else hi = mid - 1;
-    }
+    const below = lastAtOrBelow(symbols, a);
     // `!` marks an anchor: a reading both layouts must share. For code, the symbol the address follows (its
     // function, however far in); for data, a symbol exactly there. Readings of neighbours are hints.
     const readings: string[] = [];
@@ -80,7 +76,7 @@ export function normalizeMingwImage(exe: string, mapPath: string): NormalizedIma
       const m = /^\s*([0-9a-f]+):\s+(.+)$/.exec(line);
       if (!m) continue;
       const branch = /^j\w*\s+0x([0-9a-f]+)/.exec(m[2]!);
-      out.push({ address: BigInt(`0x${m[1]}`), text: normalizeInstruction(m[2]!, symbolize, low, high), target: branch ? BigInt(`0x${branch[1]}`) : undefined });
+      out.push({ address: BigInt(`0x${m[1]}`), text: normalizeMingwInstruction(m[2]!, symbolize, low, high), target: branch ? BigInt(`0x${branch[1]}`) : undefined });
     }
     return out;
   };
@@ -135,32 +131,8 @@ export function normalizeMingwImage(exe: string, mapPath: string): NormalizedIma
 
 const padding = /^(int3|nop\S*|addb %al, \(%[er]ax\)|<unknown>|\(bad\))(\s|$)/;
 
-function normalizeInstruction(text: string, symbolize: (a: bigint) => string, low: bigint, high: bigint): string {
-  let t = text.replace(/\s+<[^>]*>/g, "").replace(/\s+/g, " ").trim();
-  const comment = /\s*#\s*(.*)$/.exec(t);
-  let note = "";
-  if (comment) {
-    t = t.slice(0, comment.index).trim();
-    const c = comment[1]!;
-    const imm = /imm = 0x([0-9a-fA-F]+)/.exec(c);
-    const addr = /^0x([0-9a-fA-F]+)/.exec(c);
-    if (imm) {
-      const v = BigInt(`0x${imm[1]}`);
-      if (v >= low && v <= high) t = t.replace(/\$-?\d+/, `$${symbolize(v)}`);
-    } else if (addr) {
-      note = ` # ${symbolize(BigInt(`0x${addr[1]}`))}`;
-    }
-  }
-  t = t.replace(/-?\d+\(%rip\)/g, "X(%rip)").replace(/-?0x[0-9a-f]+\(%rip\)/g, "X(%rip)");
-  t = t.replace(/0x[0-9a-fA-F]+/g, (h) => {
-    const v = BigInt(h);
-    return v >= low && v <= high ? symbolize(v) : h;
-  });
-  t = t.replace(/(^|[\s,(*$])(\d{6,})(?=[\s,(]|$)/g, (all, pre: string, d: string) => {
-    const v = BigInt(d);
-    return v >= low && v <= high ? `${pre}${symbolize(v)}` : all;
-  });
-  t += note;
+function normalizeMingwInstruction(text: string, symbolize: (a: bigint) => string, low: bigint, high: bigint): string {
+  let t = normalizeInstruction(text, symbolize, low, high);
   // Only a jump's target is surely in the function the nearest symbol below starts; a call or an address
   // taken may go to a stripped static function, whose nearest symbol depends on the layout.
   if (!/^j/.test(t)) t = t.replace(/!([^|<>]*\+0x[0-9a-f]+)/g, "$1");
@@ -173,20 +145,13 @@ function normalizeInstruction(text: string, symbolize: (a: bigint) => string, lo
  * symbol locates in either layout, and whose bytes hold layout-dependent offsets, cannot be told apart.
  */
 export function sameMingwInstruction(a: string, b: string): boolean {
-  if (a === b) return true;
-  const split = (t: string) => t.split(/(<[^<>]*>)/);
-  const pa = split(a), pb = split(b);
-  if (pa.length !== pb.length) return false;
-  for (let i = 0; i < pa.length; i++) {
-    if (i % 2 === 0) { if (pa[i] !== pb[i]) return false; continue; }
-    const ra = pa[i]!.slice(1, -1).split("|"), rb = pb[i]!.slice(1, -1).split("|");
+  return sameInstructionWith(a, b, (ra, rb) => {
     // An auto-imported name is an alias of its IAT slot: lld's map names the slot `foo`, linkkit's `__imp_foo`.
     const plainName = (r: string) => r.replace(/^!/, "").replace(/^__imp_/, "");
     const plain = new Set(ra.map(plainName));
-    if (rb.some((r) => plain.has(plainName(r)))) continue;
-    if (ra.some((r) => r.startsWith("!")) || rb.some((r) => r.startsWith("!"))) return false;
-  }
-  return true;
+    if (rb.some((r) => plain.has(plainName(r)))) return true;
+    return !(ra.some((r) => r.startsWith("!")) || rb.some((r) => r.startsWith("!")));
+  });
 }
 
 /** Differences between two normalised images, as readable lines; empty when they are the same program. */
