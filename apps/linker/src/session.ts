@@ -43,6 +43,9 @@ type PendingChange =
   | { readonly kind: "remove"; readonly path: string }
   | { readonly kind: "library"; readonly path: string };
 
+/** Dirty ranges closer than this are written as one. */
+const WRITE_GAP = 4096;
+
 /** Per relocation site that names a global symbol: (input, section, relocation, generation). */
 const SITE_FIELDS = 4;
 
@@ -526,10 +529,11 @@ export class LinkSession {
     emitter.writeHeaders();
 
     // 9. Only the dirty ranges go to the file.
-    const ranges = emitter.dirty.ranges();
+    // The buffer mirrors the file: bridging small gaps trades a few unchanged bytes for fewer write calls.
+    const ranges = emitter.dirty.coalesced(WRITE_GAP);
     const buffer = emitter.buffer;
     this.host.writeRanges(st.output, ranges.map((r) => ({ offset: r.offset, bytes: buffer.subarray(r.offset, r.offset + r.length) })), emitter.fileSize, this.sessionOptions.afterWrite);
-    const bytesWritten = emitter.dirty.totalBytes;
+    const bytesWritten = ranges.reduce((n, r) => n + r.length, 0);
     emitter.trackDirty = false;
     writeMapIfAsked(this.host, st.options, st.output, inputs, resolved, image, st.imageBase, st.entryId, emitter.is64);
     return { atomsPlaced: placed, atomsResizedInPlace: resizedInPlace, atomsMoved: moved, atomsFreed: freed, sectionsMoved: layoutChanges.movedSections.length, relocationsApplied: emitter.relocationsApplied, bytesWritten };

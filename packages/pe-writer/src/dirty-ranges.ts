@@ -36,6 +36,20 @@ export class DirtyRanges {
     return this.pending;
   }
 
+  /**
+   * The ranges with gaps of at most `maxGap` bytes bridged: when the caller's buffer mirrors the file,
+   * writing a few unchanged bytes costs less than another write call.
+   */
+  coalesced(maxGap: number): readonly DirtyRange[] {
+    const out: DirtyRange[] = [];
+    for (const r of this.ranges()) {
+      const last = out[out.length - 1];
+      if (last && r.offset - (last.offset + last.length) <= maxGap) out[out.length - 1] = { offset: last.offset, length: r.offset + r.length - last.offset };
+      else out.push(r);
+    }
+    return out;
+  }
+
   /** Bytes to write. */
   get totalBytes(): number {
     let total = 0;

@@ -155,6 +155,13 @@ describe("DirtyRanges", () => {
     expect(d.totalBytes).toBe(19);
   });
 
+  it("bridges gaps up to a limit when asked (fewer writes of a mirrored buffer)", () => {
+    const d = new DirtyRanges().add(0, 4).add(10, 2).add(100, 1);
+    expect(d.coalesced(6)).toEqual([{ offset: 0, length: 12 }, { offset: 100, length: 1 }]);
+    expect(d.coalesced(0)).toEqual(d.ranges());
+    expect(d.coalesced(1000)).toEqual([{ offset: 0, length: 101 }]);
+  });
+
   it("covers exactly the union of what was added", () => {
     fc.assert(fc.property(fc.array(fc.record({ offset: fc.nat(200), length: fc.nat(20) }), { maxLength: 40 }), (ranges) => {
       const covered = new Set<number>();
