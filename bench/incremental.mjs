@@ -23,8 +23,11 @@ function parseArguments(argv) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => (arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[++i]);
-    if (arg.startsWith("--sizes")) options.sizes = value().split(",").map((s) => s.toUpperCase());
+    // `pnpm bench ARGS` hands run.mjs's options to this script too: the ones meant for run.mjs are skipped.
+    if (arg.startsWith("--sizes")) options.sizes = value().split(",").map((s) => s.toUpperCase()).filter((s) => s !== "MINGW");
     else if (arg.startsWith("--runs")) options.runs = Number(value());
+    else if (arg.startsWith("--jobs")) value();
+    else if (arg === "--no-readme") continue;
     else throw new BenchError(`unknown argument ${arg} (expected --sizes S,M,L and --runs N)`);
   }
   return options;
@@ -155,7 +158,7 @@ export function incrementalTable(rows) {
   return lines.join("\n");
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
     const rows = await incrementalBenchmarks(parseArguments(process.argv.slice(2)));
     console.log(`\n${machineDescription()}\n`);
