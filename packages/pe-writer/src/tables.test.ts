@@ -124,17 +124,13 @@ describe("base relocations", () => {
     }));
   });
 
-  it("builds 100k entries quickly", () => {
+  it("builds a table of 100k entries (speed: pnpm bench)", () => {
     const rvas = new Uint32Array(100_000);
     for (let i = 0; i < rvas.length; i++) rvas[i] = (i * 7919 * 8) % 0x4000_0000;
-    buildBaseRelocationsFromArrays(rvas, IMAGE_REL_BASED.DIR64); // warm up the JIT: updates run warm
-    const start = performance.now();
     const table = buildBaseRelocationsFromArrays(rvas, IMAGE_REL_BASED.DIR64);
-    const elapsed = performance.now() - start;
     const types = new Uint8Array(rvas.length).fill(IMAGE_REL_BASED.DIR64);
     expect(buildBaseRelocationsFromArrays(rvas, types)).toEqual(table);
     expect(readBaseRelocations(table).length).toBe(new Set(rvas).size);
-    expect(elapsed).toBeLessThan(100);
   });
 });
 
