@@ -45,7 +45,6 @@ function attempt(what: string, run: () => unknown): unknown {
 }
 
 function decodeEverything(bytes: Uint8Array): void {
-  const started = performance.now();
   attempt("computePeChecksum", () => computePeChecksum(bytes));
   const image = attempt("readPeImage", () => readPeImage(bytes, { fileName: "fuzzed.exe" })) as PeImage | undefined;
   if (image === undefined) return;
@@ -66,7 +65,6 @@ function decodeEverything(bytes: Uint8Array): void {
     const model = peHeadersOf(image);
     writePeHeaders(new Uint8Array(model.peHeaderOffset + peHeadersSize(model)), model);
   });
-  expect(performance.now() - started).toBeLessThan(2000);
 }
 
 /** File offsets of the fields whose damage hurts most: counts, RVAs and sizes the decoders follow. */
