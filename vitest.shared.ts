@@ -18,7 +18,9 @@ function workspaceAliases(): Record<string, string> {
   return aliases;
 }
 
-export function packageTestConfig(_configUrl: string) {
+export function packageTestConfig(configUrl: string) {
+  // A package may prepare shared fixtures once for all its test files (apps/linker: the wine prefix).
+  const globalSetup = join(dirname(fileURLToPath(configUrl)), "test", "global-setup.ts");
   return defineConfig({
     resolve: { alias: workspaceAliases() },
     test: {
@@ -26,6 +28,7 @@ export function packageTestConfig(_configUrl: string) {
       testTimeout: 120_000,
       hookTimeout: 300_000,
       pool: "forks",
+      globalSetup: existsSync(globalSetup) ? [globalSetup] : [],
       // The JSON report feeds scripts/run-tests.mjs, which prints one closing line for the whole workspace.
       reporters: ["default", "json"],
       outputFile: { json: ".vitest-report.json" },
