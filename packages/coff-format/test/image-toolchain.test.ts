@@ -86,19 +86,6 @@ describe.skipIf(!haveToolchain)("PE images from the installed toolchain", () => 
     expect(computePeChecksum(bytes)).toBe(image.optionalHeader.CheckSum);
   });
 
-  it("computes the checksum lld-link writes with /release, when this lld-link has /release", (ctx) => {
-    // lld-link learnt /release after version 14; older ones never write a checksum.
-    const help = run("lld-link", ["/?"]);
-    if (!/\/release\b/i.test(help)) {
-      ctx.skip();
-      return;
-    }
-    const exe = join(out, "release.exe");
-    run("lld-link", ["/nologo", "/release", "/entry:mainCRTStartup", "/subsystem:console", join(out, "x64/app.obj"), join(out, "x64/testlib.lib"), join(out, "x64/kernel32.lib"), `/out:${exe}`]);
-    const bytes = new Uint8Array(readFileSync(exe));
-    expect(readPeImage(bytes).optionalHeader.CheckSum).toBe(computePeChecksum(bytes));
-  });
-
   describe.skipIf(!haveWine)("under Wine", () => {
     it("the fixture program runs", () => {
       const result = spawnSync(WINE, ["app.exe"], { cwd: join(out, "x64"), env: wineEnv, encoding: "utf8", timeout: 60_000 });
