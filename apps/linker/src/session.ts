@@ -146,6 +146,10 @@ export class LinkSession {
     const start = performance.now();
     const changes = this.pending;
     this.pending = [];
+    if (changes.length === 0) {
+      // Nothing changed: the output is already what a full link would write.
+      return { mode: "incremental", changed: [], atomsPlaced: 0, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: 0, bytesWritten: 0, milliseconds: performance.now() - start };
+    }
     this.options = { ...this.options, inputs: applyToInputList(this.options.inputs, changes) };
     const changed = changes.map((c) => `${c.kind} ${c.path}`);
     try {
