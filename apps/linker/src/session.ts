@@ -58,8 +58,6 @@ export interface SectionContents {
 export interface SessionOptions {
   /** Called after each range an update writes: tests inject crashes here. */
   readonly afterWrite?: ((writeIndex: number) => void) | undefined;
-  /** Host for the first full link only (`/incremental` replays the previous link from saved copies). */
-  readonly initialHost?: LinkHost | undefined;
 }
 
 export class LinkSession {
@@ -74,12 +72,12 @@ export class LinkSession {
   /** How many relocation sites in live sections name each import's IAT slot / thunk symbol. */
   private importUse = new Map<ImportFile, { slot: number; thunk: number }>();
   /** Ranges to clear once the layout has settled (see `clearRange`). */
-  private clears: { section: number; offset: number; size: number; fill: number }[] = [];
+  private clears: { section: number; offset: number; size: number }[] = [];
 
   private constructor(options: LinkOptions, host: LinkHost, private readonly sessionOptions: SessionOptions) {
     this.options = options;
     this.host = this.hostWithOverrides(host);
-    this.state = fullLink(options, sessionOptions.initialHost ?? this.host);
+    this.state = fullLink(options, this.host);
   }
 
   /**
@@ -203,9 +201,13 @@ export class LinkSession {
     const newFiles: ObjectFile[] = [];
     const objectsBefore = loader.objects.length;
     const importsBefore = loader.imports.length;
-    // Where the changed objects' definitions were: sites elsewhere are re-applied only for those that move.
+    // Before anything changes: where the changed objects' definitions are (sites elsewhere are re-applied
+    // only for those that move), and the names they ask for (one nobody asks for afterwards may leave an
+    // archive member unneeded).
     const oldRva = new Map<number, number>();
+    const askedBefore = new Set<number>();
     for (const change of changes) {
+      if (change.kind === "library") throw new NeedsFullLink(`library ${change.path} changed`);
       const existing = loader.objects.find((o) => o.name === change.path);
       if (!existing) continue;
       for (let i = 0; i < existing.symbolCount; i++) {
@@ -214,13 +216,7 @@ export class LinkSession {
         const rva = symbolRva(st.inputs, st.resolved, image, id, st.imageBase);
         if (rva !== undefined) oldRva.set(id, rva);
       }
-    }
-    // Names the changed objects asked for before: one nobody asks for now may leave an archive member unneeded.
-    const askedBefore = new Set<number>();
-    for (const change of changes) {
-      if (change.kind === "library") throw new NeedsFullLink(`library ${change.path} changed`);
-      const existing = loader.objects.find((o) => o.name === change.path);
-      if (existing) for (const id of symbols.referencesOf(existing.input)) askedBefore.add(id);
+      for (const id of symbols.referencesOf(existing.input)) askedBefore.add(id);
     }
     for (const change of changes) {
       const existing = loader.objects.find((o) => o.name === change.path);
@@ -438,26 +434,20 @@ export class LinkSession {
     // The rest of the new room may hold what an earlier occupant left: it is filled as a full link fills gaps.
     const fileMoves = layoutChanges.movedSections.filter((m) => m.newFileOffset !== m.oldFileOffset).map((m) => {
       const used = usedBefore[layout.sections().findIndex((info) => info.id === m.section)] ?? 0;
-      const out = image.sectionById[m.section]!;
-      return { section: m.section, to: m.newFileOffset, room: layout.section(m.section).fileReserve, fill: out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0, bytes: emitter.buffer.slice(m.oldFileOffset, m.oldFileOffset + used) };
+      return { section: m.section, bytes: emitter.buffer.slice(m.oldFileOffset, m.oldFileOffset + used) };
     });
-    for (const { to, room, fill, bytes } of fileMoves) {
-      emitter.ensureSize(to + room);
-      emitter.buffer.fill(fill, to, to + room);
-      emitter.buffer.set(bytes, to);
-      emitter.dirty.add(to, room);
+    for (const { section, bytes } of fileMoves) {
+      this.fillGap(section, 0, layout.section(section).fileReserve);
+      emitter.buffer.set(bytes, layout.section(section).fileOffset);
     }
     emitter.restoreExceptionAtoms();
     // Room a section grew into in place may hold what a section that moved away left there.
     for (const g of layoutChanges.grownSections) {
       if (g.newFileReserve <= g.oldFileReserve || fileMoves.some((m) => m.section === g.section)) continue;
-      const out = image.sectionById[g.section]!;
-      const at = layout.section(g.section).fileOffset;
-      emitter.ensureSize(at + g.newFileReserve);
-      emitter.buffer.fill(out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0, at + g.oldFileReserve, at + g.newFileReserve);
-      emitter.dirty.add(at + g.oldFileReserve, g.newFileReserve - g.oldFileReserve);
+      this.fillGap(g.section, g.oldFileReserve, g.newFileReserve - g.oldFileReserve);
     }
-    this.applyClears();
+    for (const c of this.clears) this.fillGap(c.section, c.offset, c.size);
+    this.clears = [];
     if (layoutChanges.movedSections.some((m) => m.newAddress !== m.oldAddress)) {
       // Everything after the grown section has a new address: all code and data is relocated again.
       const queued = new Set(rewritten.map((w) => w.file.sectionAtom[w.s]!));
@@ -473,11 +463,7 @@ export class LinkSession {
     // Room a section gained at its end is gap until atoms fill it: int3 in code, as in a full link.
     for (const [i, info] of layout.sections().entries()) {
       const before = usedBefore[i] ?? 0;
-      const out = image.sectionById[info.id]!;
-      if (info.usedSize > before && !out.noBits) {
-        emitter.buffer.fill(out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0, info.fileOffset + before, info.fileOffset + info.usedSize);
-        emitter.dirty.add(info.fileOffset + before, info.usedSize - before);
-      }
+      if (info.usedSize > before) this.fillGap(info.id, before, info.usedSize - before);
     }
     emitter.dropBaseRelocs(freedAtoms);
     for (const { file, s } of rewritten) emitter.writeObjectSection(file, s);
@@ -611,23 +597,21 @@ export class LinkSession {
 
   /**
    * Clears bytes an atom leaves behind, at `offset` in its section (as a full link fills gaps). Applied
-   * after the layout settles (`applyClears`): the section may still move in the file before then.
+   * once the layout settles: the section may still move in the file before then.
    */
   private clearRange(atom: number, offset: number, size: number): void {
-    const { emitter } = this.state;
-    const out = emitter.sectionOfAtom(atom);
-    if (out.noBits || size <= 0) return;
-    this.clears.push({ section: out.id, offset, size, fill: out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0 });
+    if (size > 0) this.clears.push({ section: this.state.emitter.sectionOfAtom(atom).id, offset, size });
   }
 
-  private applyClears(): void {
+  /** Fills [offset, offset+size) of a section, where it is now, as a full link fills gaps: int3 in code, zeros elsewhere. */
+  private fillGap(section: number, offset: number, size: number): void {
     const { emitter, image } = this.state;
-    for (const c of this.clears) {
-      const at = image.layout.section(c.section).fileOffset + c.offset;
-      emitter.buffer.fill(c.fill, at, at + c.size);
-      emitter.dirty.add(at, c.size);
-    }
-    this.clears = [];
+    const out = image.sectionById[section]!;
+    if (out.noBits || size <= 0) return;
+    const at = image.layout.section(section).fileOffset + offset;
+    emitter.ensureSize(at + size);
+    emitter.buffer.fill(out.characteristics & IMAGE_SCN.CNT_CODE ? 0xcc : 0, at, at + size);
+    emitter.dirty.add(at, size);
   }
 
   private buildSiteIndex(): void {
@@ -774,10 +758,10 @@ function withSectionReplaced(model: CoffObjectModel, path: string, symbol: strin
     ...(i === target ? { data: contents.bytes, relocations } : { data: sec.data, sizeOfRawData: sec.sizeOfRawData, relocations: sec.relocations }),
   }));
   const fixed = symbols.map((sym) => {
-    if (sym.sectionNumber !== target + 1 || sym.storageClass !== IMAGE_SYM_CLASS.STATIC || !sym.aux) return sym;
+    if (sym.sectionNumber !== target + 1 || sym.storageClass !== IMAGE_SYM_CLASS.STATIC || !sym.aux) return { ...sym, nameOffset: undefined };
     const aux = sym.aux.map((a) => (a.kind === "section-definition" ? { ...a, length: contents.bytes.length, numberOfRelocations: relocations.length, checkSum: 0 } : a));
     return { ...sym, aux, nameOffset: undefined, rawName: undefined };
-  }).map((sym) => ({ ...sym, nameOffset: undefined }));
+  });
   return writeCoffObject({
     bigobj: model.bigobj, machine: model.machine, timeDateStamp: model.timeDateStamp, characteristics: model.characteristics,
     sections, symbols: fixed,
