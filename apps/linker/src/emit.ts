@@ -1,7 +1,7 @@
 // Relocate and write: copy every atom's bytes to its file offset, apply its relocations against final
 // addresses (recording base relocations for the absolute ones), fill in the synthetic tables, then the
 // headers. Produces the whole image in one buffer.
-import { IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE, IMAGE_REL_BASED, IMAGE_SCN, IMAGE_SUBSYSTEM, IMAGE_DLLCHARACTERISTICS, relocationTypesOf, nameOf, type ConstantTable } from "@linkkit/coff-format";
+import { IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE, IMAGE_REL_BASED, IMAGE_SCN, IMAGE_SUBSYSTEM, IMAGE_DLLCHARACTERISTICS, ImageRuntimeFunctionEntry, relocationTypesOf, nameOf, type ConstantTable } from "@linkkit/coff-format";
 import {
   DirtyRanges, buildBaseRelocationsFromArrays, imageCharacteristics, loadConfigDirectoryEntry, sortRuntimeFunctions,
   tlsDirectoryEntry, writeChecksum, writeExportTable, writeImageHeaders, writeImportTables, writeImportThunk,
@@ -505,7 +505,9 @@ export class ImageEmitter {
     let size = 0;
     for (const atom of layout.atomsInSection(pdata.id)) {
       const length = layout.atom(atom).size;
-      if (length % 12 !== 0) throw new LinkError(`a .pdata contribution of ${length} bytes is not a whole number of 12-byte function entries`);
+      if (length % ImageRuntimeFunctionEntry.size !== 0) {
+        throw new LinkError(`a .pdata contribution of ${length} bytes is not a whole number of ${ImageRuntimeFunctionEntry.size}-byte function entries`);
+      }
       const from = layout.atomOffset(atom);
       this.buffer.copyWithin(at + size, at + from, at + from + length); // entries only move down: size <= from
       size += length;

@@ -51,7 +51,8 @@ function optionsKey(options: LinkOptions): string {
   return JSON.stringify(rest, (_k, v) => (typeof v === "bigint" ? `${v}n` : v instanceof Map ? [...v] : v));
 }
 
-function isObjectPath(path: string): boolean {
+/** An input updated in place (an object); others (libraries) link fully when they change. */
+export function isObjectPath(path: string): boolean {
   return /\.(obj|o)$/i.test(path);
 }
 
@@ -137,7 +138,8 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
         session = replayed;
         report = replayed.flush();
         reason = report.reason;
-        history = report.mode === "incremental" ? [...manifest.history] : [];
+        // A run that changed nothing adds nothing to replay: its input set is already the last one.
+        history = report.mode !== "incremental" ? [] : report.changed.length === 0 ? manifest.history.slice(0, -1) : [...manifest.history];
       }
     }
   }

@@ -5,7 +5,7 @@ import { parseLldLinkArgs } from "../driver/lld-link-args.js";
 import { link } from "../link.js";
 import { nodeHost } from "../node-host.js";
 import { reportFailure } from "../cli.js";
-import { linkIncrementally } from "../incremental-state.js";
+import { isObjectPath, linkIncrementally } from "../incremental-state.js";
 import { LINKKIT_VERSION } from "../version.js";
 import type { LinkOptions } from "../options.js";
 import type { LinkSession } from "../session.js";
@@ -63,7 +63,7 @@ function watch(options: LinkOptions, session: LinkSession): void {
     changed.clear();
     try {
       for (const p of paths) {
-        if (/\.(obj|o)$/i.test(p)) session.replaceObject(p);
+        if (isObjectPath(p)) session.replaceObject(p);
         else session.replaceLibrary(p);
       }
       const r = session.flush();
