@@ -31,14 +31,22 @@ function objectKey(object: string): string {
   return object.replace(/^.*[\\/]/, "");
 }
 
-export function normalizeImage(exe: string, mapPath: string): NormalizedImage {
+/**
+ * What both comparisons read an image's addresses against: the map's symbols by address, the span of
+ * the sections, and the section an address is in (its end included: a pointer one past an array).
+ */
+export function addressFrame<S extends { readonly start: bigint; readonly end: bigint }>(sections: readonly S[], mapPath: string) {
   const map = parseMapFile(readFileSync(mapPath, "utf8"));
-  const sections = sectionsOf(exe);
   const symbols = [...map.symbols].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   const low = sections.reduce((m, s) => (s.start < m ? s.start : m), 1n << 64n);
   const high = sections.reduce((m, s) => (s.end > m ? s.end : m), 0n);
-
   const sectionOf = (a: bigint) => sections.find((s) => a >= s.start && a < s.end + 1n);
+  return { symbols, low, high, sectionOf };
+}
+
+export function normalizeImage(exe: string, mapPath: string): NormalizedImage {
+  const sections = sectionsOf(exe);
+  const { symbols, low, high, sectionOf } = addressFrame(sections, mapPath);
   // An address operand may point past one object's end or before an array's start (x86 indexed
   // operands such as `table-4(,%eax,4)`), so it is written as every reading near it: the nearest symbol
   // below, the others up to 256 bytes below and those up to 64 bytes above. Two layouts agree when the

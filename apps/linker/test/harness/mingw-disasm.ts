@@ -4,8 +4,7 @@
 // that both layouts share. Such operands are also read by the bytes they point at: two links of one
 // program agree on those bytes wherever each put them.
 import { readFileSync } from "node:fs";
-import { lastAtOrBelow, normalizeInstruction, sameInstructionWith, type NormalizedImage } from "./disasm-compare.js";
-import { parseMapFile } from "./map-file.js";
+import { addressFrame, lastAtOrBelow, normalizeInstruction, sameInstructionWith, type NormalizedImage } from "./disasm-compare.js";
 import { runOk, tools } from "./toolchain.js";
 
 
@@ -28,12 +27,8 @@ function sectionsOf(exe: string): Section[] {
 
 export function normalizeMingwImage(exe: string, mapPath: string): NormalizedImage {
   const bytes = readFileSync(exe);
-  const map = parseMapFile(readFileSync(mapPath, "utf8"));
   const sections = sectionsOf(exe);
-  const symbols = [...map.symbols].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-  const low = sections.reduce((m, s) => (s.start < m ? s.start : m), 1n << 64n);
-  const high = sections.reduce((m, s) => (s.end > m ? s.end : m), 0n);
-  const sectionOf = (a: bigint) => sections.find((s) => a >= s.start && a < s.end + 1n);
+  const { symbols, low, high, sectionOf } = addressFrame(sections, mapPath);
 
   /**
    * What is stored at an address (code or data), as its first 4, 8 and 16 bytes: whatever follows a short constant
