@@ -559,7 +559,7 @@ export class LinkSession {
       const input = suspects.values().next().value!;
       suspects.delete(input);
       const file = loader.objects.find((o) => o.input === input);
-      if (!file || !loader.loadedMembers.includes(input)) continue;
+      if (!file || !loader.isLoadedMember(input)) continue;
       const asked = symbols.referencesOf(input);
       loader.unloadMember(file);
       loader.resolveLazyMembers();

@@ -18,6 +18,11 @@ export interface Directives {
 /** Directives that carry no meaning for the image linkkit writes. */
 const ignored = new Set(["failifmismatch", "manifestdependency", "guardsym", "nodefaultlib", "throwingnew", "editandcontinue", "disallowlib", "stack", "heap", "release"]);
 
+/** How an export from an object's directives names where it came from (updates find them by it). */
+export function directiveOrigin(objectName: string): string {
+  return `${objectName} (.drectve)`;
+}
+
 export function parseDirectives(text: string, origin: string): Directives {
   const defaultLibs: string[] = [], includes: string[] = [], exports: ExportSpec[] = [], warnings: string[] = [];
   const alternateNames = new Map<string, string>(), merges = new Map<string, string>();
@@ -31,7 +36,7 @@ export function parseDirectives(text: string, origin: string): Directives {
     switch (name) {
       case "defaultlib": defaultLibs.push(value); break;
       case "include": includes.push(value); break;
-      case "export": exports.push(parseExportArgument(value, `${origin} (.drectve)`)); break;
+      case "export": exports.push(parseExportArgument(value, directiveOrigin(origin))); break;
       case "alternatename": {
         const eq = value.indexOf("=");
         if (eq > 0) alternateNames.set(value.slice(0, eq), value.slice(eq + 1));

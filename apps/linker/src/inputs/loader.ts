@@ -5,10 +5,10 @@ import {
   CoffFormatError, IMAGE_FILE_MACHINE, identifyInput, readCoffObject, readImportObject,
 } from "@linkkit/coff-format";
 import { SymbolTable, type InputId } from "@linkkit/symbol-resolver";
-import { LinkError } from "../errors.js";
+import { InternalError, LinkError } from "../errors.js";
 import type { LinkHost } from "../host.js";
 import type { ExportSpec, LinkOptions, Machine } from "../options.js";
-import { parseDirectives, type Directives } from "./directives.js";
+import { directiveOrigin, parseDirectives, type Directives } from "./directives.js";
 import { ImportFile } from "./import-file.js";
 import { ObjectFile } from "./object-file.js";
 
@@ -164,7 +164,7 @@ export class InputLoader {
 
   /** An object's `.drectve` exports after it was replaced, added or removed (`specs` empty when removed). */
   replaceDirectiveExports(objectName: string, specs: readonly ExportSpec[]): void {
-    const origin = `${objectName} (.drectve)`;
+    const origin = directiveOrigin(objectName);
     const kept = this.exports.filter((e) => e.origin !== origin);
     this.exports.length = 0;
     this.exports.push(...kept, ...specs);
@@ -175,6 +175,10 @@ export class InputLoader {
     return [...this.loadedMemberSources.keys()];
   }
 
+  isLoadedMember(input: InputId): boolean {
+    return this.loadedMemberSources.has(input);
+  }
+
   /** The names an archive member defines, from the archive's index. */
   memberDefines(input: InputId): readonly string[] {
     return this.memberNames.get(input) ?? [];
@@ -183,7 +187,7 @@ export class InputLoader {
   /** Takes a loaded member out again: its names become lazy, so a later demand loads it anew. */
   unloadMember(file: ObjectFile): void {
     const source = this.loadedMemberSources.get(file.input);
-    if (!source) throw new Error(`${file.name} is not an archive member loaded on demand`);
+    if (!source) throw new InternalError(`${file.name} is not an archive member loaded on demand`);
     this.removeObject(file);
     this.replaceDirectiveExports(file.name, []);
     this.loadedMemberSources.delete(file.input);
