@@ -17,6 +17,12 @@ const INCREMENTAL_ADDRESS_RESERVE = 0x100000;
 
 export const enum AtomKind { InputSection = 1, Common = 2, ImportTables = 3, ImportThunk = 4, ExportTable = 5, BaseRelocations = 6 }
 
+/** The input section name each synthetic atom goes as: where it is placed, and what the map file calls it. */
+export const SYNTHETIC_SECTION_NAME: Readonly<Record<Exclude<AtomKind, AtomKind.InputSection>, string>> = {
+  [AtomKind.Common]: ".bss", [AtomKind.ImportTables]: ".idata$2", [AtomKind.ImportThunk]: ".text",
+  [AtomKind.ExportTable]: ".edata", [AtomKind.BaseRelocations]: ".reloc",
+};
+
 const CONTENT_FLAGS = IMAGE_SCN.CNT_CODE | IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.CNT_UNINITIALIZED_DATA
   | IMAGE_SCN.MEM_EXECUTE | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE | IMAGE_SCN.MEM_SHARED | IMAGE_SCN.MEM_DISCARDABLE
   | IMAGE_SCN.MEM_NOT_CACHED | IMAGE_SCN.MEM_NOT_PAGED;
@@ -204,7 +210,7 @@ export function layOut(req: LayoutRequest): ImageLayout {
   for (const id of commonSymbols) {
     const size = resolved.value[id]!;
     const alignment = inputs.symbols.resolution(id).kind === "common" ? (inputs.symbols.resolution(id) as { alignment: number }).alignment : 16;
-    add(outputName(".bss", req.merges), ".bss", IMAGE_SCN.CNT_UNINITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE, { kind: AtomKind.Common, input: -1, detail: id, size, alignment });
+    add(outputName(SYNTHETIC_SECTION_NAME[AtomKind.Common], req.merges), SYNTHETIC_SECTION_NAME[AtomKind.Common], IMAGE_SCN.CNT_UNINITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE, { kind: AtomKind.Common, input: -1, detail: id, size, alignment });
   }
 
   // Imports in use: one table blob in .rdata (directory, lookup tables, names, IAT), thunks in .text.
@@ -213,17 +219,17 @@ export function layOut(req: LayoutRequest): ImageLayout {
   let slots = new Map<ImportFile, readonly [number, number]>();
   if (usedImports.length > 0) {
     ({ plan: importPlan, slots } = planImports(usedImports, req.is64));
-    add(outputName(".idata$2", req.merges), ".idata$2", IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportTables, input: -1, detail: 0, size: importPlan.size, alignment: req.is64 ? 8 : 4 });
+    add(outputName(SYNTHETIC_SECTION_NAME[AtomKind.ImportTables], req.merges), SYNTHETIC_SECTION_NAME[AtomKind.ImportTables], IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportTables, input: -1, detail: 0, size: importPlan.size, alignment: req.is64 ? 8 : 4 });
     for (const f of usedImports) {
       if (!f.thunkUsed) continue;
-      add(outputName(".text", req.merges), ".text", IMAGE_SCN.CNT_CODE | IMAGE_SCN.MEM_EXECUTE | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportThunk, input: f.input, detail: 0, size: thunkSize(req.machine), alignment: req.is64 ? 16 : 4 });
+      add(outputName(SYNTHETIC_SECTION_NAME[AtomKind.ImportThunk], req.merges), SYNTHETIC_SECTION_NAME[AtomKind.ImportThunk], IMAGE_SCN.CNT_CODE | IMAGE_SCN.MEM_EXECUTE | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportThunk, input: f.input, detail: 0, size: thunkSize(req.machine), alignment: req.is64 ? 16 : 4 });
     }
   }
 
   let exportPlan: ExportTablePlan | undefined;
   if (req.exportTable) {
     exportPlan = planExportTable(req.exportTable);
-    add(outputName(".edata", req.merges), ".edata", IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ExportTable, input: -1, detail: 0, size: exportPlan.size, alignment: 4 });
+    add(outputName(SYNTHETIC_SECTION_NAME[AtomKind.ExportTable], req.merges), SYNTHETIC_SECTION_NAME[AtomKind.ExportTable], IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ExportTable, input: -1, detail: 0, size: exportPlan.size, alignment: 4 });
   }
 
   // Input section names sorted once; chunks then sort by rank, a number compare.

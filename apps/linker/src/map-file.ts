@@ -4,7 +4,7 @@ import { IMAGE_SCN, IMAGE_SYM_CLASS } from "@linkkit/coff-format";
 import { ObjectFile } from "./inputs/object-file.js";
 import { ImportFile } from "./inputs/import-file.js";
 import type { LoadedInputs } from "./inputs/loader.js";
-import { AtomKind, type ImageLayout } from "./layout.js";
+import { AtomKind, SYNTHETIC_SECTION_NAME, type ImageLayout } from "./layout.js";
 import { symbolRva } from "./emit.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
 
@@ -22,14 +22,10 @@ function objectLabel(file: ObjectFile | ImportFile): string {
 
 /** The input section name an atom came from (synthetic atoms: the name their tables have in a COFF object). */
 function contributionName(inputs: LoadedInputs, image: ImageLayout, atom: number): string {
-  switch (image.atomKind[atom]) {
-    case AtomKind.InputSection: return (inputs.files[image.atomInput[atom]!] as ObjectFile).coff.sectionName(image.atomDetail[atom]!);
-    case AtomKind.Common: return ".bss";
-    case AtomKind.ImportTables: return ".idata$2";
-    case AtomKind.ImportThunk: return ".text";
-    case AtomKind.ExportTable: return ".edata";
-    default: return ".reloc";
-  }
+  const kind = image.atomKind[atom] as AtomKind;
+  if (kind === AtomKind.InputSection) return (inputs.files[image.atomInput[atom]!] as ObjectFile).coff.sectionName(image.atomDetail[atom]!);
+  // The emitter adds the base-relocation table's atom without a kind: it is the one atom that has none.
+  return SYNTHETIC_SECTION_NAME[kind] ?? SYNTHETIC_SECTION_NAME[AtomKind.BaseRelocations];
 }
 
 export function writeMapFile(outputName: string, inputs: LoadedInputs, resolved: ResolvedSymbols, image: ImageLayout, imageBase: number, timestamp: number, entrySymbol: number | undefined, is64: boolean): string {

@@ -5,7 +5,7 @@
 // the session links from scratch and says why.
 import { IMAGE_SCN, IMAGE_SYM_CLASS, sectionAlignment, symbolTableIndices, toCoffObjectModel, writeCoffObject, type CoffObjectModel } from "@linkkit/coff-format";
 import { planExportTable, thunkSize } from "@linkkit/pe-writer";
-import { AtomKind, outputName, planImports, type ImageLayout } from "./layout.js";
+import { AtomKind, outputName, planImports, SYNTHETIC_SECTION_NAME, type ImageLayout } from "./layout.js";
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
 import { ImportFile } from "./inputs/import-file.js";
@@ -373,7 +373,7 @@ export class LinkSession {
       const want = (this.importUse.get(f)?.thunk ?? 0) > 0;
       const atom = image.thunkAtoms.get(f);
       if (want && atom === undefined) {
-        const text = image.sections.find((o) => o.name === outputName(".text", st.inputs.merges));
+        const text = image.sections.find((o) => o.name === outputName(SYNTHETIC_SECTION_NAME[AtomKind.ImportThunk], st.inputs.merges));
         if (!text) throw new NeedsFullLink("no code section for an import thunk");
         const a = layout.placeAtom(text.id, thunkSize(emitter.is64 ? 0x8664 : 0x14c), emitter.is64 ? 16 : 4).atom;
         growColumns(image, a);
@@ -410,7 +410,7 @@ export class LinkSession {
           if (layout.resizeAtom(atom, plan.size).moved) { this.clearRange(atom, oldAt, oldSize); moved++; }
           else if (plan.size < oldSize) this.clearRange(atom, oldAt + plan.size, oldSize - plan.size);
         } else {
-          const out = image.sections.find((o) => o.name === outputName(".edata", st.inputs.merges));
+          const out = image.sections.find((o) => o.name === outputName(SYNTHETIC_SECTION_NAME[AtomKind.ExportTable], st.inputs.merges));
           if (!out) throw new NeedsFullLink("no section for the first export table");
           atom = layout.placeAtom(out.id, plan.size, 4).atom;
           growColumns(image, atom);
