@@ -3,7 +3,7 @@
 // headers. Produces the whole image in one buffer.
 import { IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE, IMAGE_REL_BASED, IMAGE_SCN, IMAGE_SUBSYSTEM, IMAGE_DLLCHARACTERISTICS, ImageRuntimeFunctionEntry, relocationTypesOf, nameOf, type ConstantTable } from "@linkkit/coff-format";
 import {
-  DirtyRanges, buildBaseRelocationsFromArrays, imageCharacteristics, loadConfigDirectoryEntry, sortRuntimeFunctions,
+  DirtyRanges, buildBaseRelocationsFromArrays, imageCharacteristics, loadConfigDirectoryEntry, runtimeFunctionOrder,
   tlsDirectoryEntry, writeChecksum, writeExportTable, writeImageHeaders, writeImportTables, writeImportThunk,
   planExportTable, type DataDirectoryEntry, type ExportTableInput, type SectionHeaderModel,
 } from "@linkkit/pe-writer";
@@ -101,12 +101,22 @@ export class ImageEmitter {
   baseRelocType = new Uint8Array(1024);
   baseRelocAtom = new Int32Array(1024);
   baseRelocCount = 0;
+  /** Entries [0, sortedBaseRelocs) are in (address, type) order: an update merges its few new ones in. */
+  private sortedBaseRelocs = 0;
+  private lastBaseRelocations: { readonly rvas: Uint32Array; readonly types: Uint8Array; readonly table: Uint8Array } | undefined;
+  /**
+   * During an update: the atoms whose contents change (rewritten, freed, or a site in them re-applied).
+   * The exception table merges only their entries again; undefined in a full link.
+   */
+  changedAtoms: Set<number> | undefined;
   readonly errors: string[] = [];
   directories: (DataDirectoryEntry | undefined)[] = [];
   entryRva = 0;
   /** `.pdata` as its atoms lay it out, and as written to the file (packed, sorted): see `writeExceptionTable`. */
   private exceptionAtoms: Uint8Array | undefined;
   private exceptionTableOnDisk: Uint8Array | undefined;
+  /** The atom each entry of `exceptionTableOnDisk` came from. */
+  private exceptionEntryAtom: Int32Array | undefined;
   private readonly machineValue: number;
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
@@ -396,7 +406,7 @@ export class ImageEmitter {
     this.relocationsApplied++;
     if (typeof result === "number") {
       if (result !== 0 && !restoreAddend) this.addBaseReloc(rva + offset, result, atom);
-      if (restoreAddend) this.markDirty(fileOffset + offset, size);
+      if (restoreAddend) { this.markDirty(fileOffset + offset, size); this.changedAtoms?.add(atom); }
       return;
     }
     const typeName = nameOf(this.relocTable, type) ?? `0x${type.toString(16)}`;
@@ -421,16 +431,58 @@ export class ImageEmitter {
     this.baseRelocAtom[this.baseRelocCount++] = atom;
   }
 
-  /** Forgets the base relocations of atoms that are rewritten or gone. */
+  /** Forgets the base relocations of atoms that are rewritten or gone (the order of the rest is kept). */
   dropBaseRelocs(atoms: ReadonlySet<number>): void {
-    let w = 0;
-    for (let i = 0; i < this.baseRelocCount; i++) {
-      if (atoms.has(this.baseRelocAtom[i]!)) continue;
-      this.baseRelocRva[w] = this.baseRelocRva[i]!;
-      this.baseRelocType[w] = this.baseRelocType[i]!;
-      this.baseRelocAtom[w++] = this.baseRelocAtom[i]!;
+    if (atoms.size === 0) return;
+    const dropped = atomMarks(atoms);
+    const rvas = this.baseRelocRva, types = this.baseRelocType, owner = this.baseRelocAtom;
+    // Entries before the first dropped one stay where they are.
+    let first = 0;
+    while (first < this.baseRelocCount && !(owner[first]! < dropped.length && dropped[owner[first]!] === 1)) first++;
+    let w = first, sorted = Math.min(first, this.sortedBaseRelocs);
+    for (let i = first; i < this.baseRelocCount; i++) {
+      const atom = owner[i]!;
+      if (atom < dropped.length && dropped[atom] === 1) continue;
+      if (i < this.sortedBaseRelocs) sorted++;
+      rvas[w] = rvas[i]!;
+      types[w] = types[i]!;
+      owner[w++] = atom;
     }
     this.baseRelocCount = w;
+    this.sortedBaseRelocs = sorted;
+  }
+
+  /**
+   * Puts the base relocations in (address, type) order: the unsorted tail (all of them in a full link, the
+   * few an update added) is sorted and merged into the sorted prefix from the back, in place.
+   */
+  private sortBaseRelocs(): void {
+    const n = this.baseRelocCount, k = this.sortedBaseRelocs;
+    if (k === n) return;
+    const rvas = this.baseRelocRva, types = this.baseRelocType, owner = this.baseRelocAtom;
+    const tail = n - k;
+    const order = new Uint32Array(tail);
+    if (tail < 2 ** 21) {
+      // (address, index) keys are exact in a double while the tail has fewer than 2^21 entries.
+      const keys = new Float64Array(tail);
+      for (let i = 0; i < tail; i++) keys[i] = rvas[k + i]! * 2 ** 21 + i;
+      keys.sort();
+      for (let i = 0; i < tail; i++) order[i] = keys[i]! % 2 ** 21;
+    } else {
+      for (let i = 0; i < tail; i++) order[i] = i;
+      order.sort((a, b) => rvas[k + a]! - rvas[k + b]! || a - b);
+    }
+    const tr = new Uint32Array(tail), tt = new Uint8Array(tail), ta = new Int32Array(tail);
+    for (let i = 0; i < tail; i++) { const from = k + order[i]!; tr[i] = rvas[from]!; tt[i] = types[from]!; ta[i] = owner[from]!; }
+    let i = k - 1, j = tail - 1, w = n - 1;
+    while (j >= 0) {
+      if (i >= 0 && (rvas[i]! > tr[j]! || (rvas[i] === tr[j] && types[i]! > tt[j]!))) {
+        rvas[w] = rvas[i]!; types[w] = types[i]!; owner[w--] = owner[i--]!;
+      } else {
+        rvas[w] = tr[j]!; types[w] = tt[j]!; owner[w--] = ta[j--]!;
+      }
+    }
+    this.sortedBaseRelocs = n;
   }
 
   /** Import tables and thunks, exports, the sorted exception table, TLS and load-config directories. */
@@ -494,34 +546,98 @@ export class ImageEmitter {
    * The exception table: every function entry of the `.pdata` atoms, packed and sorted at the start of the
    * section (the loader binary-searches it), zeros after. The atoms keep their contents in `exceptionAtoms`,
    * a copy of the section as the atoms lay it out: an update writes its atoms there (see
-   * `restoreExceptionAtoms`) and the table is built again, not re-sorted over entries that moved.
+   * `restoreExceptionAtoms`), and the table is not re-sorted over entries that moved: the entries of the
+   * atoms that changed are taken out and their new ones merged in, so an update costs a linear pass.
    */
   private writeExceptionTable(pdata: OutputSection): DataDirectoryEntry {
     const layout = this.req.image.layout;
     const info = layout.section(pdata.id);
     const at = info.fileOffset;
-    const atomOrder = this.buffer.slice(at, at + info.usedSize);
     const onDisk = this.trackDirty ? this.exceptionTableOnDisk : undefined;
-    let size = 0;
-    for (const atom of layout.atomsInSection(pdata.id)) {
-      const length = layout.atom(atom).size;
-      if (length % ImageRuntimeFunctionEntry.size !== 0) {
-        throw new LinkError(`a .pdata contribution of ${length} bytes is not a whole number of ${ImageRuntimeFunctionEntry.size}-byte function entries`);
-      }
-      const from = layout.atomOffset(atom);
-      this.buffer.copyWithin(at + size, at + from, at + from + length); // entries only move down: size <= from
-      size += length;
-    }
+    const changed = this.changedAtoms;
+    const table = onDisk && changed && this.exceptionEntryAtom && changed.size * 4 < this.exceptionEntryAtom.length
+      ? this.mergeExceptionEntries(pdata, onDisk, this.exceptionEntryAtom, changed)
+      : this.exceptionEntries(pdata, layout.atomsInSection(pdata.id));
+    const size = table.entries.length;
+    if (size > info.usedSize) throw new LinkError(`the exception table (${size} bytes) does not fit its section (${info.usedSize} bytes)`);
+    this.exceptionAtoms = this.buffer.slice(at, at + info.usedSize);
+    this.buffer.set(table.entries, at);
     this.buffer.fill(0, at + size, at + info.usedSize);
-    sortRuntimeFunctions(this.buffer, at, size);
-    this.exceptionAtoms = atomOrder;
     this.exceptionTableOnDisk = this.buffer.slice(at, at + info.usedSize);
+    this.exceptionEntryAtom = table.atoms;
     if (onDisk) {
       const common = Math.min(onDisk.length, info.usedSize);
       this.markChanged(onDisk.subarray(0, common), at);
       if (info.usedSize > common) this.markDirty(at + common, info.usedSize - common);
     }
     return { rva: info.address, size };
+  }
+
+  /** The entries of `atoms` (in `.pdata`, laid out as atoms in the buffer), sorted, with the atom of each. */
+  private exceptionEntries(pdata: OutputSection, atoms: Iterable<number>): { entries: Uint8Array; atoms: Int32Array } {
+    const layout = this.req.image.layout;
+    const entrySize = ImageRuntimeFunctionEntry.size;
+    const at = layout.section(pdata.id).fileOffset;
+    const list: number[] = [];
+    let size = 0;
+    for (const atom of atoms) {
+      if (!layout.isLive(atom) || layout.atomSection(atom) !== pdata.id) continue;
+      const length = layout.atom(atom).size;
+      if (length % entrySize !== 0) {
+        throw new LinkError(`a .pdata contribution of ${length} bytes is not a whole number of ${entrySize}-byte function entries`);
+      }
+      list.push(atom);
+      size += length;
+    }
+    const packed = new Uint8Array(size);
+    const owner = new Int32Array(size / entrySize);
+    let p = 0;
+    for (const atom of list) {
+      const from = at + layout.atomOffset(atom), length = layout.atom(atom).size;
+      packed.set(this.buffer.subarray(from, from + length), p);
+      owner.fill(atom, p / entrySize, (p + length) / entrySize);
+      p += length;
+    }
+    const order = runtimeFunctionOrder(packed, 0, size);
+    const entries = new Uint8Array(size);
+    const atomOf = new Int32Array(order.length);
+    for (let i = 0; i < order.length; i++) {
+      const from = order[i]! * entrySize;
+      entries.set(packed.subarray(from, from + entrySize), i * entrySize);
+      atomOf[i] = owner[order[i]!]!;
+    }
+    return { entries, atoms: atomOf };
+  }
+
+  /** The table on disk less the entries of `changed` atoms, with their entries now merged in by BeginAddress. */
+  private mergeExceptionEntries(pdata: OutputSection, onDisk: Uint8Array, owner: Int32Array, changed: ReadonlySet<number>): { entries: Uint8Array; atoms: Int32Array } {
+    const entrySize = ImageRuntimeFunctionEntry.size;
+    const fresh = this.exceptionEntries(pdata, changed);
+    const gone = atomMarks(changed);
+    let kept = 0;
+    for (let i = 0; i < owner.length; i++) if (!(owner[i]! < gone.length && gone[owner[i]!] === 1)) kept++;
+    const count = kept + fresh.atoms.length;
+    const entries = new Uint8Array(count * entrySize);
+    const atoms = new Int32Array(count);
+    // Entries are three little-endian words; word 0 is BeginAddress, the sort key. (Host order is little-endian.)
+    const words = entrySize / 4;
+    const out = new Uint32Array(entries.buffer);
+    const old = onDisk.byteOffset % 4 === 0
+      ? new Uint32Array(onDisk.buffer, onDisk.byteOffset, owner.length * words)
+      : new Uint32Array(onDisk.buffer.slice(onDisk.byteOffset, onDisk.byteOffset + owner.length * entrySize));
+    const add = new Uint32Array(fresh.entries.buffer, fresh.entries.byteOffset, fresh.atoms.length * words);
+    let i = 0, j = 0, w = 0;
+    while (w < count) {
+      while (i < owner.length && owner[i]! < gone.length && gone[owner[i]!] === 1) i++;
+      if (i < owner.length && (j >= fresh.atoms.length || old[i * words]! <= add[j * words]!)) {
+        for (let k = 0; k < words; k++) out[w * words + k] = old[i * words + k]!;
+        atoms[w++] = owner[i++]!;
+      } else {
+        for (let k = 0; k < words; k++) out[w * words + k] = add[j * words + k]!;
+        atoms[w++] = fresh.atoms[j++]!;
+      }
+    }
+    return { entries, atoms };
   }
 
   /**
@@ -545,14 +661,21 @@ export class ImageEmitter {
    */
   private markChanged(before: Uint8Array, at: number): void {
     const GAP = 64;
-    let i = 0;
     const n = before.length;
+    const buffer = this.buffer;
+    // Equal stretches are skipped a word at a time when both sides are word-aligned (sections are).
+    const aligned = (at + buffer.byteOffset) % 4 === 0 && before.byteOffset % 4 === 0;
+    const a = aligned ? new Uint32Array(before.buffer, before.byteOffset, n >>> 2) : undefined;
+    const b = aligned ? new Uint32Array(buffer.buffer, buffer.byteOffset + at, n >>> 2) : undefined;
+    let i = 0;
     let start = -1, end = -1;
     while (i < n) {
-      while (i < n && before[i] === this.buffer[at + i]) i++;
+      if (a && b && (i & 3) === 0) while (i + 4 <= n && a[i >>> 2] === b[i >>> 2]) i += 4;
+      while (i < n && before[i] === buffer[at + i]) { i++; if (a && (i & 3) === 0) break; }
       if (i >= n) break;
+      if (before[i] === buffer[at + i]) continue;
       const runStart = i;
-      while (i < n && before[i] !== this.buffer[at + i]) i++;
+      while (i < n && before[i] !== buffer[at + i]) i++;
       if (start >= 0 && runStart - end <= GAP) end = i;
       else {
         if (start >= 0) this.markDirty(at + start, end - start);
@@ -563,15 +686,22 @@ export class ImageEmitter {
     if (start >= 0) this.markDirty(at + start, end - start);
   }
 
+
   /** Base relocations: sorted into 4 KiB page blocks, in the last section. */
   writeBaseRelocationTable(): void {
     const { image, options } = this.req;
     const layout = image.layout;
     const section = image.relocSection;
     if (!section) return;
-    const table = buildBaseRelocationsFromArrays(this.baseRelocRva.subarray(0, this.baseRelocCount), this.baseRelocType.subarray(0, this.baseRelocCount));
+    this.sortBaseRelocs();
+    const rvas = this.baseRelocRva.subarray(0, this.baseRelocCount), types = this.baseRelocType.subarray(0, this.baseRelocCount);
+    // Most edits add or drop no absolute address: the table encoded last time is still the table.
+    const last = this.lastBaseRelocations;
+    const table = last && sameEntries(last.rvas, rvas) && sameEntries(last.types, types) ? last.table : buildBaseRelocationsFromArrays(rvas, types);
+    this.lastBaseRelocations = { rvas: rvas.slice(), types: types.slice(), table };
     const atoms = layout.atomsInSection(section.id);
     let atom = atoms[0];
+    const fileEndBefore = this.fileSize;
     if (table.length === 0 && atom === undefined) {
       this.directories[IMAGE_DIRECTORY_ENTRY.BASERELOC] = undefined;
       return;
@@ -582,8 +712,13 @@ export class ImageEmitter {
     const at = info.fileOffset + layout.atomOffset(atom);
     this.fileSize = Math.max(this.fileSize, info.fileOffset + align(info.usedSize, options.fileAlignment));
     this.ensureSize(this.fileSize);
+    // Only the bytes that differ reach the file: an edit that adds no absolute address changes none.
+    const before = this.trackDirty ? this.buffer.slice(at, Math.min(at + table.length, Math.max(at, fileEndBefore))) : undefined;
     this.buffer.set(table, at);
-    this.markDirty(at, table.length);
+    if (before) {
+      this.markChanged(before, at);
+      if (table.length > before.length) this.markDirty(at + before.length, table.length - before.length);
+    }
     this.directories[IMAGE_DIRECTORY_ENTRY.BASERELOC] = table.length === 0 ? undefined : { rva: info.address + layout.atomOffset(atom), size: table.length };
   }
 
@@ -686,6 +821,21 @@ export function targetAtom(inputs: LoadedInputs, resolved: ResolvedSymbols, imag
     case TargetKind.ImportThunk: return image.thunkAtoms.get(inputs.files[resolved.input[id]!] as ImportFile) ?? -1;
     default: return -1;
   }
+}
+
+function sameEntries(a: Uint32Array | Uint8Array, b: Uint32Array | Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A mark per atom id for the atoms in `atoms` (a typed lookup in loops over every entry of a table). */
+function atomMarks(atoms: ReadonlySet<number>): Uint8Array {
+  let max = -1;
+  for (const a of atoms) if (a > max) max = a;
+  const marks = new Uint8Array(max + 1);
+  for (const a of atoms) if (a >= 0) marks[a] = 1;
+  return marks;
 }
 
 export function align(value: number, alignment: number): number {

@@ -67,18 +67,28 @@ export function settleLinkerSymbols(loader: InputLoader, options: LinkOptions): 
 
 /** Throws a LinkError with every undefined and duplicate symbol, lld's way; returns the warnings. */
 /** The resolver's diagnostics: errors thrown, warnings returned; `tolerated` ones (a flavour's leniency) dropped. */
-export function checkSymbols(inputs: LoadedInputs, tolerated?: (d: Diagnostic) => boolean): string[] {
+export function checkSymbols(inputs: LoadedInputs, tolerated?: (d: Diagnostic) => boolean, touched?: TouchedSymbols): string[] {
   let all: readonly Diagnostic[];
-  try {
-    all = inputs.symbols.check();
-  } catch (e) {
-    if (!(e instanceof ResolverError)) throw e;
-    all = e.diagnostics;
+  if (touched) {
+    all = inputs.symbols.diagnosticsOf(touched.symbols, touched.groups);
+  } else {
+    try {
+      all = inputs.symbols.check();
+    } catch (e) {
+      if (!(e instanceof ResolverError)) throw e;
+      all = e.diagnostics;
+    }
   }
   if (tolerated) all = all.filter((d) => !tolerated(d));
   const errors = all.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new LinkError(errors.map((d) => d.message.replace(/^error: /, "")));
   return all.map((d) => `warning: ${d.message}`);
+}
+
+/** What an incremental update touched: only these names and COMDAT groups can have new problems. */
+export interface TouchedSymbols {
+  readonly symbols: Iterable<number>;
+  readonly groups: Iterable<number>;
 }
 
 /** Where each global name ends up, flattened once after resolution so relocation can index typed arrays. */
@@ -93,52 +103,70 @@ export class ResolvedSymbols {
   /** Offset in the section, absolute value, or common size. */
   readonly value: Float64Array;
 
-  constructor(inputs: LoadedInputs) {
-    const symbols = inputs.symbols;
-    const n = symbols.symbolCount;
+  constructor(inputs: LoadedInputs, previous?: { readonly resolved: ResolvedSymbols; readonly changed: Iterable<number> }) {
+    const n = inputs.symbols.symbolCount;
     this.kind = new Uint8Array(n);
     this.input = new Int32Array(n).fill(-1);
     this.section = new Int32Array(n);
     this.value = new Float64Array(n);
-    for (let id = 0; id < n; id++) {
-      const target = symbols.resolveAlias(id as SymbolId);
-      if (target === undefined) continue; // an alias cycle: reported as undefined by the resolver
-      const kind = symbols.winnerKind(target);
-      switch (kind) {
-        case SymbolKind.Defined:
-        case SymbolKind.Weak: {
-          const input = symbols.winnerInput(target);
-          if (!(inputs.files[input] instanceof ObjectFile)) continue;
-          this.kind[id] = TargetKind.Section;
-          this.input[id] = input;
-          this.section[id] = symbols.winnerSection(target);
-          this.value[id] = symbols.winnerValue(target);
-          break;
-        }
-        case SymbolKind.Common:
-          this.kind[id] = TargetKind.Common;
-          this.input[id] = symbols.winnerInput(target);
-          this.value[id] = symbols.winnerValue(target);
-          break;
-        case SymbolKind.Absolute:
-          this.kind[id] = TargetKind.Absolute;
-          this.value[id] = symbols.winnerValue(target);
-          break;
-        case SymbolKind.Synthetic: {
-          const input = symbols.winnerInput(target);
-          const file = inputs.files[input];
-          const section = symbols.winnerSection(target);
-          if (file instanceof ImportFile) {
-            this.kind[id] = section === IMPORT_THUNK ? TargetKind.ImportThunk : TargetKind.ImportSlot;
-            this.input[id] = input;
-          } else if (section === SYNTHETIC_IMAGE_BASE) {
-            this.kind[id] = TargetKind.ImageBase;
-          }
-          break;
-        }
-        default:
-          break;
+    if (!previous) {
+      for (let id = 0; id < n; id++) this.resolve(inputs, id);
+      return;
+    }
+    // An update: the previous flattening holds for every name whose winner did not change.
+    const before = previous.resolved;
+    const kept = Math.min(n, before.kind.length);
+    this.kind.set(before.kind.subarray(0, kept));
+    this.input.set(before.input.subarray(0, kept));
+    this.section.set(before.section.subarray(0, kept));
+    this.value.set(before.value.subarray(0, kept));
+    for (const id of previous.changed) if (id < n) this.resolve(inputs, id);
+    for (let id = kept; id < n; id++) this.resolve(inputs, id);
+  }
+
+  private resolve(inputs: LoadedInputs, id: number): void {
+    const symbols = inputs.symbols;
+    this.kind[id] = TargetKind.Undefined;
+    this.input[id] = -1;
+    this.section[id] = 0;
+    this.value[id] = 0;
+    const target = symbols.resolveAlias(id as SymbolId);
+    if (target === undefined) return; // an alias cycle: reported as undefined by the resolver
+    const kind = symbols.winnerKind(target);
+    switch (kind) {
+      case SymbolKind.Defined:
+      case SymbolKind.Weak: {
+        const input = symbols.winnerInput(target);
+        if (!(inputs.files[input] instanceof ObjectFile)) return;
+        this.kind[id] = TargetKind.Section;
+        this.input[id] = input;
+        this.section[id] = symbols.winnerSection(target);
+        this.value[id] = symbols.winnerValue(target);
+        break;
       }
+      case SymbolKind.Common:
+        this.kind[id] = TargetKind.Common;
+        this.input[id] = symbols.winnerInput(target);
+        this.value[id] = symbols.winnerValue(target);
+        break;
+      case SymbolKind.Absolute:
+        this.kind[id] = TargetKind.Absolute;
+        this.value[id] = symbols.winnerValue(target);
+        break;
+      case SymbolKind.Synthetic: {
+        const input = symbols.winnerInput(target);
+        const file = inputs.files[input];
+        const section = symbols.winnerSection(target);
+        if (file instanceof ImportFile) {
+          this.kind[id] = section === IMPORT_THUNK ? TargetKind.ImportThunk : TargetKind.ImportSlot;
+          this.input[id] = input;
+        } else if (section === SYNTHETIC_IMAGE_BASE) {
+          this.kind[id] = TargetKind.ImageBase;
+        }
+        break;
+      }
+      default:
+        break;
     }
   }
 }

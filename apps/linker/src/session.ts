@@ -62,6 +62,8 @@ export interface SessionOptions {
 
 export class LinkSession {
   private state: LinkState;
+  /** An update failed half-way (the inputs were wrong): the next flush links from scratch. */
+  private broken = false;
   private readonly overrides = new Map<string, Uint8Array>();
   private pending: PendingChange[] = [];
   private readonly host: LinkHost;
@@ -150,31 +152,42 @@ export class LinkSession {
     }
     this.options = { ...this.options, inputs: applyToInputList(this.options.inputs, changes) };
     const changed = changes.map((c) => `${c.kind} ${c.path}`);
+    const fullReport = (reason: string): UpdateReport => ({
+      mode: "full", reason, changed, atomsPlaced: this.state.image.layout.liveAtomCount, atomsResizedInPlace: 0,
+      atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: this.state.emitter.relocationsApplied, bytesWritten: this.state.bytes.length,
+      milliseconds: performance.now() - start,
+    });
+    if (this.broken) {
+      this.recoverByFullLink();
+      return fullReport("the previous update failed");
+    }
     try {
       const counts = this.update(changes);
       return { mode: "incremental", changed, ...counts, milliseconds: performance.now() - start };
     } catch (e) {
       if (!(e instanceof NeedsFullLink)) {
-        // The in-memory state is half-updated: the next flush must start from scratch.
-        this.sites = undefined;
-        this.state = undefined as unknown as LinkState;
-        this.recoverByFullLink();
+        // The in-memory state is half-updated: the next flush starts from scratch. A full link now
+        // leaves the output a correct image when the error was the update's, not the inputs'.
+        this.broken = true;
+        try {
+          this.recoverByFullLink();
+        } catch {
+          // The inputs are wrong as they are: the state stays broken until they change.
+        }
         throw e;
       }
       this.recoverByFullLink();
-      return {
-        mode: "full", reason: e.message, changed, atomsPlaced: this.state.image.layout.liveAtomCount, atomsResizedInPlace: 0,
-        atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: this.state.emitter.relocationsApplied, bytesWritten: this.state.bytes.length,
-        milliseconds: performance.now() - start,
-      };
+      return fullReport(e.message);
     }
   }
 
   private recoverByFullLink(): void {
+    this.broken = true;
     this.clears = [];
     this.sites = undefined;
     this.importUse = new Map();
     this.state = fullLink(this.options, this.host);
+    this.broken = false;
   }
 
   private hostWithOverrides(host: LinkHost): LinkHost {
@@ -252,12 +265,19 @@ export class LinkSession {
     const newImports = loader.imports.slice(importsBefore);
     const inputs = st.inputs;
     // The loaded set of imports may grow; `inputs` shares the loader's arrays.
-    checkSymbols(loader.finish());
     const changes2 = symbols.takeChanges();
+    // Only what the swapped inputs name, and names whose winner changed, can have new problems.
+    const touchedSymbols: number[] = [...changes2.symbols];
+    const touchedGroups: number[] = [...changes2.comdats];
+    for (const f of [...oldFiles, ...newFiles]) {
+      for (let i = 0; i < f.symbolCount; i++) if (f.symbolIds[i]! >= 0) touchedSymbols.push(f.symbolIds[i]!);
+      for (let s = 0; s < f.sectionCount; s++) if (f.sectionComdat[s] !== NO_COMDAT) touchedGroups.push(f.sectionComdat[s]!);
+    }
+    checkSymbols(loader.finish(), undefined, { symbols: touchedSymbols, groups: touchedGroups });
 
-    // 2. Resolution: flatten again (a linear pass over names, cheap next to reading objects).
+    // 2. Resolution: the previous flattening, again for the names whose winner changed.
     const oldResolved = st.resolved;
-    const resolved = new ResolvedSymbols(inputs);
+    const resolved = new ResolvedSymbols(inputs, { resolved: oldResolved, changed: changes2.symbols });
     for (const id of changes2.symbols) {
       const before = oldResolved.kind[id] ?? TargetKind.Undefined;
       const after = resolved.kind[id]!;
@@ -466,6 +486,7 @@ export class LinkSession {
       if (info.usedSize > before) this.fillGap(info.id, before, info.usedSize - before);
     }
     emitter.dropBaseRelocs(freedAtoms);
+    emitter.changedAtoms = freedAtoms;
     for (const { file, s } of rewritten) emitter.writeObjectSection(file, s);
 
     const affected = new Set<number>(changes2.symbols);
@@ -525,6 +546,7 @@ export class LinkSession {
     this.host.writeRanges(st.output, ranges.map((r) => ({ offset: r.offset, bytes: buffer.subarray(r.offset, r.offset + r.length) })), emitter.fileSize, this.sessionOptions.afterWrite);
     const bytesWritten = ranges.reduce((n, r) => n + r.length, 0);
     emitter.trackDirty = false;
+    emitter.changedAtoms = undefined;
     writeMapIfAsked(this.host, st.options, st.output, inputs, resolved, image, st.imageBase, st.entryId, emitter.is64);
     return { atomsPlaced: placed, atomsResizedInPlace: resizedInPlace, atomsMoved: moved, atomsFreed: freed, sectionsMoved: layoutChanges.movedSections.length, relocationsApplied: emitter.relocationsApplied, bytesWritten };
   }

@@ -72,7 +72,11 @@ function encode(rvas: Uint32Array, types: Uint8Array | number): Uint8Array {
   const count = rvas.length;
   let sortedRvas: Uint32Array;
   let sortedTypes: Uint8Array | number;
-  if (typeof types === "number") {
+  if (isSorted(rvas, types)) {
+    // An incremental linker keeps its entries sorted and merges changes in: no sort at all.
+    sortedRvas = rvas;
+    sortedTypes = types;
+  } else if (typeof types === "number") {
     // One type for all (the usual case): a native numeric sort of the addresses alone.
     sortedRvas = Uint32Array.from(rvas).sort();
     sortedTypes = types;
@@ -135,6 +139,15 @@ function encode(rvas: Uint32Array, types: Uint8Array | number): Uint8Array {
   }
   if (page >= 0) closeBlock(data, blockStart, at);
   return out;
+}
+
+/** Whether the entries are in (address, type) order already: one linear pass, cheaper than any sort. */
+function isSorted(rvas: Uint32Array, types: Uint8Array | number): boolean {
+  for (let i = 1; i < rvas.length; i++) {
+    const a = rvas[i - 1]!, b = rvas[i]!;
+    if (a > b || (a === b && typeof types !== "number" && types[i - 1]! > types[i]!)) return false;
+  }
+  return true;
 }
 
 function blockSize(entries: number): number {

@@ -11,6 +11,22 @@ import type { DataDirectoryEntry, PeFormat } from "./headers.js";
  */
 export function sortRuntimeFunctions(buffer: Uint8Array, offset: number, size: number): DirtyRange {
   const entrySize = ImageRuntimeFunctionEntry.size;
+  const order = runtimeFunctionOrder(buffer, offset, size);
+  const copy = buffer.slice(offset, offset + size);
+  for (let i = 0; i < order.length; i++) {
+    const from = order[i]! * entrySize;
+    buffer.set(copy.subarray(from, from + entrySize), offset + i * entrySize);
+  }
+  return { offset, length: size };
+}
+
+/**
+ * The order that sorts the RUNTIME_FUNCTION entries in `buffer[offset, offset + size)` by BeginAddress,
+ * stable (equal addresses keep their order): entry `order[i]` goes to place `i`. For callers that keep
+ * a column parallel to the entries (the linker keeps the atom each entry came from).
+ */
+export function runtimeFunctionOrder(buffer: Uint8Array, offset: number, size: number): Uint32Array {
+  const entrySize = ImageRuntimeFunctionEntry.size;
   if (size % entrySize !== 0 || offset < 0 || offset + size > buffer.length) {
     throw new PeWriterError(`exception table of ${size} bytes is not a whole number of ${entrySize}-byte entries inside the buffer`, {
       where: "exception directory", offset,
@@ -18,7 +34,7 @@ export function sortRuntimeFunctions(buffer: Uint8Array, offset: number, size: n
   }
   const count = size / entrySize;
   const words = new DataView(buffer.buffer, buffer.byteOffset + offset, size);
-  // Sort (BeginAddress, index) keys, then permute once: cheaper than moving 12-byte records during the sort.
+  // Sort (BeginAddress, index) keys: cheaper than moving 12-byte records during the sort.
   // The key is exact in a double while count < 2^21 (2^32 * 2^21 = 2^53); larger tables take the slow path.
   const order = new Uint32Array(count);
   if (count < 2 ** 21) {
@@ -34,12 +50,7 @@ export function sortRuntimeFunctions(buffer: Uint8Array, offset: number, size: n
     }
     order.sort((a, b) => begins[a]! - begins[b]! || a - b);
   }
-  const copy = buffer.slice(offset, offset + size);
-  for (let i = 0; i < count; i++) {
-    const from = order[i]! * entrySize;
-    buffer.set(copy.subarray(from, from + entrySize), offset + i * entrySize);
-  }
-  return { offset, length: size };
+  return order;
 }
 
 /** The TLS data directory for `_tls_used` at `tlsUsedRva`: the structure's size, 40 bytes (PE32+) or 24 (PE32). */

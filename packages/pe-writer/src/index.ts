@@ -23,7 +23,7 @@ export { planExportTable, writeExportTable } from "./exports.js";
 export type {
   AssignedExport, ExportedSymbol, ExportTableInput, ExportTablePlan, ImportLibraryEntry, WrittenExportTable,
 } from "./exports.js";
-export { loadConfigDirectoryEntry, sortRuntimeFunctions, tlsDirectoryEntry } from "./directories.js";
+export { loadConfigDirectoryEntry, runtimeFunctionOrder, sortRuntimeFunctions, tlsDirectoryEntry } from "./directories.js";
 export { validateImageLayout, writeImage } from "./image.js";
 export type { ImageBlob, ImageModel, ImageSectionModel } from "./image.js";
 export {

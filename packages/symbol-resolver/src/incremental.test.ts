@@ -1,6 +1,6 @@
 // Removing an input's contributions and adding inputs later: names fall back, changes are reported.
 import { describe, expect, test } from "vitest";
-import { RefFlags, SymbolTable } from "./index.js";
+import { ComdatSelection, RefFlags, SymbolTable } from "./index.js";
 
 describe("removal and re-resolution", () => {
   test("a strong definition removed falls back to a weak one, then to undefined", () => {
@@ -122,5 +122,29 @@ describe("removal and re-resolution", () => {
     expect(table.isLoaded(member)).toBe(false);
     table.defineLazy(member, "foo");
     expect(table.takeLoadRequests()).toEqual([member]);
+  });
+});
+
+describe("diagnostics of what a change touched", () => {
+  test("diagnosticsOf reports exactly what diagnostics reports for the names and groups asked about", () => {
+    const table = new SymbolTable();
+    const a = table.addInput("a.o");
+    const b = table.addInput("b.o");
+    const c = table.addInput("c.o");
+    table.reference(a, "missing");
+    table.reference(a, "fine");
+    table.define(b, "fine", 1, 0);
+    table.define(b, "twice", 1, 0);
+    table.define(c, "twice", 1, 0);
+    const g1 = table.addComdat(b, "group", ComdatSelection.NoDuplicates);
+    table.addComdat(c, "group", ComdatSelection.NoDuplicates);
+    const all = table.diagnostics();
+    expect(all.map((d) => d.kind).sort()).toEqual(["duplicate", "duplicate", "undefined"]);
+    const ids = ["missing", "fine", "twice"].map((n) => table.idOf(n)!);
+    expect(table.diagnosticsOf(ids, [g1])).toEqual(all);
+    // Only what is asked about, once each, whatever the order and repetition of the ids.
+    expect(table.diagnosticsOf([ids[1]!], [])).toEqual([]);
+    expect(table.diagnosticsOf([ids[2]!, ids[0]!, ids[0]!], [])).toEqual(all.filter((d) => !(d.kind === "duplicate" && d.comdat)));
+    expect(table.diagnosticsOf([], [g1])).toEqual(all.filter((d) => d.kind === "duplicate" && d.comdat));
   });
 });

@@ -644,17 +644,30 @@ export class SymbolTable {
     const result: Diagnostic[] = [];
     const undefinedSeverity = this.options.undefinedSymbols ?? "error";
     const duplicateSeverity = this.options.duplicates ?? "error";
-    for (let symbol = 0; symbol < this.names.length; symbol++) {
-      if ((this.symStrongRefCount[symbol] as number) > 0 && !this.isDefined(symbol)) {
-        result.push(this.undefinedDiagnostic(symbol, undefinedSeverity));
-      }
-      const winner = this.symWinner[symbol] as number;
-      if (winner !== NONE && KIND_RANK[this.candKind[winner] as number] === STRONG_RANK) {
-        this.duplicateDiagnostics(symbol, winner, duplicateSeverity, result);
-      }
-    }
+    for (let symbol = 0; symbol < this.names.length; symbol++) this.symbolDiagnostics(symbol, undefinedSeverity, duplicateSeverity, result);
     for (let group = 0; group < this.groupNames.length; group++) this.comdatDiagnostics(group, duplicateSeverity, result);
     return result;
+  }
+
+  /**
+   * The diagnostics of some names and COMDAT groups only, as `diagnostics` words them, in id order. After a
+   * change, an incremental linker checks what the change touched (the names the swapped inputs define or
+   * reference, the groups they hold, the names whose winner changed) instead of the whole table.
+   */
+  diagnosticsOf(symbols: Iterable<SymbolId>, groups: Iterable<ComdatId>): Diagnostic[] {
+    const result: Diagnostic[] = [];
+    const undefinedSeverity = this.options.undefinedSymbols ?? "error";
+    const duplicateSeverity = this.options.duplicates ?? "error";
+    const ascending = (ids: Iterable<number>, limit: number) => [...new Set(ids)].filter((id) => id >= 0 && id < limit).sort((a, b) => a - b);
+    for (const symbol of ascending(symbols, this.names.length)) this.symbolDiagnostics(symbol, undefinedSeverity, duplicateSeverity, result);
+    for (const group of ascending(groups, this.groupNames.length)) this.comdatDiagnostics(group, duplicateSeverity, result);
+    return result;
+  }
+
+  private symbolDiagnostics(symbol: SymbolId, undefinedSeverity: Severity, duplicateSeverity: Severity, out: Diagnostic[]): void {
+    if ((this.symStrongRefCount[symbol] as number) > 0 && !this.isDefined(symbol)) out.push(this.undefinedDiagnostic(symbol, undefinedSeverity));
+    const winner = this.symWinner[symbol] as number;
+    if (winner !== NONE && KIND_RANK[this.candKind[winner] as number] === STRONG_RANK) this.duplicateDiagnostics(symbol, winner, duplicateSeverity, out);
   }
 
   /** Throws a `ResolverError` carrying all diagnostics if any is an error; returns the warnings. */

@@ -162,6 +162,48 @@ int b_table_sum(void) { return 6; }
     expectSameCode({ ours: out, theirs: reference });
   });
 
+  it("reports what an update leaves undefined or defines twice, as a full link does, and recovers when the inputs are fixed", () => {
+    // An update checks only the names the swapped objects touch: these are the problems it must still see.
+    const dir = makeTempDir("session-errors");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt] = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"]);
+    const compile = (name: string, text: string) => compileC(dir, { [name]: text }, target, ["-ffunction-sections"])[0]!;
+    const a = compile("a.c", moduleA(""));
+    const bGood = compile("b.c", "int b_value(int x) { return x * 10; }\nint b_table_sum(void) { return 6; }\n");
+    const out = join(dir, "app.exe");
+    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", a, bGood, rt!, k32, `/out:${out}`], {
+      readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
+    });
+    const session = LinkSession.open(options, nodeHost);
+    expect(runWine(out).stdout).toBe("result=36\n");
+    const good = readFileSync(bGood);
+
+    // b stops defining a name a (untouched) still calls.
+    session.replaceObject(bGood, readFileSync(compile("b1.c", "int b_value(int x) { return x * 10; }\n")));
+    expect(() => session.flush()).toThrow(/undefined symbol: b_table_sum/);
+    // The fixed object links again (fully: the failed update left nothing to patch), then updates resume.
+    session.replaceObject(bGood, good);
+    expect(session.flush().mode).toBe("full");
+    expect(runWine(out).stdout).toBe("result=36\n");
+
+    // b calls a name nobody defines.
+    session.replaceObject(bGood, readFileSync(compile("b2.c", "int nowhere(int);\nint b_value(int x) { return nowhere(x); }\nint b_table_sum(void) { return 6; }\n")));
+    expect(() => session.flush()).toThrow(/undefined symbol: nowhere/);
+    session.replaceObject(bGood, good);
+    session.flush();
+
+    // A new object defines a name b defines too.
+    const c = compile("c.c", "int b_value(int x) { return x; }\n");
+    session.addObject(c);
+    expect(() => session.flush()).toThrow(/duplicate symbol: b_value/);
+    session.removeObject(c);
+    session.flush();
+    session.replaceObject(bGood, readFileSync(compile("b3.c", "int b_value(int x) { return x * 20; }\nint b_table_sum(void) { return 6; }\n")));
+    const r = session.flush();
+    expect(r.mode, r.reason).toBe("incremental");
+    expect(runWine(out).stdout).toBe("result=66\n");
+  });
+
   it("selects and drops archive members as a full link of the new objects would", () => {
     const dir = makeTempDir("session-archive");
     const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
