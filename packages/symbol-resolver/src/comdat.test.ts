@@ -134,3 +134,23 @@ describe("COMDAT selection", () => {
     expect(() => table.addComdat(a, "h", ComdatSelection.Associative)).toThrow(/addAssociative/);
   });
 });
+
+describe("COMDAT groups named by symbol id", () => {
+  test("a group named by id and the same group named by string are one group, in either order", () => {
+    const table = new SymbolTable();
+    const [a, b, c] = ["a.obj", "b.obj", "c.obj"].map((name) => table.addInput(name)) as [number, number, number];
+    // Made by name before any symbol has that name, then found by id once it is interned.
+    const byName = table.addComdat(a, "f", ComdatSelection.Any);
+    const f = table.intern("f");
+    expect(table.addComdat(b, f, ComdatSelection.Any)).toBe(byName);
+    // Made by id, then found by name.
+    const g = table.intern("g");
+    const byId = table.addComdat(a, g, ComdatSelection.Any);
+    expect(table.addComdat(c, "g", ComdatSelection.Any)).toBe(byId);
+    expect(table.comdatId("f")).toBe(byName);
+    expect(table.comdatId("g")).toBe(byId);
+    expect(table.comdatName(byId)).toBe("g");
+    expect(table.comdatId("h")).toBeUndefined();
+    expect(() => table.addComdat(a, g, ComdatSelection.Any)).toThrow(/already has COMDAT group g/);
+  });
+});

@@ -72,6 +72,15 @@ export interface ComdatDiscard {
 }
 
 const ALIAS_MAY_LOAD = 1;
+// FNV-1a over UTF-16 code units; for an ASCII name the same as over its bytes (`idOfAscii`).
+const HASH_SEED = 0x811c9dc5 | 0;
+const HASH_PRIME = 0x01000193;
+
+function hashName(name: string): number {
+  let hash = HASH_SEED;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), HASH_PRIME);
+  return hash ^ (hash >>> 15);
+}
 const JOURNAL_STRIDE = 5;
 
 export class SymbolTable {
@@ -79,7 +88,13 @@ export class SymbolTable {
 
   // Symbols (by SymbolId).
   private readonly names: string[] = [];
-  private readonly idsByName = new Map<string, SymbolId>();
+  /**
+   * Names by hash: open addressing with linear probing over symbol ids (NONE = empty), at most half full.
+   * Its own table rather than a Map so that a name can be looked up by its bytes (`idOfAscii`), which
+   * spares decoding a name the table already holds.
+   */
+  private nameSlots = new Int32Array(1024).fill(NONE);
+  private symHash = new Int32Array(0);
   private symDefHead = new Int32Array(0);
   private symDefTail = new Int32Array(0);
   private symRefHead = new Int32Array(0);
@@ -94,6 +109,8 @@ export class SymbolTable {
   private symPending = new Uint8Array(0);
   private symEpoch = new Int32Array(0);
   private symMarked = new Uint8Array(0);
+  /** The COMDAT group named like the symbol, or NONE: a group keyed by a known name costs no hashing. */
+  private symGroup = new Int32Array(0);
   private readonly pendingLoads: SymbolId[] = [];
   private aliasWinners = 0;
 
@@ -123,6 +140,7 @@ export class SymbolTable {
 
   // COMDAT groups and their instances (one per input that has the group).
   private readonly groupNames: string[] = [];
+  /** Groups whose name was no symbol's when they were made (the rest are found through `symGroup`). */
   private readonly groupIdsByName = new Map<string, ComdatId>();
   private groupHead = new Int32Array(0);
   private groupWinner = new Int32Array(0);
@@ -186,12 +204,14 @@ export class SymbolTable {
 
   /** The id of a name, creating it (undefined, unreferenced) if new. */
   intern(name: string): SymbolId {
-    const known = this.idsByName.get(name);
-    if (known !== undefined) return known;
+    const hash = hashName(name);
+    const known = this.lookup(name, hash);
+    if (known !== NONE) return known;
     const id = this.names.length;
     this.names.push(name);
-    this.idsByName.set(name, id);
     const n = id + 1;
+    if (n * 2 > this.nameSlots.length) this.rehash(this.nameSlots.length * 2);
+    this.insertSlot(id, hash);
     if (this.symWinner.length < n) {
       this.symDefHead = growInt32(this.symDefHead, n, NONE);
       this.symDefTail = growInt32(this.symDefTail, n, NONE);
@@ -205,13 +225,44 @@ export class SymbolTable {
       this.symPending = growUint8(this.symPending, n);
       this.symEpoch = growInt32(this.symEpoch, n, 0);
       this.symMarked = growUint8(this.symMarked, n);
+      this.symGroup = growInt32(this.symGroup, n, NONE);
+      this.symHash = growInt32(this.symHash, n, 0);
     }
+    this.symHash[id] = hash;
     return id;
   }
 
   /** The id of a name, or undefined if the table has never seen it. */
   idOf(name: string): SymbolId | undefined {
-    return this.idsByName.get(name);
+    const id = this.lookup(name, hashName(name));
+    return id === NONE ? undefined : id;
+  }
+
+  /**
+   * The id of the name spelled by `bytes[start, end)`, or -1 when the table does not hold it. Only ASCII
+   * names are found (others answer -1: decode them and use `intern` or `idOf`), so no decoding happens here.
+   */
+  idOfAscii(bytes: Uint8Array, start: number, end: number): SymbolId {
+    let hash = HASH_SEED;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i] as number;
+      if (c >= 0x80) return NONE;
+      hash = Math.imul(hash ^ c, HASH_PRIME);
+    }
+    hash ^= hash >>> 15;
+    const slots = this.nameSlots;
+    const mask = slots.length - 1;
+    const length = end - start;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const id = slots[slot] as number;
+      if (id === NONE) return NONE;
+      if (this.symHash[id] !== hash) continue;
+      const name = this.names[id] as string;
+      if (name.length !== length) continue;
+      let k = 0;
+      while (k < length && name.charCodeAt(k) === bytes[start + k]) k++;
+      if (k === length) return id;
+    }
   }
 
   nameOf(symbol: SymbolId): string {
@@ -293,8 +344,9 @@ export class SymbolTable {
   /**
    * Input `input` has an instance of COMDAT group `name`. `size` and `checksum` serve the SAME_SIZE,
    * EXACT_MATCH and LARGEST selections. Define the group's symbols with this id as their `comdat`.
+   * `name` may be a symbol id (from `intern`), naming the group after that symbol: no hashing.
    */
-  addComdat(input: InputId, name: string, selection: ComdatSelection, size = 0, checksum = 0): ComdatId {
+  addComdat(input: InputId, name: SymbolRef, selection: ComdatSelection, size = 0, checksum = 0): ComdatId {
     this.checkInput(input);
     if (selection === ComdatSelection.Associative || COMDAT_SELECTION_NAMES[selection] === undefined) {
       throw new SymbolTableUsageError(
@@ -302,17 +354,21 @@ export class SymbolTable {
         { input, name, selection },
       );
     }
-    let group = this.groupIdsByName.get(name);
-    if (group === undefined) {
+    const symbol = typeof name === "number" ? this.symbolOf(name) : this.idOf(name);
+    let group: ComdatId = this.findGroup(name, symbol);
+    if (group === NONE) {
       group = this.groupNames.length;
-      this.groupNames.push(name);
-      this.groupIdsByName.set(name, group);
+      const groupName = typeof name === "number" ? (this.names[name] as string) : name;
+      this.groupNames.push(groupName);
+      if (symbol === undefined) this.groupIdsByName.set(groupName, group);
+      else this.symGroup[symbol] = group;
       const n = group + 1;
       this.groupHead = growInt32(this.groupHead, n, NONE);
       this.groupWinner = growInt32(this.groupWinner, n, NONE);
       this.groupEpoch = growInt32(this.groupEpoch, n, 0);
     } else if (this.instanceOf(group, input) !== NONE) {
-      throw new SymbolTableUsageError(`addComdat: ${this.inputNames[input]} already has COMDAT group ${name}`, { input, name });
+      const groupName = this.groupNames[group] as string;
+      throw new SymbolTableUsageError(`addComdat: ${this.inputNames[input]} already has COMDAT group ${groupName}`, { input, name: groupName });
     }
     const inst = this.allocInstance();
     this.instGroup[inst] = group;
@@ -590,7 +646,8 @@ export class SymbolTable {
   }
 
   comdatId(name: string): ComdatId | undefined {
-    return this.groupIdsByName.get(name);
+    const group = this.findGroup(name, this.idOf(name));
+    return group === NONE ? undefined : group;
   }
 
   comdatName(group: ComdatId): string {
@@ -785,10 +842,53 @@ export class SymbolTable {
     }
   }
 
+  /** The id of `name` (whose `hashName` is `hash`), or NONE. */
+  private lookup(name: string, hash: number): SymbolId {
+    const slots = this.nameSlots;
+    const mask = slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const id = slots[slot] as number;
+      if (id === NONE) return NONE;
+      if (this.symHash[id] === hash && this.names[id] === name) return id;
+    }
+  }
+
+  private insertSlot(id: SymbolId, hash: number): void {
+    const slots = this.nameSlots;
+    const mask = slots.length - 1;
+    let slot = hash & mask;
+    while (slots[slot] !== NONE) slot = (slot + 1) & mask;
+    slots[slot] = id;
+  }
+
+  private rehash(capacity: number): void {
+    this.nameSlots = new Int32Array(capacity).fill(NONE);
+    for (let id = 0; id < this.names.length - 1; id++) this.insertSlot(id, this.symHash[id] as number);
+  }
+
   private symbolOf(name: SymbolRef): SymbolId {
     if (typeof name === "string") return this.intern(name);
     this.nameOf(name);
     return name;
+  }
+
+  /**
+   * The group named `name` (whose symbol id is `symbol`, if interned), or NONE. A group made before its
+   * name became a symbol's sits in `groupIdsByName` and moves to `symGroup` when found.
+   */
+  private findGroup(name: SymbolRef, symbol: SymbolId | undefined): ComdatId {
+    if (symbol !== undefined) {
+      const group = this.symGroup[symbol] as number;
+      if (group !== NONE || this.groupIdsByName.size === 0) return group;
+    }
+    if (this.groupIdsByName.size === 0) return NONE;
+    const group = this.groupIdsByName.get(typeof name === "number" ? (this.names[name] as string) : name);
+    if (group === undefined) return NONE;
+    if (symbol !== undefined) {
+      this.symGroup[symbol] = group;
+      this.groupIdsByName.delete(this.groupNames[group] as string);
+    }
+    return group;
   }
 
   private instanceOf(group: ComdatId, input: InputId): number {

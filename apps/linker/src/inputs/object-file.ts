@@ -5,7 +5,7 @@ import {
   IMAGE_COMDAT_SELECT, IMAGE_SCN, IMAGE_SYM_CLASS, IMAGE_WEAK_EXTERN_SEARCH, IMAGE_SYM_TYPE_FUNCTION,
   type CoffObject,
 } from "@linkkit/coff-format";
-import { ComdatSelection, type ComdatId, type InputId, type SymbolTable } from "@linkkit/symbol-resolver";
+import { ComdatSelection, type ComdatId, type InputId, type SymbolId, type SymbolTable } from "@linkkit/symbol-resolver";
 import { LinkError } from "../errors.js";
 
 /** Section numbers in the resolver's payload are the object's 1-based COFF section numbers. */
@@ -77,13 +77,14 @@ export class ObjectFile {
       this.sectionIncluded[s] = 1;
     }
 
-    // Pass 1: COMDAT groups. A COMDAT section's first symbol is its section symbol (with the selection in
+    // Pass 1: COMDAT sections. A COMDAT section's first symbol is its section symbol (with the selection in
     // its aux record); the next symbol defined in that section is the COMDAT symbol, whose name keys the group.
+    // The groups themselves are made in pass 2, at their key symbol, so that an external key is interned once
+    // and names its group by id.
     const pendingLeader = new Int32Array(this.sectionCount).fill(-1); // selection waiting for its key symbol
+    const keySymbol = new Int32Array(this.sectionCount).fill(-1);
     const checksums = new Float64Array(this.sectionCount);
     const assocLeader: number[] = [];
-    // A COMDAT's key symbol is usually also an external definition: decode its name once, for both passes.
-    const keyNames = new Map<number, string>();
     let anyComdat = false;
     const isComdat = new Uint8Array(this.sectionCount);
     for (let s = 0; s < this.sectionCount; s++) {
@@ -108,7 +109,7 @@ export class ObjectFile {
       if (section <= 0 || section > this.sectionCount) continue;
       const s = section - 1;
       if (!isComdat[s]) continue;
-      if (pendingLeader[s] === -1 && this.sectionComdat[s] === NO_COMDAT && auxCount(i) > 0 && storageClass(i) === IMAGE_SYM_CLASS.STATIC) {
+      if (pendingLeader[s] === -1 && auxCount(i) > 0 && storageClass(i) === IMAGE_SYM_CLASS.STATIC) {
         // A static symbol's aux record is a section definition (as LLVM reads it).
         checksums[s] = coff.sectionDefinitionCheckSum(i);
         const selection = coff.sectionDefinitionSelection(i);
@@ -121,32 +122,61 @@ export class ObjectFile {
         }
         continue;
       }
-      if (pendingLeader[s]! > 0) {
-        const selection = selectionOf[pendingLeader[s]!];
-        if (selection === undefined) {
+      if (pendingLeader[s]! > 0 && keySymbol[s] === -1) {
+        if (selectionOf[pendingLeader[s]!] === undefined) {
           throw new LinkError(`${this.name}: unknown COMDAT selection ${pendingLeader[s]} for section ${coff.sectionName(s)}`);
         }
-        const data = coff.sectionData(s);
-        const size = data.length === 0 ? coff.sectionSizeOfRawData(s) : data.length;
-        const key = coff.symbolName(i);
-        keyNames.set(i, key);
-        this.sectionComdat[s] = symbols.addComdat(this.input, key, selection as ComdatSelection, size, checksums[s]!);
-        pendingLeader[s] = -2;
+        keySymbol[s] = i;
       }
     }
+    // A name the table already holds is found from its bytes, without decoding it (the common case for
+    // references); a new name is decoded once and interned.
+    const strings = coff.stringTable.bytes;
+    const nameId = (i: number): SymbolId => {
+      const at = table + i * recordSize;
+      let id = -1;
+      if (bytes[at] !== 0) {
+        let end = at;
+        while (end < at + 8 && bytes[end] !== 0) end++;
+        id = symbols.idOfAscii(bytes, at, end);
+      } else if (bytes[at + 1] === 0 && bytes[at + 2] === 0 && bytes[at + 3] === 0) {
+        const offset = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0;
+        let end = offset;
+        while (end < strings.length && strings[end] !== 0) end++;
+        if (offset >= 4 && end < strings.length) id = symbols.idOfAscii(strings, offset, end);
+      }
+      return id >= 0 ? id : symbols.intern(coff.symbolName(i));
+    };
+    /** Makes section `s`'s group, named by its key symbol (by id when interned: no second hashing). */
+    const addGroup = (s: number, key: string | SymbolId) => {
+      const data = coff.sectionData(s);
+      const size = data.length === 0 ? coff.sectionSizeOfRawData(s) : data.length;
+      const selection = selectionOf[pendingLeader[s]!] as ComdatSelection;
+      this.sectionComdat[s] = symbols.addComdat(this.input, key, selection, size, checksums[s]!);
+      pendingLeader[s] = -2;
+    };
 
-    // Pass 2: symbols.
+    // Pass 2: symbols. A COMDAT group is made at its key symbol (the key's name interned once for both), or at
+    // a definition in its section that comes before the key.
     for (let i = 0; i < this.symbolCount; i += 1 + auxCount(i)) {
       const storage = storageClass(i);
+      const section = sectionNumber(i);
+      const isKey = section > 0 && section <= this.sectionCount && keySymbol[section - 1] === i && pendingLeader[section - 1]! > 0;
+      if (isKey && storage !== IMAGE_SYM_CLASS.EXTERNAL) addGroup(section - 1, coff.symbolName(i));
       if (storage === IMAGE_SYM_CLASS.EXTERNAL) {
-        const section = sectionNumber(i);
-        const name = keyNames.get(i) ?? coff.symbolName(i);
+        const name = nameId(i);
         const value = coff.symbolValue(i);
         if (section > 0) {
           if (section > this.sectionCount) {
-            throw new LinkError(`${this.name}: symbol ${name} refers to section ${section}, but the object has ${this.sectionCount}`);
+            throw new LinkError(`${this.name}: symbol ${coff.symbolName(i)} refers to section ${section}, but the object has ${this.sectionCount}`);
           }
-          const comdat = this.sectionComdat[section - 1]!;
+          const s = section - 1;
+          if (isKey) {
+            addGroup(s, name);
+          } else if (keySymbol[s]! > i && pendingLeader[s]! > 0) {
+            addGroup(s, coff.symbolName(keySymbol[s]!));
+          }
+          const comdat = this.sectionComdat[s]!;
           this.symbolIds[i] = symbols.define(this.input, name, section, value, comdat === NO_COMDAT ? undefined : comdat);
         } else if (section === 0) {
           this.symbolIds[i] = value > 0
