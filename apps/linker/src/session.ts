@@ -16,6 +16,7 @@ import { checkSymbols, ResolvedSymbols, TargetKind } from "./resolve.js";
 import { collectExports, exportTableInput, type ResolvedExport } from "./exports.js";
 import { parseDirectives, sameDirectivesApartFromExports } from "./inputs/directives.js";
 import { symbolRva } from "./emit.js";
+import { forEachSiteOfSection, SiteIndex } from "./site-index.js";
 
 export interface UpdateReport {
   /** `incremental`: the output was patched in place; `full`: linked from scratch (see `reason`). */
@@ -46,8 +47,6 @@ type PendingChange =
 /** Dirty ranges closer than this are written as one. */
 const WRITE_GAP = 4096;
 
-/** Per relocation site that names a global symbol: (input, section, relocation, generation). */
-const SITE_FIELDS = 4;
 
 /** New contents of one input section (see `LinkSession.updateSection`). */
 export interface SectionContents {
@@ -68,9 +67,8 @@ export class LinkSession {
   private pending: PendingChange[] = [];
   private readonly host: LinkHost;
   private options: LinkOptions;
-  /** symbol id → flat (input, section, relocation, generation) quadruples; built at the first update. */
-  private sites: Map<number, number[]> | undefined;
-  private generation: Int32Array = new Int32Array(0);
+  /** Which relocation sites name each global symbol; built at the first update. */
+  private sites: SiteIndex | undefined;
   /** How many relocation sites in live sections name each import's IAT slot / thunk symbol. */
   private importUse = new Map<ImportFile, { slot: number; thunk: number }>();
   /** Ranges to clear once the layout has settled (see `clearRange`). */
@@ -88,7 +86,18 @@ export class LinkSession {
    * unreferenced now may be referenced after the next edit.
    */
   static open(options: LinkOptions, host: LinkHost, sessionOptions: SessionOptions = {}): LinkSession {
-    return new LinkSession({ ...options, incremental: true, gcSections: false }, host, sessionOptions);
+    const session = new LinkSession({ ...options, incremental: true, gcSections: false }, host, sessionOptions);
+    session.startTracking();
+    return session;
+  }
+
+  /**
+   * What the full link did is in the image already: the first update must see only its own changes (else
+   * every name counts as changed, and every relocation site is applied again).
+   */
+  private startTracking(): void {
+    this.state.loader.symbols.takeChanges();
+    this.state.image.layout.takeChanges();
   }
 
   get atomCount(): number {
@@ -187,6 +196,7 @@ export class LinkSession {
     this.sites = undefined;
     this.importUse = new Map();
     this.state = fullLink(this.options, this.host);
+    this.startTracking();
     this.broken = false;
   }
 
@@ -501,22 +511,16 @@ export class LinkSession {
       }
     }
     const rewrittenInputs = new Set(newFiles.map((f) => f.input));
-    for (const f of oldFiles) this.bumpGeneration(f.input);
-    for (const f of newFiles) this.indexSites(f);
-    for (const { file, s } of switched) if (file.sectionLive[s]) this.indexSection(file, s);
+    const sites = this.sites!;
+    for (const f of oldFiles) sites.retire(f.input);
+    for (const f of newFiles) sites.addFile(f);
+    for (const { file, s } of switched) if (file.sectionLive[s]) sites.addSection(file, s);
     for (const id of affected) {
-      const list = this.sites!.get(id);
-      if (!list) continue;
-      let w = 0;
-      for (let i = 0; i < list.length; i += SITE_FIELDS) {
-        const input = list[i]!, s = list[i + 1]!, r = list[i + 2]!, gen = list[i + 3]!;
-        if (gen !== this.generation[input]) continue; // a site of an object since replaced or removed
-        list[w] = input; list[w + 1] = s; list[w + 2] = r; list[w + 3] = gen; w += SITE_FIELDS;
+      sites.forEachSite(id, (input, s, r) => {
         const file = inputs.files[input];
-        if (!(file instanceof ObjectFile) || rewrittenInputs.has(input) || file.sectionAtom[s]! < 0) continue;
+        if (!(file instanceof ObjectFile) || rewrittenInputs.has(input) || file.sectionAtom[s]! < 0) return;
         emitter.relocateSite(file, s, r, true);
-      }
-      list.length = w;
+      });
     }
     emitter.throwErrors();
 
@@ -637,44 +641,10 @@ export class LinkSession {
   }
 
   private buildSiteIndex(): void {
-    this.sites = new Map();
-    this.generation = new Int32Array(Math.max(16, this.state.loader.symbols.inputCount * 2));
-    const resolved = this.state.resolved;
-    for (const file of this.state.inputs.objects) {
-      this.indexSites(file);
-      this.countImportUse(file, +1, resolved);
-    }
-    for (const f of this.state.inputs.imports) if (!this.importUse.has(f)) this.importUse.set(f, { slot: 0, thunk: 0 });
-  }
-
-  private bumpGeneration(input: number): void {
-    this.ensureGeneration(input);
-    this.generation[input]!++;
-  }
-
-  private ensureGeneration(input: number): void {
-    if (input < this.generation.length) return;
-    const g = new Int32Array(Math.max(input + 1, this.generation.length * 2));
-    g.set(this.generation);
-    this.generation = g;
-  }
-
-  private indexSites(file: ObjectFile): void {
-    for (let s = 0; s < file.sectionCount; s++) if (file.sectionAtom[s]! >= 0) this.indexSection(file, s);
-  }
-
-  private indexSection(file: ObjectFile, s: number): void {
-    this.ensureGeneration(file.input);
-    const gen = this.generation[file.input]!;
-    const relocs = file.coff.relocations(s);
-    for (let r = 0; r < relocs.length; r++) {
-      const index = relocs.symbolIndex(r);
-      const id = index < file.symbolCount ? file.symbolIds[index]! : -1;
-      if (id < 0) continue;
-      let list = this.sites!.get(id);
-      if (!list) this.sites!.set(id, (list = []));
-      list.push(file.input, s, r, gen);
-    }
+    const { inputs, loader, resolved } = this.state;
+    this.sites = SiteIndex.build(inputs.objects, loader.symbols.symbolCount, loader.symbols.inputCount);
+    for (const file of inputs.objects) this.countImportUse(file, +1, resolved);
+    for (const f of inputs.imports) if (!this.importUse.has(f)) this.importUse.set(f, { slot: 0, thunk: 0 });
   }
 
   private countImportUse(file: ObjectFile, delta: number, resolved: ResolvedSymbols): void {
@@ -682,20 +652,16 @@ export class LinkSession {
   }
 
   private countImportUseOfSection(file: ObjectFile, s: number, delta: number, resolved: ResolvedSymbols): void {
-    const relocs = file.coff.relocations(s);
     const files = this.state.inputs.files;
-    for (let r = 0; r < relocs.length; r++) {
-      const index = relocs.symbolIndex(r);
-      const id = index < file.symbolCount ? file.symbolIds[index]! : -1;
-      if (id < 0) continue;
+    forEachSiteOfSection(file, s, (id) => {
       const kind = resolved.kind[id];
-      if (kind !== TargetKind.ImportSlot && kind !== TargetKind.ImportThunk) continue;
+      if (kind !== TargetKind.ImportSlot && kind !== TargetKind.ImportThunk) return;
       const imp = files[resolved.input[id]!] as ImportFile;
       let use = this.importUse.get(imp);
       if (!use) this.importUse.set(imp, (use = { slot: 0, thunk: 0 }));
       use.slot += delta;
       if (kind === TargetKind.ImportThunk) use.thunk += delta;
-    }
+    });
   }
 }
 
