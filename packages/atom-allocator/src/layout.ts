@@ -9,7 +9,7 @@
 // move take the lowest-addressed hole that fits them (keeping the predecessor's ideal capacity) before
 // the section's used end grows.
 
-import { alignUp, isPowerOfTwo, log2OfPowerOfTwo } from "./align.js";
+import { alignUp, isPowerOfTwo, log2OfPowerOfTwo, powerOfTwo } from "./align.js";
 import { AtomTable, NONE } from "./atom-table.js";
 import {
   AtomAllocatorError,
@@ -386,7 +386,7 @@ export class Layout {
       offset,
       address: section.address + offset,
       size: this.atoms.size[atom] as number,
-      alignment: 2 ** (this.atoms.alignLog2[atom] as number),
+      alignment: powerOfTwo(this.atoms.alignLog2[atom] as number),
       capacity: this.capacityEnd(section, atom) - offset,
     };
   }
@@ -513,7 +513,7 @@ export class Layout {
         if ((atoms.section[atom] as number) !== section.id) fail(`${where}: atom ${String(atom)} claims another section`);
         if ((atoms.prev[atom] as number) !== previous) fail(`${where}: atom ${String(atom)} has a broken prev link`);
         const offset = atoms.offset[atom] as number;
-        const alignment = 2 ** (atoms.alignLog2[atom] as number);
+        const alignment = powerOfTwo(atoms.alignLog2[atom] as number);
         if (!Number.isSafeInteger(offset) || offset < 0) fail(`${where}: atom ${String(atom)} has offset ${String(offset)}`);
         if (!Number.isSafeInteger(atoms.size[atom]) || (atoms.size[atom] as number) < 0) fail(`${where}: atom ${String(atom)} has size ${String(atoms.size[atom])}`);
         if (offset < previousOffset) fail(`${where}: atom ${String(atom)} is out of address order`);
@@ -601,7 +601,7 @@ export class Layout {
         if (atom >= state.atomIdCount || (atoms.section[atom] as number) !== NONE) {
           throw new StateFormatError(`section ${saved.name}: atom id ${String(atom)} is out of range or listed twice`, null);
         }
-        if (2 ** (alignLog2[slot] as number) > section.alignment) throw new StateFormatError(`atom ${String(atom)} alignment exceeds section ${saved.name}`, null);
+        if (powerOfTwo(alignLog2[slot] as number) > section.alignment) throw new StateFormatError(`atom ${String(atom)} alignment exceeds section ${saved.name}`, null);
         atoms.section[atom] = section.id;
         atoms.offset[atom] = offsets[slot] as number;
         atoms.size[atom] = sizes[slot] as number;
@@ -727,7 +727,7 @@ export class Layout {
     atoms.alignLog2[atom] = alignLog2;
     atoms.section[atom] = section.id;
     section.atomCount++;
-    const alignment = 2 ** alignLog2;
+    const alignment = powerOfTwo(alignLog2);
     const need = this.ideal(section, size);
     const first = section.first;
     let after = APPEND;
