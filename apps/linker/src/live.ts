@@ -75,6 +75,10 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
     const coff = file.coff;
     const bytes = coff.bytes;
     const symbolIds = file.symbolIds;
+    // A local symbol's SectionNumber read in place, as `register` does (16 bits, or 32 in a bigobj).
+    const numberAt = coff.pointerToSymbolTable + 12;
+    const recordSize = coff.symbolRecordSize;
+    const bigobj = coff.isBigobj;
     // Symbol indexes straight from the 10-byte relocation records (u32 at +4; the reader checked the bounds).
     for (let p = coff.relocationOffsetOf(s) + 4, end = p + coff.relocationCountOf(s) * 10; p < end; p += 10) {
       const index = (bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24)) >>> 0;
@@ -83,7 +87,9 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
       if (id >= 0) {
         markSymbol(id);
       } else {
-        const section = coff.symbolSectionNumber(index);
+        const at = numberAt + index * recordSize;
+        // Unsigned here: the reserved negative numbers (0xFF00 and up, or negative in a bigobj) are no section.
+        const section = bigobj ? (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) : bytes[at]! | (bytes[at + 1]! << 8);
         if (section > 0 && section <= file.sectionCount) mark(file, section - 1);
       }
     }

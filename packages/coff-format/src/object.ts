@@ -249,7 +249,7 @@ export class CoffObject {
     let name: string;
     if (b[at] === 0x2f /* '/' */) {
       const ref = parseLongSectionNameRef(b.subarray(at, at + 8), this.fileName, at);
-      name = ref !== undefined ? this.stringTable.get(ref, `the name of section ${index + 1}`) : inlineName(b.subarray(at, at + 8));
+      name = ref !== undefined ? this.stringTable.get(ref, () => `the name of section ${index + 1}`) : inlineName(b.subarray(at, at + 8));
     } else {
       name = recentInlineName(b, at);
     }
@@ -352,7 +352,7 @@ export class CoffObject {
     const at = this.symbolOffset(index);
     const b = this.bytes;
     if (b[at] === 0 && b[at + 1] === 0 && b[at + 2] === 0 && b[at + 3] === 0) {
-      return this.stringTable.get(this.view.u32(at + 4), `the name of symbol ${index}`);
+      return this.stringTable.get(this.view.u32(at + 4), () => `the name of symbol ${index}`);
     }
     return inlineNameAt(b, at);
   }

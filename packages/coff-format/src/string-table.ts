@@ -24,11 +24,14 @@ export class CoffStringTable {
     return this.bytes.length >= STRING_TABLE_SIZE_FIELD;
   }
 
-  /** The NUL-terminated name at `offset` (counted from the size field, as COFF does). */
-  get(offset: number, what = "a string table name"): string {
+  /**
+   * The NUL-terminated name at `offset` (counted from the size field, as COFF does). `what` names it in an
+   * error; a function is called only then (no message built per name on the hot path).
+   */
+  get(offset: number, what: string | (() => string) = "a string table name"): string {
     const table = this.bytes;
     if (offset < STRING_TABLE_SIZE_FIELD || offset >= table.length) {
-      throw new InvalidFieldError(`${what} points at string table offset ${offset}, outside the table`, {
+      throw new InvalidFieldError(`${typeof what === "string" ? what : what()} points at string table offset ${offset}, outside the table`, {
         file: this.fileName,
         offset: this.fileOffset,
         expected: `an offset from 4 to ${Math.max(table.length - 1, 4)}`,
@@ -36,7 +39,7 @@ export class CoffStringTable {
     }
     const stop = table.indexOf(0, offset);
     if (stop < 0) {
-      throw new TruncatedInputError(`${what} at string table offset ${offset} is not NUL-terminated`, {
+      throw new TruncatedInputError(`${typeof what === "string" ? what : what()} at string table offset ${offset} is not NUL-terminated`, {
         file: this.fileName,
         offset: this.fileOffset + offset,
         expected: "a NUL before the end of the string table",

@@ -149,8 +149,7 @@ export class ObjectFile {
     };
     /** Makes section `s`'s group, named by its key symbol (by id when interned: no second hashing). */
     const addGroup = (s: number, key: string | SymbolId) => {
-      const data = coff.sectionData(s);
-      const size = data.length === 0 ? coff.sectionSizeOfRawData(s) : data.length;
+      const size = coff.sectionSizeOfRawData(s); // what sectionData(s).length is, without making the window
       const selection = selectionOf[pendingLeader[s]!] as ComdatSelection;
       this.sectionComdat[s] = symbols.addComdat(this.input, key, selection, size, checksums[s]!);
       pendingLeader[s] = -2;
