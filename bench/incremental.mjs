@@ -101,6 +101,7 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
   const openStart = performance.now();
   const session = LinkSession.open(options, nodeHost);
   const openMs = performance.now() - openStart;
+  session.prepareUpdates(); // as --watch does while it waits for the first change
   const edits = { body: [], grow: [] };
   const bytes = { body: [], grow: [] };
   for (const kind of ["body", "grow"]) {

@@ -303,9 +303,13 @@ export class LinkSession {
     const switched: { file: ObjectFile; s: number }[] = [];
     for (const file of newFiles) computeLiveness(file, symbols);
     if (changes2.comdats.length > 0) {
+      // Only objects holding an instance of a group whose kept instance changed can switch sections.
       const groups = new Set(changes2.comdats);
-      for (const file of loader.objects) {
-        if (newFiles.includes(file)) continue;
+      const holders = new Set<number>();
+      for (const g of groups) for (const input of symbols.comdatInputs(g)) holders.add(input);
+      for (const input of [...holders].sort((a, b) => a - b)) {
+        const file = inputs.files[input];
+        if (!(file instanceof ObjectFile) || newFiles.includes(file) || !loader.objects.includes(file)) continue;
         for (let s = 0; s < file.sectionCount; s++) {
           const g = file.sectionComdat[s]!;
           if (g === NO_COMDAT || !groups.has(g)) continue;

@@ -35,6 +35,19 @@ describe("COMDAT selection", () => {
     expect(table.resolution("f")).toMatchObject({ input: a });
   });
 
+  test("comdatInputs lists the inputs holding an instance, and forgets a removed one", () => {
+    const table = new SymbolTable();
+    const a = table.addInput("a.obj");
+    const b = table.addInput("b.obj");
+    const c = table.addInput("c.obj");
+    const group = table.addComdat(b, "g", ComdatSelection.Any);
+    table.addComdat(a, "g", ComdatSelection.Any);
+    table.addComdat(c, "other", ComdatSelection.Any);
+    expect(table.comdatInputs(group).sort()).toEqual([a, b]);
+    table.removeInput(b);
+    expect(table.comdatInputs(group)).toEqual([a]);
+  });
+
   test("NODUPLICATES: a second instance is a duplicate symbol", () => {
     const { table } = threeInstances(ComdatSelection.NoDuplicates, [8, 8, 8]);
     const diagnostics = table.diagnostics();

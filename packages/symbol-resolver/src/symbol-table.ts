@@ -666,6 +666,14 @@ export class SymbolTable {
     return winner === NONE ? NONE : (this.instInput[winner] as number);
   }
 
+  /** The inputs that have an instance of the group (an incremental linker looks at these alone when the kept one changes). */
+  comdatInputs(group: ComdatId): InputId[] {
+    this.checkGroup(group);
+    const inputs: InputId[] = [];
+    for (let inst = this.groupHead[group] as number; inst !== NONE; inst = this.instNext[inst] as number) inputs.push(this.instInput[inst] as number);
+    return inputs;
+  }
+
   /** Is `input`'s instance of the group kept? (False when it has none.) */
   isComdatKept(group: ComdatId, input: InputId): boolean {
     this.checkGroup(group);

@@ -83,6 +83,8 @@ function watch(options: LinkOptions, session: LinkSession): void {
     });
   }
   process.stdout.write(`linkkit: watching ${objects.length} inputs (Ctrl-C to stop)\n`);
+  // While nothing has changed yet: the first update then costs what the next ones do.
+  setImmediate(() => session.prepareUpdates());
   process.on("SIGINT", () => { for (const p of objects) unwatchFile(p); process.exit(0); });
   process.on("SIGTERM", () => { for (const p of objects) unwatchFile(p); process.exit(0); });
 }
