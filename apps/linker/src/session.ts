@@ -108,6 +108,14 @@ export class LinkSession {
     return this.state.output;
   }
 
+  /**
+   * Builds what updates need (the index of which relocation sites name each symbol) now rather than at
+   * the first update: a watcher calls it while it waits for the first change.
+   */
+  prepareUpdates(): void {
+    if (this.sites === undefined) this.buildSiteIndex();
+  }
+
   /** The output file's bytes as the session believes they are on disk. */
   get bytes(): Uint8Array {
     return this.state.emitter.buffer.subarray(0, this.state.emitter.fileSize);
