@@ -5,6 +5,7 @@
 //
 //   node ../../scripts/bundle-bins.mjs linkkit linkkit-ld     (from the package directory, after tsc)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -28,6 +29,9 @@ for (const name of names) {
   writeFileSync(file, readFileSync(file, "utf8").replace(/^#!.*\n/, ""));
   rmSync(`${file}.cache`, { force: true }); // a code cache of the previous bundle
   // What the bundle was made from, so a launcher can tell when a later `tsc` run left it stale.
+  // With each input's hash: a build cache (turbo) restores files in any order, so an input may be newer
+  // than the bundle and still be what the bundle was made from.
   const inputs = output[0].moduleIds.filter((id) => !id.startsWith("\0") && !id.startsWith("node:"));
-  writeFileSync(join(outDir, `${name}.inputs.json`), JSON.stringify(inputs.map((id) => relative(outDir, id))) + "\n");
+  const record = inputs.map((id) => ({ path: relative(outDir, id), sha1: createHash("sha1").update(readFileSync(id)).digest("hex") }));
+  writeFileSync(join(outDir, `${name}.inputs.json`), JSON.stringify(record) + "\n");
 }

@@ -1,0 +1,63 @@
+// The launchers (bin/fresh-bundle.js) run the single-file bundle only while it is what the build made of
+// the current modules: a module changed since runs the plain build instead; a module a build cache
+// restored with a later time but the same contents keeps the bundle.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const launcherSource = join(__dirname, "..", "bin", "fresh-bundle.js");
+
+/** A package with a launcher for command `demo`: the plain build prints "plain", the bundle "bundle". */
+function demoPackage(): { dir: string; module: string; bundle: string; run: () => string } {
+  const dir = mkdtempSync(join(tmpdir(), "linkkit-launcher-"));
+  mkdirSync(join(dir, "bin"));
+  mkdirSync(join(dir, "dist", "bin"), { recursive: true });
+  mkdirSync(join(dir, "dist", "bundle"));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+  copyFileSync(launcherSource, join(dir, "bin", "fresh-bundle.js"));
+  writeFileSync(join(dir, "bin", "demo.js"), 'import { run } from "./fresh-bundle.js";\nawait run("demo");\n');
+  const module = join(dir, "dist", "answer.js");
+  writeFileSync(module, "export const answer = 42;\n");
+  writeFileSync(join(dir, "dist", "bin", "demo.js"), 'process.stdout.write("plain");\n');
+  const bundle = join(dir, "dist", "bundle", "demo.cjs");
+  writeFileSync(bundle, 'process.stdout.write("bundle");\n');
+  const sha1 = createHash("sha1").update("export const answer = 42;\n").digest("hex");
+  writeFileSync(join(dir, "dist", "bundle", "demo.inputs.json"), JSON.stringify([{ path: "../answer.js", sha1 }]));
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(module, past, past);
+  return { dir, module, bundle, run: () => execFileSync(process.execPath, [join(dir, "bin", "demo.js")], { encoding: "utf8" }) };
+}
+
+describe("launcher", () => {
+  it("runs the bundle while its modules are older than it", () => {
+    expect(demoPackage().run()).toBe("bundle");
+  });
+
+  it("keeps the bundle when a module is newer but the same (a build cache restored it), and remembers that", () => {
+    const pkg = demoPackage();
+    const older = new Date(Date.now() - 30_000), newer = new Date(Date.now() - 10_000);
+    utimesSync(pkg.bundle, older, older);
+    utimesSync(pkg.module, newer, newer);
+    expect(pkg.run()).toBe("bundle");
+    // The bundle's time moved past the module's: the next run need not hash it again.
+    expect(statSync(pkg.bundle).mtimeMs).toBeGreaterThan(statSync(pkg.module).mtimeMs);
+    expect(pkg.run()).toBe("bundle");
+  });
+
+  it("runs the plain build when a module changed since the bundle was made", () => {
+    const pkg = demoPackage();
+    const older = new Date(Date.now() - 30_000);
+    utimesSync(pkg.bundle, older, older);
+    writeFileSync(pkg.module, "export const answer = 43;\n");
+    expect(pkg.run()).toBe("plain");
+  });
+
+  it("runs the plain build when the record of the bundle's inputs is missing or of an older format", () => {
+    const pkg = demoPackage();
+    writeFileSync(join(pkg.dir, "dist", "bundle", "demo.inputs.json"), JSON.stringify(["../answer.js"]));
+    expect(pkg.run()).toBe("plain");
+  });
+});
