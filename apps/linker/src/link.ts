@@ -5,7 +5,7 @@ import { InputLoader, type LoadedInputs } from "./inputs/loader.js";
 import { parseModuleDefinition } from "./driver/def-file.js";
 import { collectExports, exportTableInput, writeImportLibrary, type ResolvedExport } from "./exports.js";
 import { ImageEmitter, symbolRva } from "./emit.js";
-import { layOut, type ImageLayout } from "./layout.js";
+import { layOut, restoreLayout, type ImageLayout, type LayoutSnapshot } from "./layout.js";
 import { markLive } from "./live.js";
 import { MingwLink } from "./mingw/mingw-link.js";
 import { writeMapFile } from "./map-file.js";
@@ -50,7 +50,15 @@ export function link(options: LinkOptions, host: LinkHost): LinkResult {
   return { output, bytes, warnings, timings };
 }
 
-export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
+export interface FullLinkOptions {
+  /**
+   * Lay out as this snapshot says instead of afresh (`/incremental` rebuilding its session). The image it
+   * describes is already on disk, so nothing is written; the caller compares the bytes with the file.
+   */
+  readonly restore?: LayoutSnapshot | undefined;
+}
+
+export function fullLink(options: LinkOptions, host: LinkHost, how: FullLinkOptions = {}): LinkState {
   const timer = new PhaseTimer();
   let opts = options;
   const warnings: string[] = [...options.warnings];
@@ -113,11 +121,12 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   const imageBase = Number(opts.imageBase ?? (opts.dll ? (is64 ? 0x180000000n : 0x10000000n) : is64 ? 0x140000000n : 0x400000n));
   const dllName = moduleName ?? output.replace(/^.*[\\/]/, "");
   const exportPlaceholder = exports.length > 0 ? exportTableInput(dllName, exports, () => 0, opts.timestamp) : undefined;
-  const image = layOut({
+  const layoutRequest = {
     inputs, resolved, merges: inputs.merges, sectionAttributes: opts.sectionAttributes, is64,
     machine: is64 ? 0x8664 : 0x14c, sectionAlignment: opts.sectionAlignment, fileAlignment: opts.fileAlignment,
     relocatable: !opts.fixed, exportTable: exportPlaceholder, incremental: opts.incremental,
-  });
+  };
+  const image = how.restore ? restoreLayout(layoutRequest, how.restore) : layOut(layoutRequest);
   timer.mark("layout");
 
   // Exports now have addresses; every exported name must be defined.
@@ -144,9 +153,11 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   const emitted = emitter.finishImage();
   mingw?.patchImage(inputs, resolved, image, imageBase, emitted.bytes);
 
-  writeMapIfAsked(host, opts, output, inputs, resolved, image, imageBase, entryId, is64);
-  if (exportTable) writeImportLibraryIfDll(host, opts, output, dllName, machine, exports, exportTable);
-  host.writeFileAtomic(output, emitted.bytes);
+  if (!how.restore) {
+    writeMapIfAsked(host, opts, output, inputs, resolved, image, imageBase, entryId, is64);
+    if (exportTable) writeImportLibraryIfDll(host, opts, output, dllName, machine, exports, exportTable);
+    host.writeFileAtomic(output, emitted.bytes);
+  }
   timer.mark("write");
   return {
     output, bytes: emitted.bytes, warnings, timings: timer.timings, options: opts, loader, inputs, resolved, image,

@@ -5,7 +5,7 @@
 // the session links from scratch and says why.
 import { IMAGE_SCN, IMAGE_SYM_CLASS, sectionAlignment, symbolTableIndices, toCoffObjectModel, writeCoffObject, type CoffObjectModel } from "@linkkit/coff-format";
 import { planExportTable, thunkSize } from "@linkkit/pe-writer";
-import { AtomKind, outputName, planImports, SYNTHETIC_SECTION_NAME, type ImageLayout } from "./layout.js";
+import { AtomKind, outputName, planImports, snapshotLayout, SYNTHETIC_SECTION_NAME, imageFileRanges, type ImageFileRange, type ImageLayout, type LayoutSnapshot } from "./layout.js";
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
 import { ImportFile } from "./inputs/import-file.js";
@@ -57,6 +57,11 @@ export interface SectionContents {
 export interface SessionOptions {
   /** Called after each range an update writes: tests inject crashes here. */
   readonly afterWrite?: ((writeIndex: number) => void) | undefined;
+  /**
+   * Open on an output already on disk: lay out as this snapshot of its layout says (see `layoutSnapshot`)
+   * and write nothing. `bytes` is then what the file must hold; the caller checks before updating.
+   */
+  readonly restore?: LayoutSnapshot | undefined;
 }
 
 export class LinkSession {
@@ -77,7 +82,7 @@ export class LinkSession {
   private constructor(options: LinkOptions, host: LinkHost, private readonly sessionOptions: SessionOptions) {
     this.options = options;
     this.host = this.hostWithOverrides(host);
-    this.state = fullLink(options, this.host);
+    this.state = fullLink(options, this.host, { restore: sessionOptions.restore });
   }
 
   /**
@@ -106,6 +111,16 @@ export class LinkSession {
 
   get output(): string {
     return this.state.output;
+  }
+
+  /** The layout as it is now, in terms another process can restore; throws LayoutSnapshotError when it cannot be named. */
+  layoutSnapshot(): LayoutSnapshot {
+    return snapshotLayout(this.state.image, this.state.inputs);
+  }
+
+  /** The ranges of `bytes` the image consists of (see `imageFileRanges`); what lies between is never read. */
+  imageFileRanges(): readonly ImageFileRange[] {
+    return imageFileRanges(this.state.image, this.bytes.length);
   }
 
   /**

@@ -1,7 +1,7 @@
 // `linkkit /incremental`: the second run patches the output in place; /verbose says which kind of link
 // it was and why; corrupt or foreign state and changed options lead to a full link; a crash during an
 // update (fault injection after the N-th write) never leaves an image that a later run trusts.
-import { readFileSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, copyFileSync, mkdirSync, statSync, utimesSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -51,7 +51,7 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "lldLink", "objdu
     verify("second");
 
     // And back: the output's layout is the result of the first link and the update, which the next run
-    // must replay (not a fresh link of the last inputs).
+    // restores from its snapshot (not a fresh layout of the last inputs).
     [b] = compileC(dir, { "worker.c": worker(3, 1) }, target, ["-ffunction-sections"]);
     expect(linkkit(args).stderr).toMatch(/incremental link: 1 input\(s\) changed/);
     verify("third");
@@ -77,6 +77,75 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "lldLink", "objdu
     expect(linkkit(args).stderr).toMatch(/full link: the incremental state does not match the output/);
     verify("after-fallbacks");
   });
+
+  it("stays incremental run after run; a snapshot that does not reproduce the output, or is corrupt, links fully", () => {
+    const dir = makeTempDir("inc-snapshot");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt, a] = compileC(dir, { "rt.c": programs.runtime, "main.c": main }, target, ["-ffunction-sections"]);
+    // Two versions of the worker, copied over its object in turn as a build would write it.
+    const versions = ([[3, 1], [5, 7], [9, 2]] as const).map(([k, pad], i) => {
+      const vdir = join(dir, `v${i}`);
+      mkdirSync(vdir);
+      return compileC(vdir, { "worker.c": worker(k, pad) }, target, ["-ffunction-sections"])[0]!;
+    });
+    const b = join(dir, "worker.obj");
+    copyFileSync(versions[0]!, b);
+    const out = join(dir, "app.exe");
+    const args = ["/incremental", "/verbose", "/entry:start", "/subsystem:console", a!, b, rt!, k32, `/out:${out}`];
+    const verify = (label: string) => {
+      const ref = join(dir, "ref.exe");
+      lldLink(["/entry:start", "/subsystem:console", a!, b, rt!, k32, `/out:${ref}`]);
+      const expected = runWine(ref), actual = runWine(out);
+      expect({ s: actual.status, o: actual.stdout }, label).toEqual({ s: expected.status, o: expected.stdout });
+    };
+    expect(linkkit(args).stderr).toMatch(/full link: no incremental state/);
+
+    // Every run restores the layout of the one before: no history to replay, so no limit on the runs.
+    for (let run = 1; run <= 20; run++) {
+      copyFileSync(versions[run % versions.length]!, b);
+      const r = linkkit(args);
+      expect(r.stderr, `run ${run}`).toMatch(/incremental link: 1 input\(s\) changed/);
+      if (run % 5 === 0) verify(`run ${run}`);
+    }
+    // A run that changes nothing stays incremental and writes nothing.
+    expect(linkkit(args).stderr).toMatch(/incremental link: 0 input\(s\) changed, 0 bytes written/);
+
+    // Someone else edits the output's code, keeping its size and time: the snapshot no longer
+    // reproduces it, so the next run links fully rather than patch an image it does not know.
+    const manifestPath = join(`${out}.linkkit`, "manifest.json");
+    const image = readFileSync(out);
+    const pe = image.readUInt32LE(0x3c);
+    const textAt = image.readUInt32LE(pe + 24 + image.readUInt16LE(pe + 20) + 20); // first section header's PointerToRawData
+    const before = statSync(out);
+    image[textAt] = image[textAt]! ^ 0xff;
+    writeFileSync(out, image);
+    utimesSync(out, before.atime, before.mtime);
+    // Node restores a time to the microsecond, not the nanosecond: the manifest is told the restored one.
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, output: { size: before.size, mtimeMs: statSync(out).mtimeMs } }));
+    copyFileSync(versions[0]!, b);
+    expect(linkkit(args).stderr).toMatch(/full link: the layout snapshot does not reproduce the output/);
+    verify("after the output was edited");
+    copyFileSync(versions[1]!, b);
+    expect(linkkit(args).stderr).toMatch(/incremental link: 1 input\(s\) changed/);
+
+    // A damaged snapshot, a truncated one, a missing one: full links, and the state is good again after.
+    const snapshotPath = join(`${out}.linkkit`, "layout.snapshot");
+    const snapshot = readFileSync(snapshotPath);
+    snapshot[snapshot.length >> 1] = snapshot[snapshot.length >> 1]! ^ 0x55;
+    writeFileSync(snapshotPath, snapshot);
+    copyFileSync(versions[2]!, b);
+    expect(linkkit(args).stderr).toMatch(/full link: the layout snapshot is corrupt/);
+    verify("after a corrupt snapshot");
+    writeFileSync(snapshotPath, readFileSync(snapshotPath).subarray(0, 100));
+    copyFileSync(versions[0]!, b);
+    expect(linkkit(args).stderr).toMatch(/full link: the layout snapshot is corrupt/);
+    writeFileSync(snapshotPath, "");
+    expect(linkkit(args).stderr).toMatch(/full link: the layout snapshot is corrupt/);
+    copyFileSync(versions[1]!, b);
+    expect(linkkit(args).stderr).toMatch(/incremental link: 1 input\(s\) changed/);
+    verify("at the end");
+  }, 300_000);
 
   it("a crash after any write of an update is followed by a correct link", () => {
     const dir = makeTempDir("inc-crash");

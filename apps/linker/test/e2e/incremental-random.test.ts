@@ -12,6 +12,7 @@ import { expect, it } from "vitest";
 import { LinkSession, type UpdateReport } from "../../src/session.js";
 import { parseLldLinkArgs } from "../../src/driver/lld-link-args.js";
 import { nodeHost } from "../../src/node-host.js";
+import { reproducesOutput } from "../../src/incremental-state.js";
 import { compileC, describeWithTools, importLibrary, makeTempDir, runWine } from "../harness/toolchain.js";
 import { lldLink, readobjFacts } from "../harness/linkers.js";
 import { compareImages, normalizeImage } from "../harness/disasm-compare.js";
@@ -67,6 +68,22 @@ describeWithTools("incremental relinking of random edits", ["clang", "dlltool", 
       readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
     });
     const session = LinkSession.open(options, nodeHost);
+    // What `linkkit /incremental` relies on in its next process: the session's layout snapshot, with the
+    // same inputs in the session's order (it appends added objects), reproduces the output.
+    let linkOrder = [...options.inputs];
+    const restoreFailures: string[] = [];
+    const checkSnapshot = (label: string) => {
+      try {
+        const restored = LinkSession.open({ ...options, inputs: linkOrder }, nodeHost, { restore: session.layoutSnapshot() });
+        const disk = readFileSync(out);
+        if (reproducesOutput(restored, disk)) return;
+        const ours = restored.bytes;
+        const differs = restored.imageFileRanges().flatMap((r) => r.parts?.() ?? [r]).find((r) => Buffer.compare(ours.subarray(r.offset, r.offset + r.size), disk.subarray(r.offset, r.offset + r.size)) !== 0);
+        restoreFailures.push(`${label}: the restored image differs${differs ? ` in file range 0x${differs.offset.toString(16)}+${differs.size}` : ` in size (${ours.length}, ${disk.length} on disk)`}`);
+      } catch (e) {
+        restoreFailures.push(`${label}: ${(e as Error).message}`);
+      }
+    };
 
     const reports: UpdateReport[] = [];
     const check = (label: string) => {
@@ -93,10 +110,14 @@ describeWithTools("incremental relinking of random edits", ["clang", "dlltool", 
       for (const o of removed) session.removeObject(o);
       const report = session.flush();
       reports.push(report);
+      linkOrder = [...linkOrder.filter((p) => !removed.includes(p)), ...added];
       const line = `step ${step}: ${edits.join("; ")} → ${report.mode}${report.reason ? ` (${report.reason})` : ""}, ${report.bytesWritten} bytes written${report.sectionsMoved ? `, ${report.sectionsMoved} sections moved` : ""}`;
       model.log.push(`  ${line}`);
       check(line);
+      checkSnapshot(line);
     }
+    // The snapshot after every step reproduces the image: the next `linkkit /incremental` run stays incremental.
+    expect(restoreFailures, `seed ${seed}`).toEqual([]);
 
     const incremental = reports.filter((r) => r.mode === "incremental").length;
     const reasons = reports.filter((r) => r.mode === "full").map((r) => r.reason);
