@@ -495,10 +495,13 @@ export function restoreLayout(req: LayoutRequest, snapshot: LayoutSnapshot): Ima
     atomKind[atom] = kind;
   }
 
-  // Everything a fresh layout would place must have been found again.
+  // Everything a fresh layout would place must have been found again. An empty section an update left
+  // without an atom (an archive member it loaded) holds no bytes: it stays out, as in the session.
   for (const file of inputs.objects) {
     for (let s = 0; s < file.sectionCount; s++) {
-      if (file.sectionLive[s] && file.sectionAtom[s]! < 0) throw mismatch(`${file.name} section ${file.coff.sectionName(s)} has no atom`);
+      if (!file.sectionLive[s] || file.sectionAtom[s]! >= 0) continue;
+      if (file.coff.sectionSizeOfRawData(s) !== 0) throw mismatch(`${file.name} section ${file.coff.sectionName(s)} has no atom`);
+      file.sectionLive[s] = 0;
     }
   }
   let commons = 0;

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync, existsSync, copyFileSync, mkdirSync, statS
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { compileC, describeWithTools, importLibrary, makeTempDir, run, runWine } from "../harness/toolchain.js";
+import { compileC, describeWithTools, importLibrary, makeTempDir, run, runOk, runWine, tools } from "../harness/toolchain.js";
 import { expectSameCode, linkkit, lldLink } from "../harness/linkers.js";
 import * as programs from "./programs.js";
 
@@ -24,7 +24,7 @@ int (*steps[2])(int) = {add, mul};
 int work(int x) { int s = 0; ${"s += x ^ s; ".repeat(pad)} return s + steps[0](x); }
 `;
 
-describeWithTools("linkkit /incremental", ["clang", "dlltool", "lldLink", "objdump", "readobj", "wine"], () => {
+describeWithTools("linkkit /incremental", ["clang", "dlltool", "llvmLib", "lldLink", "objdump", "readobj", "wine"], () => {
   it("links fully the first time, patches in place the next, and falls back to a full link when it must", () => {
     const dir = makeTempDir("inc-cli");
     const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
@@ -146,6 +146,26 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "lldLink", "objdu
     expect(linkkit(args).stderr).toMatch(/incremental link: 1 input\(s\) changed/);
     verify("at the end");
   }, 300_000);
+
+  it("stays incremental while updates select and drop archive members", () => {
+    const dir = makeTempDir("inc-archive");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt] = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"]);
+    const compile = (name: string, text: string) => compileC(dir, { [name]: text }, target, ["-ffunction-sections"])[0]!;
+    const lib = join(dir, "helpers.lib");
+    runOk(tools.llvmLib, [`/out:${lib}`, compile("ma.c", "int helper_a(int x) { return x + 1; }"), compile("mb.c", "int helper_b(int x) { return x * 7; }"), compile("mc.c", "int helper_c(int x) { return x - 2; }")]);
+    const main = (body: string) => `${programs.runtimeHeader}\nint helper_a(int); int helper_b(int); int helper_c(int);\nvoid start(void) { int r = ${body}; print("r="); print_int(r); print("\\n"); finish(r); }\n`;
+    const out = join(dir, "app.exe");
+    // The next run links the last inputs again: members loaded by an update must be found again, by name.
+    for (const [i, body] of ["helper_a(5)", "helper_a(5) + helper_c(9)", "helper_b(2) + helper_c(9)", "helper_a(1) + helper_b(2) + helper_c(3)", "helper_b(4)"].entries()) {
+      const m = compile("main.c", main(body));
+      const r = linkkit(["/incremental", "/verbose", "/entry:start", "/subsystem:console", m, rt!, k32, lib, `/out:${out}`]);
+      expect(r.stderr, body).toMatch(i === 0 ? /full link: no incremental state/ : /incremental link: 1 input\(s\) changed/);
+      const ref = join(dir, "ref.exe");
+      lldLink(["/entry:start", "/subsystem:console", m, rt!, k32, lib, `/out:${ref}`]);
+      expect(runWine(out).stdout, body).toBe(runWine(ref).stdout);
+    }
+  });
 
   it("a crash after any write of an update is followed by a correct link", () => {
     const dir = makeTempDir("inc-crash");
