@@ -251,7 +251,9 @@ export class ImageEmitter {
           const offset = u32(p);
           const index = u32(p + 4);
           const type = input[p + 8]! | (input[p + 9]! << 8);
-          if (index >= file.symbolCount || offset + 8 > size) { this.relocateSite(file, s, r, false); continue; }
+          // Every field the fast path writes is 4 bytes but ADDR64's 8 (checked there): a field that ends the
+          // section (a .pdata entry's unwind-info RVA, a tail call's rel32) stays on the fast path.
+          if (index >= file.symbolCount || offset + 4 > size) { this.relocateSite(file, s, r, false); continue; }
           let target: number;
           let absolute = false;
           const id = symbolIds[index]!;
@@ -281,6 +283,7 @@ export class ImageEmitter {
               if (value < -0x80000000 || value > 0xffffffff) { this.relocateSite(file, s, r, false); continue; }
               view.setUint32(site, value >>> 0, true);
             } else if (type === 1) { // ADDR64
+              if (offset + 8 > size) { this.relocateSite(file, s, r, false); continue; }
               const va = imageBase + target + view.getInt32(site + 4, true) * 4294967296 + view.getUint32(site, true);
               view.setUint32(site, va % 4294967296 >>> 0, true);
               view.setUint32(site + 4, Math.floor(va / 4294967296) >>> 0, true);
