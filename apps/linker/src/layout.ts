@@ -70,47 +70,58 @@ export interface ImportTables {
 interface Chunk { kind: AtomKind; input: number; detail: number; size: number; alignment: number }
 
 /**
- * One output section's chunks as columns: a large link has hundreds of thousands of input sections, and
- * an object per chunk was most of the layout's time (allocation and GC).
+ * One output section's chunks as typed-array columns, grown by doubling: a large link has hundreds of
+ * thousands of input sections, and an object per chunk (then a JS array per column, whose pushes and
+ * backing-store growth were 40 ms of an L link) was most of the layout's time.
  */
 class ChunkGroup {
   flags = 0;
-  readonly kind: number[] = [];
-  readonly input: number[] = [];
-  readonly detail: number[] = [];
-  readonly size: number[] = [];
-  readonly alignment: number[] = [];
+  count = 0;
+  kind = new Uint8Array(16);
+  input = new Int32Array(16);
+  detail = new Int32Array(16);
+  /** Float64: a common symbol's size is not bounded by a section's u32. */
+  size = new Float64Array(16);
+  alignment = new Int32Array(16);
   /** Id of the chunk's input section name (`.text$mn`), for ordering. */
-  readonly subName: number[] = [];
-  private readonly cursor: Chunk = { kind: AtomKind.InputSection, input: 0, detail: 0, size: 0, alignment: 1 };
+  subName = new Int32Array(16);
+  /** Whether every chunk so far has the same input section name (the common case: ordering is a no-op). */
+  private oneSubName = true;
 
   push(subName: number, kind: AtomKind, input: number, detail: number, size: number, alignment: number): void {
-    this.subName.push(subName);
-    this.kind.push(kind);
-    this.input.push(input);
-    this.detail.push(detail);
-    this.size.push(size);
-    this.alignment.push(alignment);
+    const i = this.count;
+    if (i === this.kind.length) this.grow(i * 2);
+    if (i > 0 && this.subName[0] !== subName) this.oneSubName = false;
+    this.subName[i] = subName;
+    this.kind[i] = kind;
+    this.input[i] = input;
+    this.detail[i] = detail;
+    this.size[i] = size;
+    this.alignment[i] = alignment;
+    this.count = i + 1;
   }
 
-  /** Chunk `i`, in a cursor reused by every call (read it before the next call). */
-  at(i: number): Chunk {
-    const c = this.cursor;
-    c.kind = this.kind[i]!;
-    c.input = this.input[i]!;
-    c.detail = this.detail[i]!;
-    c.size = this.size[i]!;
-    c.alignment = this.alignment[i]!;
-    return c;
+  private grow(capacity: number): void {
+    const n = this.count;
+    const kind = new Uint8Array(capacity); kind.set(this.kind.subarray(0, n)); this.kind = kind;
+    const input = new Int32Array(capacity); input.set(this.input.subarray(0, n)); this.input = input;
+    const detail = new Int32Array(capacity); detail.set(this.detail.subarray(0, n)); this.detail = detail;
+    const size = new Float64Array(capacity); size.set(this.size.subarray(0, n)); this.size = size;
+    const alignment = new Int32Array(capacity); alignment.set(this.alignment.subarray(0, n)); this.alignment = alignment;
+    const subName = new Int32Array(capacity); subName.set(this.subName.subarray(0, n)); this.subName = subName;
   }
 
   /** Chunk indices by the rank of their input section name, input order within a name: a stable counting sort. */
   ordered(rankOf: Int32Array): Int32Array {
-    const n = this.subName.length;
+    const n = this.count;
+    const out = new Int32Array(n);
+    if (this.oneSubName) {
+      for (let i = 0; i < n; i++) out[i] = i;
+      return out;
+    }
     const start = new Int32Array(rankOf.length + 1);
     for (let i = 0; i < n; i++) start[rankOf[this.subName[i]!]! + 1]!++;
     for (let r = 1; r < start.length; r++) start[r]! += start[r - 1]!;
-    const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[start[rankOf[this.subName[i]!]!]!++] = i;
     return out;
   }
@@ -269,17 +280,24 @@ export function layOut(req: LayoutRequest): ImageLayout {
     sections.push(section);
     // Stable sort by the full input section name: `.text$a` before `.text$b`, input order within a name.
     const indices = g.ordered(subNameRank);
-    for (const i of indices) {
-      const c = g.at(i);
-      const atom = layout.addAtom(id, c.size, c.alignment);
-      atomKind[atom] = c.kind;
-      atomInput[atom] = c.input;
-      atomDetail[atom] = c.detail;
-      if (c.kind === AtomKind.InputSection) (inputs.files[c.input] as ObjectFile).sectionAtom[c.detail] = atom;
-      else if (c.kind === AtomKind.Common) commonAtoms.set(c.detail, atom);
-      else if (c.kind === AtomKind.ImportTables) importAtom = atom;
-      else if (c.kind === AtomKind.ExportTable) exportAtom = atom;
-      else if (c.kind === AtomKind.ImportThunk) thunkAtoms.set(inputs.files[c.input] as ImportFile, atom);
+    const { kind: kinds, input: chunkInputs, detail: details, size: sizes, alignment: alignments } = g;
+    // Chunks of one object come in a run: its atom column is looked up once per run, not per chunk.
+    let atomsInput = -1;
+    let sectionAtoms: Int32Array = new Int32Array(0);
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!;
+      const kind = kinds[i]!, input = chunkInputs[i]!, detail = details[i]!;
+      const atom = layout.addAtom(id, sizes[i]!, alignments[i]!);
+      atomKind[atom] = kind;
+      atomInput[atom] = input;
+      atomDetail[atom] = detail;
+      if (kind === AtomKind.InputSection) {
+        if (input !== atomsInput) { atomsInput = input; sectionAtoms = (inputs.files[input] as ObjectFile).sectionAtom; }
+        sectionAtoms[detail] = atom;
+      } else if (kind === AtomKind.Common) commonAtoms.set(detail, atom);
+      else if (kind === AtomKind.ImportTables) importAtom = atom;
+      else if (kind === AtomKind.ExportTable) exportAtom = atom;
+      else if (kind === AtomKind.ImportThunk) thunkAtoms.set(inputs.files[input] as ImportFile, atom);
     }
   }
   let relocSection: OutputSection | undefined;

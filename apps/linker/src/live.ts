@@ -15,7 +15,9 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
   // Sections associated with a leader, as linked lists: first child per leader, next sibling per child.
   const firstChild: (Int32Array | undefined)[] = [];
   const nextChild: (Int32Array | undefined)[] = [];
+  let sectionTotal = 0;
   for (const file of inputs.objects) {
+    sectionTotal += file.sectionCount;
     const ok = file.sectionIncluded.slice();
     for (let s = 0; s < file.sectionCount; s++) {
       const group = file.sectionComdat[s]!;
@@ -34,16 +36,22 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
     nextChild[file.input] = next;
   }
 
-  // The work list: (object, section) pairs whose relocations are still to be followed.
-  const stackFiles: ObjectFile[] = [];
-  const stackSections: number[] = [];
+  // The work list: (object, section) pairs whose relocations are still to be followed. A section enters it
+  // at most once (when it becomes live), so typed arrays of the total section count never overflow.
+  const stackInputs = new Int32Array(sectionTotal);
+  const stackSections = new Int32Array(sectionTotal);
+  let top = 0;
   const mark = (file: ObjectFile, s: number) => {
     if (file.sectionLive[s] || !allowed[file.input]![s]) return;
     file.sectionLive[s] = 1;
-    stackFiles.push(file);
-    stackSections.push(s);
+    stackInputs[top] = file.input;
+    stackSections[top++] = s;
   };
+  // Marking a global symbol has the same effect every time: most relocations name a symbol already
+  // followed (a callee called from many places), and this flag skips the lookups for them.
+  const symbolDone = new Uint8Array(resolved.kind.length);
   const markSymbol = (id: number) => {
+    symbolDone[id] = 1;
     switch (resolved.kind[id]) {
       case TargetKind.Section: {
         const file = files[resolved.input[id]!];
@@ -69,9 +77,10 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
   }
   for (const id of rootSymbols) markSymbol(id);
 
-  while (stackFiles.length > 0) {
-    const file = stackFiles.pop()!;
-    const s = stackSections.pop()!;
+  while (top > 0) {
+    top--;
+    const file = files[stackInputs[top]!] as ObjectFile;
+    const s = stackSections[top]!;
     const coff = file.coff;
     const bytes = coff.bytes;
     const symbolIds = file.symbolIds;
@@ -85,7 +94,7 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
       if (index >= file.symbolCount) continue;
       const id = symbolIds[index]!;
       if (id >= 0) {
-        markSymbol(id);
+        if (symbolDone[id] === 0) markSymbol(id);
       } else {
         const at = numberAt + index * recordSize;
         // Unsigned here: the reserved negative numbers (0xFF00 and up, or negative in a bigobj) are no section.
