@@ -81,6 +81,41 @@ function hashName(name: string): number {
   for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), HASH_PRIME);
   return hash ^ (hash >>> 15);
 }
+
+/** Not a hash `hashAscii` returns for ASCII (it is a non-integer): the bytes hold a byte of 0x80 or more. */
+const NON_ASCII = 0.5;
+
+/** `hashName` of the name the ASCII bytes spell, or NON_ASCII. */
+function hashAscii(bytes: Uint8Array, start: number, end: number): number {
+  let hash = HASH_SEED;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i] as number;
+    if (c >= 0x80) return NON_ASCII;
+    hash = Math.imul(hash ^ c, HASH_PRIME);
+  }
+  return hash ^ (hash >>> 15);
+}
+
+/** Reused arrays of character codes, one per length (setting an array's length is a runtime call). */
+const charCodes: number[][] = [];
+
+/**
+ * The string of ASCII bytes: String.fromCharCode over a reused array of codes, which costs less than a
+ * TextDecoder call (a subarray and a call into the runtime) for names of a few dozen bytes.
+ */
+function asciiString(bytes: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n > 4096) {
+    // Arguments of one call are bounded: a very long name goes in pieces.
+    let out = "";
+    for (let i = start; i < end; i += 4096) out += asciiString(bytes, i, Math.min(end, i + 4096));
+    return out;
+  }
+  let codes = charCodes[n];
+  if (codes === undefined) charCodes[n] = codes = new Array<number>(n).fill(0);
+  for (let i = 0; i < n; i++) codes[i] = bytes[start + i] as number;
+  return String.fromCharCode.apply(null, codes);
+}
 const JOURNAL_STRIDE = 5;
 
 export class SymbolTable {
@@ -207,6 +242,21 @@ export class SymbolTable {
     const hash = hashName(name);
     const known = this.lookup(name, hash);
     if (known !== NONE) return known;
+    return this.addName(name, hash);
+  }
+
+  /**
+   * `intern` for the name spelled by the ASCII bytes `bytes[start, end)`: hashed and looked up once, and
+   * decoded only when new. Answers -1 for a name with non-ASCII bytes (decode it and use `intern`).
+   */
+  internAscii(bytes: Uint8Array, start: number, end: number): SymbolId {
+    const hash = hashAscii(bytes, start, end);
+    if (hash === NON_ASCII) return NONE;
+    const known = this.probeAscii(bytes, start, end, hash);
+    return known !== NONE ? known : this.addName(asciiString(bytes, start, end), hash);
+  }
+
+  private addName(name: string, hash: number): SymbolId {
     const id = this.names.length;
     this.names.push(name);
     const n = id + 1;
@@ -243,13 +293,11 @@ export class SymbolTable {
    * names are found (others answer -1: decode them and use `intern` or `idOf`), so no decoding happens here.
    */
   idOfAscii(bytes: Uint8Array, start: number, end: number): SymbolId {
-    let hash = HASH_SEED;
-    for (let i = start; i < end; i++) {
-      const c = bytes[i] as number;
-      if (c >= 0x80) return NONE;
-      hash = Math.imul(hash ^ c, HASH_PRIME);
-    }
-    hash ^= hash >>> 15;
+    const hash = hashAscii(bytes, start, end);
+    return hash === NON_ASCII ? NONE : this.probeAscii(bytes, start, end, hash);
+  }
+
+  private probeAscii(bytes: Uint8Array, start: number, end: number, hash: number): SymbolId {
     const slots = this.nameSlots;
     const mask = slots.length - 1;
     const length = end - start;

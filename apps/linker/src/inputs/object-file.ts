@@ -129,8 +129,9 @@ export class ObjectFile {
         keySymbol[s] = i;
       }
     }
-    // A name the table already holds is found from its bytes, without decoding it (the common case for
-    // references); a new name is decoded once and interned.
+    // A name is interned from its bytes: hashed and looked up once, decoded only when new (a name the table
+    // holds, the common case for references, is never decoded). Non-ASCII names and malformed offsets go
+    // through symbolName, which decodes them or reports the problem.
     const strings = coff.stringTable.bytes;
     const nameId = (i: number): SymbolId => {
       const at = table + i * recordSize;
@@ -138,12 +139,12 @@ export class ObjectFile {
       if (bytes[at] !== 0) {
         let end = at;
         while (end < at + 8 && bytes[end] !== 0) end++;
-        id = symbols.idOfAscii(bytes, at, end);
+        id = symbols.internAscii(bytes, at, end);
       } else if (bytes[at + 1] === 0 && bytes[at + 2] === 0 && bytes[at + 3] === 0) {
         const offset = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0;
         let end = offset;
         while (end < strings.length && strings[end] !== 0) end++;
-        if (offset >= 4 && end < strings.length) id = symbols.idOfAscii(strings, offset, end);
+        if (offset >= 4 && end < strings.length) id = symbols.internAscii(strings, offset, end);
       }
       return id >= 0 ? id : symbols.intern(coff.symbolName(i));
     };
