@@ -17,6 +17,11 @@ export class ByteView {
     return this.bytes.length;
   }
 
+  /** Whether [offset, offset+size) lies inside the input (`check` without building its message). */
+  fits(offset: number, size: number): boolean {
+    return offset >= 0 && size >= 0 && offset + size <= this.bytes.length;
+  }
+
   /** Throws unless [offset, offset+size) lies inside the input. */
   check(offset: number, size: number, what: string): void {
     if (!(offset >= 0 && size >= 0 && offset + size <= this.bytes.length)) {

@@ -209,7 +209,9 @@ export class CoffObject {
       const rawPointer = view.u32(at + s.PointerToRawData);
       const rawSize = view.u32(at + s.SizeOfRawData);
       // A zero pointer means no file data (.bss), whatever the size says, as link.exe reads it.
-      if (rawPointer !== 0) view.check(rawPointer, rawSize, `the raw data of section ${i + 1}`);
+      // Descriptions are built only for a check that fails: a template per section was a number-to-string
+      // and a concatenation for each of the 300k sections of a large link.
+      if (rawPointer !== 0 && !view.fits(rawPointer, rawSize)) view.check(rawPointer, rawSize, `the raw data of section ${i + 1}`);
       let count = view.u16(at + s.NumberOfRelocations);
       let start = view.u32(at + s.PointerToRelocations);
       if (count > 0) {
@@ -220,7 +222,7 @@ export class CoffObject {
           count = total === 0 ? 0 : total - 1;
           start += ImageRelocation.size;
         }
-        view.check(start, count * ImageRelocation.size, `the relocations of section ${i + 1} (${count} records)`);
+        if (!view.fits(start, count * ImageRelocation.size)) view.check(start, count * ImageRelocation.size, `the relocations of section ${i + 1} (${count} records)`);
       }
       this.relocationStart[i] = start;
       this.relocationCount[i] = count;
@@ -491,14 +493,25 @@ function inlineName(raw: Uint8Array): string {
 
 // Inline section names repeat across every object (.text, .pdata, .xdata, ...): a small table keyed by
 // the 8 name bytes hands back the string decoded before instead of decoding it once per section.
-const recentLo = new Int32Array(64);
-const recentHi = new Int32Array(64);
-const recentNames: (string | undefined)[] = new Array(64).fill(undefined);
+const recentLo = new Int32Array(256);
+const recentHi = new Int32Array(256);
+const recentNames: (string | undefined)[] = new Array(256).fill(undefined);
+
+/**
+ * Slot of an inline name in the table: the top byte of a multiplicative hash of both words, which every
+ * name byte reaches; the usual section names (.text .data .rdata .pdata .xdata .bss .drectve .debug$S
+ * .text$mn .idata$N .CRT$XCU ...) each get a slot of their own. (The low bits of an xor, used before, put
+ * `.pdata`, `.xdata` and `.rdata` in one slot, so that a -ffunction-sections object, whose sections go
+ * .text .xdata .pdata per function, decoded the name of nearly every .xdata and .pdata section again.)
+ */
+export function recentNameSlot(lo: number, hi: number): number {
+  return Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x85ebca6b) >>> 24;
+}
 
 function recentInlineName(b: Uint8Array, at: number): string {
   const lo = b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
   const hi = b[at + 4]! | (b[at + 5]! << 8) | (b[at + 6]! << 16) | (b[at + 7]! << 24);
-  const slot = (lo ^ Math.imul(hi, 0x9e3779b1) ^ (lo >>> 13)) & 63;
+  const slot = recentNameSlot(lo, hi);
   const known = recentNames[slot];
   if (known !== undefined && recentLo[slot] === lo && recentHi[slot] === hi) return known;
   const name = inlineNameAt(b, at);
