@@ -93,7 +93,7 @@ export function fullLink(options: LinkOptions, host: LinkHost, how: FullLinkOpti
   const entry = settleLinkerSymbols(loader, opts);
   const machine = loader.currentMachine!;
   const preExports = collectExports(loader.exports, machine, loader.symbols);
-  for (const e of preExports) if (e.symbolName !== undefined) loader.symbols.reference(loader.linkerInput, e.symbolName);
+  for (const e of preExports) if (e.symbolName !== undefined) loader.symbols.reference(loader.exportsInput, e.symbolName);
   loader.resolveLazyMembers();
   mingw?.beforeFinish(loader);
   const inputs = loader.finish();

@@ -250,6 +250,7 @@ export class LinkSession {
     // Before anything changes: where the changed objects' definitions are (sites elsewhere are re-applied
     // only for those that move), and the names they ask for (one nobody asks for afterwards may leave an
     // archive member unneeded).
+    const exportSpecsBefore = [...loader.exports];
     const oldRva = new Map<number, number>();
     const askedBefore = new Set<number>();
     for (const change of changes) {
@@ -291,6 +292,15 @@ export class LinkSession {
       if (!sameDirectivesApartFromExports("", f.directives, f.name)) throw new NeedsFullLink(`${f.name} took linker directives with it`);
       loader.replaceDirectiveExports(f.name, []);
     }
+    // Exported names are asked for by an input of their own: when the exports changed, it asks again, so
+    // that a name no longer exported is no longer required (and a newly exported one may load a member).
+    const exportedNames: number[] = [];
+    if (loader.exports.length !== exportSpecsBefore.length || loader.exports.some((e, i) => e !== exportSpecsBefore[i])) {
+      symbols.removeInput(loader.exportsInput);
+      for (const e of collectExports(loader.exports, loader.currentMachine!, symbols)) {
+        if (e.symbolName !== undefined) exportedNames.push(symbols.reference(loader.exportsInput, e.symbolName));
+      }
+    }
     loader.resolveLazyMembers();
     this.dropUnneededMembers(askedBefore, newFiles, oldFiles);
     for (const o of loader.objects.slice(objectsBefore)) if (!newFiles.includes(o) && o.directives.trim() !== "") throw new NeedsFullLink(`archive member ${o.name} brings linker directives`);
@@ -300,7 +310,7 @@ export class LinkSession {
     // The loaded set of imports may grow; `inputs` shares the loader's arrays.
     const changes2 = symbols.takeChanges();
     // Only what the swapped inputs name, and names whose winner changed, can have new problems.
-    const touchedSymbols: number[] = [...changes2.symbols];
+    const touchedSymbols: number[] = [...changes2.symbols, ...exportedNames];
     const touchedGroups: number[] = [...changes2.comdats];
     for (const f of [...oldFiles, ...newFiles]) {
       for (let i = 0; i < f.symbolCount; i++) if (f.symbolIds[i]! >= 0) touchedSymbols.push(f.symbolIds[i]!);

@@ -30,6 +30,8 @@ export interface LoadedInputs {
   readonly machine: Machine;
   /** The linker's own input: synthetic symbols, /include and /entry references. */
   readonly linkerInput: InputId;
+  /** The input that asks for every exported name: an incremental update asks again when exports change. */
+  readonly exportsInput: InputId;
   /** Options given in `.drectve` sections, merged over the command line's. */
   readonly exports: readonly ExportSpec[];
   readonly entryFromDirectives: string | undefined;
@@ -47,6 +49,7 @@ export class InputLoader {
   readonly objects: ObjectFile[] = [];
   readonly imports: ImportFile[] = [];
   readonly linkerInput: InputId;
+  readonly exportsInput: InputId;
   private readonly lazyMembers = new Map<InputId, LazyMember>();
   /** Archive members by input: the names the archive's index says each defines. */
   private readonly memberNames = new Map<InputId, string[]>();
@@ -75,6 +78,8 @@ export class InputLoader {
       where: (input, site) => this.describeReference(input, site),
     });
     this.linkerInput = this.symbols.addInput("<linker>");
+    this.files.push(undefined);
+    this.exportsInput = this.symbols.addInput("<exports>");
     this.files.push(undefined);
     for (const name of options.includes) this.symbols.reference(this.linkerInput, this.mangle(name));
   }
@@ -362,7 +367,7 @@ export class InputLoader {
     if (this.machine === undefined) throw new LinkError("no input files (or none that says its machine); use /machine:x64 or /machine:x86");
     return {
       symbols: this.symbols, files: this.files, objects: this.objects, imports: this.imports, machine: this.machine,
-      linkerInput: this.linkerInput, exports: this.exports, entryFromDirectives: this.entryFromDirectives,
+      linkerInput: this.linkerInput, exportsInput: this.exportsInput, exports: this.exports, entryFromDirectives: this.entryFromDirectives,
       subsystemFromDirectives: this.subsystemFromDirectives, merges: this.merges, alternateNames: this.alternateNames,
       warnings: this.warnings,
     };

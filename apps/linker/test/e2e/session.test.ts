@@ -204,6 +204,32 @@ int b_table_sum(void) { return 6; }
     expect(runWine(out).stdout).toBe("result=66\n");
   });
 
+  it("follows an export renamed in an object's directives, in place", () => {
+    const dir = makeTempDir("session-exports");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt] = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"]);
+    const compile = (name: string, text: string) => compileC(dir, { [name]: text }, target, ["-ffunction-sections"])[0]!;
+    const a = compile("a.c", moduleA(""));
+    const b = (exported: string) => compile(`b-${exported}.c`, `__declspec(dllexport) int ${exported}(int x) { return x + 1; }
+int b_value(int x) { return x * 10; }
+int b_table_sum(void) { return 6; }
+`);
+    const b1 = b("old_name");
+    const out = join(dir, "app.exe");
+    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", a, b1, rt!, k32, `/out:${out}`], {
+      readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
+    });
+    const session = LinkSession.open(options, nodeHost);
+    const exportsOf = () => runOk(tools.readobj, ["--coff-exports", out]).split("\n").filter((l) => l.includes("Name:")).map((l) => l.trim());
+    expect(exportsOf()).toEqual(["Name: old_name"]);
+    // The export is renamed: the old name must not stay asked for (nothing defines it any more).
+    session.replaceObject(b1, readFileSync(b("new_name")));
+    const r = session.flush();
+    expect(r.mode, r.reason).toBe("incremental");
+    expect(exportsOf()).toEqual(["Name: new_name"]);
+    expect(runWine(out).stdout).toBe("result=36\n");
+  });
+
   it("selects and drops archive members as a full link of the new objects would", () => {
     const dir = makeTempDir("session-archive");
     const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
