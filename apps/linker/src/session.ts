@@ -381,16 +381,13 @@ export class LinkSession {
         const alignment = sectionAlignment(file.coff.sectionCharacteristics(s)) || 16;
         const oldAtom = old && oldS !== undefined ? old.sectionAtom[oldS]! : -1;
         if (oldAtom >= 0 && layout.atom(oldAtom).alignment >= alignment && layout.atomAddress(oldAtom) % alignment === 0) {
-          const oldSize = layout.atom(oldAtom).size;
-          const oldAt = layout.atomOffset(oldAtom);
-          const r = layout.resizeAtom(oldAtom, size);
+          const atomMoved = this.resizeAtom(oldAtom, size);
           file.sectionAtom[s] = oldAtom;
           image.atomInput[oldAtom] = file.input;
           image.atomDetail[oldAtom] = s;
           claimed.add(oldAtom);
-          // What the old contents leave behind is cleared: a moved atom's old place, a shrunk atom's tail.
-          if (r.moved) { this.clearRange(oldAtom, oldAt, oldSize); moved++; }
-          else { if (size < oldSize) this.clearRange(oldAtom, oldAt + size, oldSize - size); resizedInPlace++; }
+          if (atomMoved) moved++;
+          else resizedInPlace++;
         } else {
           file.sectionAtom[s] = this.placeInputSection(st.image, file, s, size, alignment);
           placed++;
@@ -432,8 +429,7 @@ export class LinkSession {
     if (importsChanged) {
       if (used.length === 0 || !image.importTables) throw new NeedsFullLink(image.importTables ? "no imports are used any more" : "the first import appeared");
       const { plan, slots } = planImports(used, emitter.is64);
-      const r = layout.resizeAtom(image.importTables.atom, plan.size);
-      if (r.moved) moved++;
+      if (this.resizeAtom(image.importTables.atom, plan.size)) moved++;
       image.importTables = { plan, atom: image.importTables.atom, slots };
     }
     for (const f of inputs.imports) {
@@ -473,9 +469,7 @@ export class LinkSession {
         let atom: number;
         if (old) {
           atom = old.atom;
-          const oldAt = layout.atomOffset(atom), oldSize = layout.atom(atom).size;
-          if (layout.resizeAtom(atom, plan.size).moved) { this.clearRange(atom, oldAt, oldSize); moved++; }
-          else if (plan.size < oldSize) this.clearRange(atom, oldAt + plan.size, oldSize - plan.size);
+          if (this.resizeAtom(atom, plan.size)) moved++;
         } else {
           const out = image.sections.find((o) => o.name === outputName(SYNTHETIC_SECTION_NAME[AtomKind.ExportTable], st.inputs.merges));
           if (!out) throw new NeedsFullLink("no section for the first export table");
@@ -650,6 +644,21 @@ export class LinkSession {
     image.atomInput[atom] = file.input;
     image.atomDetail[atom] = s;
     return atom;
+  }
+
+  /**
+   * Resizes an atom (in place when it can) and clears what its old contents leave behind: a moved atom's
+   * old place, a shrunk atom's tail. Returns whether it moved.
+   */
+  private resizeAtom(atom: number, size: number): boolean {
+    const layout = this.state.image.layout;
+    const oldAt = layout.atomOffset(atom), oldSize = layout.atom(atom).size;
+    if (layout.resizeAtom(atom, size).moved) {
+      this.clearRange(atom, oldAt, oldSize);
+      return true;
+    }
+    if (size < oldSize) this.clearRange(atom, oldAt + size, oldSize - size);
+    return false;
   }
 
   /** Freed room is filled as a full link fills gaps: int3 in code, zeros in data. */
