@@ -385,9 +385,10 @@ export function snapshotLayout(image: ImageLayout, inputs: LoadedInputs): Layout
   for (const file of inputs.objects) {
     if (objectNames.has(file.name)) throw new LayoutSnapshotError(`two inputs are named ${file.name}`);
     objectNames.add(file.name);
+    const name = nameId(file.name);
     for (let s = 0; s < file.sectionCount; s++) {
       const atom = file.sectionAtom[s]!;
-      if (atom >= 0) claim(atom, AtomKind.InputSection, nameId(file.name), s);
+      if (atom >= 0) claim(atom, AtomKind.InputSection, name, s);
     }
   }
   for (const [symbol, atom] of image.commonAtoms) claim(atom, AtomKind.Common, nameId(inputs.symbols.nameOf(symbol)), -1);

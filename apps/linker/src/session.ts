@@ -101,7 +101,7 @@ export class LinkSession {
    * every name counts as changed, and every relocation site is applied again).
    */
   private startTracking(): void {
-    this.state.loader.symbols.takeChanges();
+    this.state.loader.symbols.discardChanges();
     this.state.image.layout.takeChanges();
   }
 

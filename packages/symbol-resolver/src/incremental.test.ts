@@ -148,3 +148,20 @@ describe("diagnostics of what a change touched", () => {
     expect(table.diagnosticsOf([], [g1])).toEqual(all.filter((d) => d.kind === "duplicate" && d.comdat));
   });
 });
+
+describe("discardChanges", () => {
+  test("forgets what happened so far: the next takeChanges reports only what follows", () => {
+    const table = new SymbolTable();
+    const a = table.addInput("a.o");
+    const b = table.addInput("b.o");
+    table.define(a, "x", 1, 0);
+    table.define(a, "y", 1, 0);
+    table.discardChanges();
+    table.removeInput(a);
+    table.define(b, "x", 1, 4);
+    expect(table.takeChanges().symbols.map((id) => table.nameOf(id)).sort()).toEqual(["x", "y"]);
+    table.define(b, "z", 1, 0);
+    table.discardChanges();
+    expect(table.takeChanges()).toEqual({ symbols: [], comdats: [] });
+  });
+});

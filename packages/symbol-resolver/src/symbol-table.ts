@@ -544,11 +544,19 @@ export class SymbolTable {
    */
   takeChanges(): ChangeReport {
     const report = this.changesSince(0, 0);
+    this.discardChanges();
+    return report;
+  }
+
+  /**
+   * Forgets the changes since the last `takeChanges` without working them out: after a full link, an
+   * incremental linker starts tracking from here (every name of the link changed, and none matters).
+   */
+  discardChanges(): void {
     this.journalLength = 0;
     this.journalGroup.length = 0;
     this.journalGroupWinner.length = 0;
     this.epoch++;
-    return report;
   }
 
   // ---------------------------------------------------------------- lazy loading
