@@ -115,8 +115,13 @@ export class ImageEmitter {
   /** `.pdata` as its atoms lay it out, and as written to the file (packed, sorted): see `writeExceptionTable`. */
   private exceptionAtoms: Uint8Array | undefined;
   private exceptionTableOnDisk: Uint8Array | undefined;
-  /** The atom each entry of `exceptionTableOnDisk` came from. */
+  /** The atom each entry of `exceptionTableOnDisk` came from (-1: a filler). */
   private exceptionEntryAtom: Int32Array | undefined;
+  /**
+   * Set before emitting an image restored from a snapshot of its layout: the exception table goes into
+   * these slots (see `exceptionSlots`), as the file on disk has it, instead of being laid out afresh.
+   */
+  presetExceptionSlots: Int32Array | undefined;
   private readonly machineValue: number;
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
@@ -546,11 +551,16 @@ export class ImageEmitter {
   }
 
   /**
-   * The exception table: every function entry of the `.pdata` atoms, packed and sorted at the start of the
-   * section (the loader binary-searches it), zeros after. The atoms keep their contents in `exceptionAtoms`,
-   * a copy of the section as the atoms lay it out: an update writes its atoms there (see
-   * `restoreExceptionAtoms`), and the table is not re-sorted over entries that moved: the entries of the
-   * atoms that changed are taken out and their new ones merged in, so an update costs a linear pass.
+   * The exception table: every function entry of the `.pdata` atoms, sorted at the start of the section
+   * (the loader binary-searches it), zeros after. The atoms keep their contents in `exceptionAtoms`, a copy
+   * of the section as the atoms lay it out: an update writes its atoms there (see `restoreExceptionAtoms`).
+   *
+   * An incremental image's table has slack: after every FILLER_EVERY entries a filler slot, a copy of the
+   * entry before it. A copy keeps the table sorted and finds the same unwind data, so a binary search
+   * cannot tell it from the entry. An update frees the slots of the atoms that changed (they become
+   * fillers) and puts their new entries in by shifting entries only as far as the nearest filler: the
+   * bytes it writes follow the change, not the size of the table (a packed table would move every entry
+   * after an insertion).
    */
   private writeExceptionTable(pdata: OutputSection): DataDirectoryEntry {
     const layout = this.req.image.layout;
@@ -558,9 +568,16 @@ export class ImageEmitter {
     const at = info.fileOffset;
     const onDisk = this.trackDirty ? this.exceptionTableOnDisk : undefined;
     const changed = this.changedAtoms;
-    const table = onDisk && changed && this.exceptionEntryAtom && changed.size * 4 < this.exceptionEntryAtom.length
-      ? this.mergeExceptionEntries(pdata, onDisk, this.exceptionEntryAtom, changed)
-      : this.exceptionEntries(pdata, layout.atomsInSection(pdata.id));
+    const slotAtom = this.exceptionEntryAtom;
+    let table = onDisk && changed && slotAtom && changed.size * 4 < slotAtom.length ? this.patchExceptionSlots(pdata, onDisk, slotAtom, changed) : undefined;
+    if (!table && this.presetExceptionSlots) {
+      table = this.exceptionEntriesInSlots(pdata, this.presetExceptionSlots);
+      this.presetExceptionSlots = undefined;
+    }
+    if (!table) {
+      const sorted = this.exceptionEntries(pdata, layout.atomsInSection(pdata.id));
+      table = this.req.options.incremental ? withFillers(sorted, info.usedSize) : sorted;
+    }
     const size = table.entries.length;
     if (size > info.usedSize) throw new LinkError(`the exception table (${size} bytes) does not fit its section (${info.usedSize} bytes)`);
     this.exceptionAtoms = this.buffer.slice(at, at + info.usedSize);
@@ -576,8 +593,45 @@ export class ImageEmitter {
     return { rva: info.address, size };
   }
 
+  /**
+   * The atom of each slot of the exception table as written (-1: a filler): what a snapshot of an
+   * incremental image keeps so that the image can be restored exactly (see `presetExceptionSlots`).
+   */
+  get exceptionSlots(): Int32Array | undefined {
+    return this.exceptionEntryAtom;
+  }
+
+  /** The table with each atom's entries in the given slots; undefined when the slots do not fit the atoms. */
+  private exceptionEntriesInSlots(pdata: OutputSection, slots: Int32Array): ExceptionTable | undefined {
+    const W = ImageRuntimeFunctionEntry.size / 4;
+    const sorted = this.exceptionEntries(pdata, new Set(slots.filter((a) => a >= 0)));
+    // Each atom's entries, in order, go to its slots in order.
+    const entriesOf = new Map<number, number[]>();
+    sorted.atoms.forEach((atom, i) => { const list = entriesOf.get(atom); if (list) list.push(i); else entriesOf.set(atom, [i]); });
+    const from = new Uint32Array(sorted.entries.buffer, sorted.entries.byteOffset, sorted.atoms.length * W);
+    const taken = new Map<number, number>();
+    const words = new Uint32Array(slots.length * W);
+    let first = -1;
+    for (let i = 0; i < slots.length; i++) {
+      const atom = slots[i]!;
+      if (atom < 0) continue;
+      const k = taken.get(atom) ?? 0;
+      const e = entriesOf.get(atom)?.[k];
+      if (e === undefined) return undefined;
+      taken.set(atom, k + 1);
+      for (let w = 0; w < W; w++) words[i * W + w] = from[e * W + w]!;
+      if (first < 0) first = i;
+    }
+    for (const [atom, list] of entriesOf) if ((taken.get(atom) ?? 0) !== list.length) return undefined;
+    if (first < 0) return undefined;
+    const atoms = slots.slice();
+    refillFillers(words, atoms, first);
+    for (let i = 1; i < atoms.length; i++) if (words[i * W]! < words[(i - 1) * W]!) return undefined; // must be sorted
+    return { entries: new Uint8Array(words.buffer), atoms };
+  }
+
   /** The entries of `atoms` (in `.pdata`, laid out as atoms in the buffer), sorted, with the atom of each. */
-  private exceptionEntries(pdata: OutputSection, atoms: Iterable<number>): { entries: Uint8Array; atoms: Int32Array } {
+  private exceptionEntries(pdata: OutputSection, atoms: Iterable<number>): ExceptionTable {
     const layout = this.req.image.layout;
     const entrySize = ImageRuntimeFunctionEntry.size;
     const at = layout.section(pdata.id).fileOffset;
@@ -585,7 +639,7 @@ export class ImageEmitter {
     let size = 0;
     for (const atom of atoms) {
       if (!layout.isLive(atom) || layout.atomSection(atom) !== pdata.id) continue;
-      const length = layout.atom(atom).size;
+      const length = layout.atomSize(atom);
       if (length % entrySize !== 0) {
         throw new LinkError(`a .pdata contribution of ${length} bytes is not a whole number of ${entrySize}-byte function entries`);
       }
@@ -595,10 +649,12 @@ export class ImageEmitter {
     const packed = new Uint8Array(size);
     const owner = new Int32Array(size / entrySize);
     let p = 0;
+    const buffer = this.buffer;
     for (const atom of list) {
-      const from = at + layout.atomOffset(atom), length = layout.atom(atom).size;
-      packed.set(this.buffer.subarray(from, from + length), p);
-      owner.fill(atom, p / entrySize, (p + length) / entrySize);
+      const from = at + layout.atomOffset(atom), length = layout.atomSize(atom);
+      // Most contributions are one 12-byte entry: a loop beats making a view per atom.
+      for (let i = 0; i < length; i++) packed[p + i] = buffer[from + i]!;
+      for (let e = p / entrySize, end = (p + length) / entrySize; e < end; e++) owner[e] = atom;
       p += length;
     }
     const order = runtimeFunctionOrder(packed, 0, size);
@@ -606,41 +662,53 @@ export class ImageEmitter {
     const atomOf = new Int32Array(order.length);
     for (let i = 0; i < order.length; i++) {
       const from = order[i]! * entrySize;
-      entries.set(packed.subarray(from, from + entrySize), i * entrySize);
+      for (let k = 0; k < entrySize; k++) entries[i * entrySize + k] = packed[from + k]!;
       atomOf[i] = owner[order[i]!]!;
     }
     return { entries, atoms: atomOf };
   }
 
-  /** The table on disk less the entries of `changed` atoms, with their entries now merged in by BeginAddress. */
-  private mergeExceptionEntries(pdata: OutputSection, onDisk: Uint8Array, owner: Int32Array, changed: ReadonlySet<number>): { entries: Uint8Array; atoms: Int32Array } {
-    const entrySize = ImageRuntimeFunctionEntry.size;
+  /**
+   * The table on disk with the slots of `changed` atoms freed and their new entries put in, each by
+   * shifting the entries between its place and the nearest filler. Undefined when a new entry finds no
+   * filler near enough (or no entry is left): the caller builds the table afresh.
+   */
+  private patchExceptionSlots(pdata: OutputSection, onDisk: Uint8Array, slotAtom: Int32Array, changed: ReadonlySet<number>): ExceptionTable | undefined {
+    const W = ImageRuntimeFunctionEntry.size / 4; // words per entry; word 0 is BeginAddress (host order is little-endian)
+    const slots = slotAtom.length;
     const fresh = this.exceptionEntries(pdata, changed);
     const gone = atomMarks(changed);
-    let kept = 0;
-    for (let i = 0; i < owner.length; i++) if (!(owner[i]! < gone.length && gone[owner[i]!] === 1)) kept++;
-    const count = kept + fresh.atoms.length;
-    const entries = new Uint8Array(count * entrySize);
-    const atoms = new Int32Array(count);
-    // Entries are three little-endian words; word 0 is BeginAddress, the sort key. (Host order is little-endian.)
-    const words = entrySize / 4;
-    const out = new Uint32Array(entries.buffer);
-    const old = onDisk.byteOffset % 4 === 0
-      ? new Uint32Array(onDisk.buffer, onDisk.byteOffset, owner.length * words)
-      : new Uint32Array(onDisk.buffer.slice(onDisk.byteOffset, onDisk.byteOffset + owner.length * entrySize));
-    const add = new Uint32Array(fresh.entries.buffer, fresh.entries.byteOffset, fresh.atoms.length * words);
-    let i = 0, j = 0, w = 0;
-    while (w < count) {
-      while (i < owner.length && owner[i]! < gone.length && gone[owner[i]!] === 1) i++;
-      if (i < owner.length && (j >= fresh.atoms.length || old[i * words]! <= add[j * words]!)) {
-        for (let k = 0; k < words; k++) out[w * words + k] = old[i * words + k]!;
-        atoms[w++] = owner[i++]!;
+    const words = new Uint32Array(slots * W);
+    words.set(new Uint32Array(onDisk.buffer.slice(onDisk.byteOffset, onDisk.byteOffset + slots * W * 4)));
+    const atoms = slotAtom.slice();
+    for (let i = 0; i < slots; i++) if (atoms[i]! >= 0 && atoms[i]! < gone.length && gone[atoms[i]!] === 1) atoms[i] = -1;
+    // Freed slots keep their old values until the refill below, so the values stay in order for the search.
+    const add = new Uint32Array(fresh.entries.buffer, fresh.entries.byteOffset, fresh.atoms.length * W);
+    for (let j = 0; j < fresh.atoms.length; j++) {
+      const begin = add[j * W]!;
+      let lo = 0, hi = slots;
+      while (lo < hi) { const mid = (lo + hi) >>> 1; if (words[mid * W]! <= begin) lo = mid + 1; else hi = mid; }
+      let place = lo;
+      let f = place;
+      while (f < slots && f - place < FILLER_REACH && atoms[f]! >= 0) f++;
+      if (f < slots && atoms[f]! < 0) {
+        words.copyWithin((place + 1) * W, place * W, f * W);
+        atoms.copyWithin(place + 1, place, f);
       } else {
-        for (let k = 0; k < words; k++) out[w * words + k] = add[j * words + k]!;
-        atoms[w++] = fresh.atoms[j++]!;
+        let b = place - 1;
+        while (b >= 0 && place - 1 - b < FILLER_REACH && atoms[b]! >= 0) b--;
+        if (b < 0 || atoms[b]! >= 0) return undefined;
+        words.copyWithin(b * W, (b + 1) * W, place * W);
+        atoms.copyWithin(b, b + 1, place);
+        place--;
       }
+      for (let k = 0; k < W; k++) words[place * W + k] = add[j * W + k]!;
+      atoms[place] = fresh.atoms[j]!;
     }
-    return { entries, atoms };
+    const first = atoms.findIndex((a) => a >= 0);
+    if (first < 0) return undefined;
+    refillFillers(words, atoms, first);
+    return { entries: new Uint8Array(words.buffer), atoms };
   }
 
   /**
@@ -836,6 +904,46 @@ function sameEntries(a: Uint32Array | Uint8Array, b: Uint32Array | Uint8Array): 
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Entries of an exception table, with the atom each came from (-1: a filler, a copy of its neighbour). */
+interface ExceptionTable {
+  readonly entries: Uint8Array;
+  readonly atoms: Int32Array;
+}
+
+/** An incremental image's exception table has a filler slot after every this many entries. */
+const FILLER_EVERY = 16;
+/** How far (in entries) an update may shift entries to reach a filler before it builds the table afresh. */
+const FILLER_REACH = 64;
+
+/** `sorted` with a filler after every FILLER_EVERY entries, when the section has room for them. */
+function withFillers(sorted: ExceptionTable, room: number): ExceptionTable {
+  const W = ImageRuntimeFunctionEntry.size / 4;
+  const count = sorted.atoms.length;
+  const slots = count + Math.ceil(count / FILLER_EVERY);
+  if (count === 0 || slots * W * 4 > room) return sorted;
+  const from = new Uint32Array(sorted.entries.buffer, sorted.entries.byteOffset, count * W);
+  const words = new Uint32Array(slots * W);
+  const atoms = new Int32Array(slots).fill(-1);
+  let w = 0;
+  for (let i = 0; i < count; i++) {
+    for (let k = 0; k < W; k++) words[w * W + k] = from[i * W + k]!;
+    atoms[w++] = sorted.atoms[i]!;
+    if ((i + 1) % FILLER_EVERY === 0 || i === count - 1) w++; // a filler follows
+  }
+  refillFillers(words, atoms, 0);
+  return { entries: new Uint8Array(words.buffer), atoms };
+}
+
+/** Each filler becomes a copy of the entry before it (those before the first entry, of the first entry). */
+function refillFillers(words: Uint32Array, atoms: Int32Array, first: number): void {
+  const W = ImageRuntimeFunctionEntry.size / 4;
+  for (let i = 0; i < atoms.length; i++) {
+    if (atoms[i]! >= 0) continue;
+    const source = i < first ? first : i - 1;
+    for (let k = 0; k < W; k++) words[i * W + k] = words[source * W + k]!;
+  }
 }
 
 /** A mark per atom id for the atoms in `atoms` (a typed lookup in loops over every entry of a table). */

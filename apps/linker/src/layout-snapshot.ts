@@ -4,11 +4,12 @@
 // Format (little-endian):
 //   "LKLS" u32:version u32:headerLength, header (UTF-8 JSON: characteristics, relocSection, names,
 //   imports, atomCount, layoutLength), the allocator state (layoutLength bytes), zeros to a multiple of 4,
-//   then atomCount × u8 kind, zeros to a multiple of 4, atomCount × i32 name, atomCount × i32 detail.
+//   then atomCount × u8 kind, zeros to a multiple of 4, atomCount × i32 name, atomCount × i32 detail,
+//   exceptionSlots × i32 atom (the header's exceptionSlots is -1 when the image has no such table).
 import { LayoutSnapshotError, type LayoutSnapshot } from "./layout.js";
 
 const MAGIC = 0x534c4b4c; // "LKLS" read as a little-endian u32
-const VERSION = 1;
+const VERSION = 2;
 
 interface Header {
   readonly characteristics: number[];
@@ -17,6 +18,7 @@ interface Header {
   readonly imports: string[];
   readonly atomCount: number;
   readonly layoutLength: number;
+  readonly exceptionSlots: number;
 }
 
 const align4 = (n: number) => (n + 3) & ~3;
@@ -25,14 +27,16 @@ export function encodeLayoutSnapshot(snapshot: LayoutSnapshot): Uint8Array {
   const n = snapshot.atomKind.length;
   const header: Header = {
     characteristics: [...snapshot.characteristics], relocSection: snapshot.relocSection, names: [...snapshot.names],
-    imports: [...snapshot.imports], atomCount: n, layoutLength: snapshot.layout.length,
+    imports: [...snapshot.imports], atomCount: n, layoutLength: snapshot.layout.length, exceptionSlots: snapshot.exceptionSlots?.length ?? -1,
   };
+  const slots = snapshot.exceptionSlots ?? new Int32Array(0);
   const json = new TextEncoder().encode(JSON.stringify(header));
   const layoutAt = 12 + json.length;
   const kindAt = align4(layoutAt + snapshot.layout.length);
   const nameAt = align4(kindAt + n);
   const detailAt = nameAt + 4 * n;
-  const bytes = new Uint8Array(detailAt + 4 * n);
+  const slotsAt = detailAt + 4 * n;
+  const bytes = new Uint8Array(slotsAt + 4 * slots.length);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, MAGIC, true);
   view.setUint32(4, VERSION, true);
@@ -44,6 +48,7 @@ export function encodeLayoutSnapshot(snapshot: LayoutSnapshot): Uint8Array {
     view.setInt32(nameAt + 4 * i, snapshot.atomName[i]!, true);
     view.setInt32(detailAt + 4 * i, snapshot.atomDetail[i]!, true);
   }
+  for (let i = 0; i < slots.length; i++) view.setInt32(slotsAt + 4 * i, slots[i]!, true);
   return bytes;
 }
 
@@ -65,7 +70,7 @@ export function decodeLayoutSnapshot(bytes: Uint8Array): LayoutSnapshot {
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
   if (typeof header !== "object" || header === null || !Array.isArray(header.characteristics) || !header.characteristics.every(isInt)
     || !isInt(header.relocSection) || !strings(header.names) || !strings(header.imports) || !isInt(header.atomCount) || header.atomCount < 0
-    || !isInt(header.layoutLength) || header.layoutLength < 0) {
+    || !isInt(header.layoutLength) || header.layoutLength < 0 || !isInt(header.exceptionSlots) || header.exceptionSlots < -1) {
     throw corrupt("malformed header");
   }
   const n = header.atomCount;
@@ -73,14 +78,21 @@ export function decodeLayoutSnapshot(bytes: Uint8Array): LayoutSnapshot {
   const kindAt = align4(layoutAt + header.layoutLength);
   const nameAt = align4(kindAt + n);
   const detailAt = nameAt + 4 * n;
-  if (detailAt + 4 * n !== bytes.length) throw corrupt(`${bytes.length} bytes, the header describes ${detailAt + 4 * n}`);
+  const slotsAt = detailAt + 4 * n;
+  const end = slotsAt + 4 * Math.max(0, header.exceptionSlots);
+  if (end !== bytes.length) throw corrupt(`${bytes.length} bytes, the header describes ${end}`);
   const atomName = new Int32Array(n), atomDetail = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     atomName[i] = view.getInt32(nameAt + 4 * i, true);
     atomDetail[i] = view.getInt32(detailAt + 4 * i, true);
   }
+  let exceptionSlots: Int32Array | undefined;
+  if (header.exceptionSlots >= 0) {
+    exceptionSlots = new Int32Array(header.exceptionSlots);
+    for (let i = 0; i < exceptionSlots.length; i++) exceptionSlots[i] = view.getInt32(slotsAt + 4 * i, true);
+  }
   return {
     layout: bytes.slice(layoutAt, layoutAt + header.layoutLength), characteristics: header.characteristics, relocSection: header.relocSection,
-    names: header.names, imports: header.imports, atomKind: bytes.slice(kindAt, kindAt + n), atomName, atomDetail,
+    names: header.names, imports: header.imports, atomKind: bytes.slice(kindAt, kindAt + n), atomName, atomDetail, exceptionSlots,
   };
 }

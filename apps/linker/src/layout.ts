@@ -353,6 +353,8 @@ export interface LayoutSnapshot {
   readonly atomDetail: Int32Array;
   /** Import keys of the imports in use, in the import-table plan's order (so the plan rebuilds as it was). */
   readonly imports: readonly string[];
+  /** The atom of each exception-table slot (-1: a filler), as the image has them (see `ImageEmitter.exceptionSlots`). */
+  readonly exceptionSlots: Int32Array | undefined;
 }
 
 /** An import's name across links: its library member and symbol (member names repeat in import libraries). */
@@ -361,7 +363,7 @@ export function importKey(f: ImportFile): string {
 }
 
 /** The snapshot of `image`; throws LayoutSnapshotError when some live atom has no stable name. */
-export function snapshotLayout(image: ImageLayout, inputs: LoadedInputs): LayoutSnapshot {
+export function snapshotLayout(image: ImageLayout, inputs: LoadedInputs, exceptionSlots: Int32Array | undefined): LayoutSnapshot {
   const layout = image.layout;
   const n = layout.atomIdCount;
   const atomKind = new Uint8Array(n);
@@ -410,7 +412,7 @@ export function snapshotLayout(image: ImageLayout, inputs: LoadedInputs): Layout
   }
   return {
     layout: layout.serialize(), characteristics: layout.sections().map((info) => image.sectionById[info.id]?.characteristics ?? 0),
-    relocSection: image.relocSection?.id ?? -1, names, atomKind, atomName, atomDetail, imports,
+    relocSection: image.relocSection?.id ?? -1, names, atomKind, atomName, atomDetail, imports, exceptionSlots: exceptionSlots?.slice(),
   };
 }
 

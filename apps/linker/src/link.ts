@@ -147,6 +147,8 @@ export function fullLink(options: LinkOptions, host: LinkHost, how: FullLinkOpti
   const emitter = new ImageEmitter({
     inputs, resolved, image, options: opts, imageBase, entrySymbol: entryId, subsystem: entry.subsystem, exportTable,
   });
+  // A restored image's exception table is in the slots the image on disk has (updates fill them in place).
+  emitter.presetExceptionSlots = how.restore?.exceptionSlots;
   emitter.relocateAll();
   timer.mark("relocate");
   // Write: the synthetic tables, base relocations and headers, then the files.

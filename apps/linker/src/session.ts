@@ -115,7 +115,7 @@ export class LinkSession {
 
   /** The layout as it is now, in terms another process can restore; throws LayoutSnapshotError when it cannot be named. */
   layoutSnapshot(): LayoutSnapshot {
-    return snapshotLayout(this.state.image, this.state.inputs);
+    return snapshotLayout(this.state.image, this.state.inputs, this.state.emitter.exceptionSlots);
   }
 
   /** The ranges of `bytes` the image consists of (see `imageFileRanges`); what lies between is never read. */

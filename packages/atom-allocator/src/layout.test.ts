@@ -28,6 +28,9 @@ describe("placing atoms (packed)", () => {
     expect(layout.atom(c.atom).capacity).toBe(3);
     expect(layout.section(text).usedSize).toBe(27);
     expect(a).toMatchObject({ moved: false, previousAddress: null, previousOffset: null, movedSections: [] });
+    expect([a, b, c].map((p) => layout.atomSize(p.atom))).toEqual([10, 7, 3]);
+    layout.freeAtom(b.atom);
+    expect(() => layout.atomSize(b.atom)).toThrow(/atomSize/);
     layout.verify();
   });
 

@@ -402,6 +402,12 @@ export class Layout {
     return this.atoms.offset[atom] as number;
   }
 
+  /** The atom's size (what `atom(id).size` says, without making the record: for loops over many atoms). */
+  atomSize(atom: AtomId): number {
+    this.liveSection(atom, "atomSize");
+    return this.atoms.size[atom] as number;
+  }
+
   atomSection(atom: AtomId): SectionId {
     return this.liveSection(atom, "atomSection").id;
   }
