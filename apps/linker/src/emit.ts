@@ -689,18 +689,23 @@ export class ImageEmitter {
       let lo = 0, hi = slots;
       while (lo < hi) { const mid = (lo + hi) >>> 1; if (words[mid * W]! <= begin) lo = mid + 1; else hi = mid; }
       let place = lo;
+      // The nearest filler on either side; before the place on a tie, so that an entry whose function
+      // stayed put goes back into the slot it just freed and nothing shifts (else every update would
+      // push the fillers one place on, until none is in reach).
       let f = place;
       while (f < slots && f - place < FILLER_REACH && atoms[f]! >= 0) f++;
-      if (f < slots && atoms[f]! < 0) {
-        words.copyWithin((place + 1) * W, place * W, f * W);
-        atoms.copyWithin(place + 1, place, f);
-      } else {
-        let b = place - 1;
-        while (b >= 0 && place - 1 - b < FILLER_REACH && atoms[b]! >= 0) b--;
-        if (b < 0 || atoms[b]! >= 0) return undefined;
+      const after = f < slots && atoms[f]! < 0 ? f - place : Infinity;
+      let b = place - 1;
+      while (b >= 0 && place - 1 - b < FILLER_REACH && atoms[b]! >= 0) b--;
+      const before = b >= 0 && atoms[b]! < 0 ? place - 1 - b : Infinity;
+      if (after === Infinity && before === Infinity) return undefined;
+      if (before <= after) {
         words.copyWithin(b * W, (b + 1) * W, place * W);
         atoms.copyWithin(b, b + 1, place);
         place--;
+      } else {
+        words.copyWithin((place + 1) * W, place * W, f * W);
+        atoms.copyWithin(place + 1, place, f);
       }
       for (let k = 0; k < W; k++) words[place * W + k] = add[j * W + k]!;
       atoms[place] = fresh.atoms[j]!;
