@@ -24,12 +24,18 @@ void start(void) {
 }
 `;
 
+/** A scratch directory with kernel32's import library, the runtime object, and a compiler of C into it. */
+function workspace(name: string, extraImports: readonly string[] = [], flags: readonly string[] = ["-ffunction-sections"]) {
+  const dir = makeTempDir(name);
+  const k32 = importLibrary(dir, "kernel32.dll", [...programs.kernel32Exports, ...extraImports], "x64");
+  const rt = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"])[0]!;
+  const compile = (file: string, text: string) => compileC(dir, { [file]: text }, target, [...flags])[0]!;
+  return { dir, k32, rt, compile };
+}
+
 describeWithTools("incremental session", ["clang", "dlltool", "lldLink", "objdump", "readobj", "wine"], () => {
   it("patches the output in place after edits, and the result behaves like a full link", () => {
-    const dir = makeTempDir("session");
-    const k32 = importLibrary(dir, "kernel32.dll", [...programs.kernel32Exports, "GetTickCount", "Sleep"], "x64");
-    const [rt] = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"]);
-    const compile = (name: string, text: string) => compileC(dir, { [name]: text }, target, ["-ffunction-sections", "-fdata-sections"])[0]!;
+    const { dir, k32, rt, compile } = workspace("session", ["GetTickCount", "Sleep"], ["-ffunction-sections", "-fdata-sections"]);
     const a = compile("a.c", moduleA(""));
     let b = compile("b.c", `
 static int table[3] = {1, 2, 3};
@@ -38,7 +44,7 @@ int b_value(int x) { return x * 10; }
 int b_table_sum(void) { return *ptrs[0] + *ptrs[1] + *ptrs[2]; }
 `);
     const out = join(dir, "app.exe");
-    const args = ["/entry:start", "/subsystem:console", a, b, rt!, k32, `/out:${out}`, `/map:${out}.map`];
+    const args = ["/entry:start", "/subsystem:console", a, b, rt, k32, `/out:${out}`, `/map:${out}.map`];
     const options = parseLldLinkArgs(args, { readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined });
     const session = LinkSession.open(options, nodeHost);
     expect(runWine(out).stdout).toBe("result=36\n");
@@ -46,7 +52,7 @@ int b_table_sum(void) { return *ptrs[0] + *ptrs[1] + *ptrs[2]; }
     // The reference: lld-link's full link of the same objects, run the same way.
     const check = (objects: string[], label: string) => {
       const reference = join(dir, `ref-${label}.exe`);
-      lldLink(["/entry:start", "/subsystem:console", ...objects, rt!, k32, `/out:${reference}`, `/map:${reference}.map`]);
+      lldLink(["/entry:start", "/subsystem:console", ...objects, rt, k32, `/out:${reference}`, `/map:${reference}.map`]);
       const expected = runWine(reference);
       const actual = runWine(out);
       expect({ stdout: actual.stdout, status: actual.status }, label).toEqual({ stdout: expected.stdout, status: expected.status });
@@ -116,10 +122,7 @@ int b_ticks(void) { return GetTickCount() > 0 ? 100 : 0; }
   });
 
   it("updates one function at a time, as a compiler that emits per function would", () => {
-    const dir = makeTempDir("session-atom");
-    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
-    const [rt] = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"]);
-    const compile = (name: string, text: string) => compileC(dir, { [name]: text }, target, ["-ffunction-sections", "-fdata-sections"])[0]!;
+    const { dir, k32, rt, compile } = workspace("session-atom", [], ["-ffunction-sections", "-fdata-sections"]);
     const a = compile("a.c", moduleA(""));
     const b = (body: string) => `
 int factor = 10;
@@ -129,7 +132,7 @@ int b_table_sum(void) { return 6; }
 `;
     const b1 = compile("b.c", b("return x * factor;"));
     const out = join(dir, "app.exe");
-    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", a, b1, rt!, k32, `/out:${out}`, `/map:${out}.map`], {
+    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", a, b1, rt, k32, `/out:${out}`, `/map:${out}.map`], {
       readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
     });
     const session = LinkSession.open(options, nodeHost);
@@ -155,7 +158,7 @@ int b_table_sum(void) { return 6; }
 
     // The same program as a full link of the recompiled object.
     const reference = join(dir, "ref.exe");
-    lldLink(["/entry:start", "/subsystem:console", a, b2, rt!, k32, `/out:${reference}`, `/map:${reference}.map`]);
+    lldLink(["/entry:start", "/subsystem:console", a, b2, rt, k32, `/out:${reference}`, `/map:${reference}.map`]);
     const expected = runWine(reference);
     expect(runWine(out).stdout).toBe(expected.stdout);
     expect(expected.stdout).toBe("result=96\n");
@@ -164,14 +167,11 @@ int b_table_sum(void) { return 6; }
 
   it("reports what an update leaves undefined or defines twice, as a full link does, and recovers when the inputs are fixed", () => {
     // An update checks only the names the swapped objects touch: these are the problems it must still see.
-    const dir = makeTempDir("session-errors");
-    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
-    const [rt] = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"]);
-    const compile = (name: string, text: string) => compileC(dir, { [name]: text }, target, ["-ffunction-sections"])[0]!;
+    const { dir, k32, rt, compile } = workspace("session-errors");
     const a = compile("a.c", moduleA(""));
     const bGood = compile("b.c", "int b_value(int x) { return x * 10; }\nint b_table_sum(void) { return 6; }\n");
     const out = join(dir, "app.exe");
-    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", a, bGood, rt!, k32, `/out:${out}`], {
+    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", a, bGood, rt, k32, `/out:${out}`], {
       readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
     });
     const session = LinkSession.open(options, nodeHost);
@@ -205,10 +205,7 @@ int b_table_sum(void) { return 6; }
   });
 
   it("follows an export renamed in an object's directives, in place", () => {
-    const dir = makeTempDir("session-exports");
-    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
-    const [rt] = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"]);
-    const compile = (name: string, text: string) => compileC(dir, { [name]: text }, target, ["-ffunction-sections"])[0]!;
+    const { dir, k32, rt, compile } = workspace("session-exports");
     const a = compile("a.c", moduleA(""));
     const b = (exported: string) => compile(`b-${exported}.c`, `__declspec(dllexport) int ${exported}(int x) { return x + 1; }
 int b_value(int x) { return x * 10; }
@@ -216,7 +213,7 @@ int b_table_sum(void) { return 6; }
 `);
     const b1 = b("old_name");
     const out = join(dir, "app.exe");
-    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", a, b1, rt!, k32, `/out:${out}`], {
+    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", a, b1, rt, k32, `/out:${out}`], {
       readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
     });
     const session = LinkSession.open(options, nodeHost);
@@ -231,10 +228,7 @@ int b_table_sum(void) { return 6; }
   });
 
   it("selects and drops archive members as a full link of the new objects would", () => {
-    const dir = makeTempDir("session-archive");
-    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
-    const [rt] = compileC(dir, { "rt.c": programs.runtime }, target, ["-ffunction-sections"]);
-    const compile = (name: string, text: string) => compileC(dir, { [name]: text }, target, ["-ffunction-sections"])[0]!;
+    const { dir, k32, rt, compile } = workspace("session-archive");
     const memberA = compile("ma.c", "int helper_b(int); int helper_a(int x) { return helper_b(x) + 1; }");
     const memberB = compile("mb.c", "int helper_b(int x) { return x * 7; }");
     const lib = join(dir, "helpers.lib");
@@ -242,13 +236,13 @@ int b_table_sum(void) { return 6; }
     const main = (body: string, extra = "") => `${programs.runtimeHeader}\n${extra}\nvoid start(void) { int r = ${body}; print("r="); print_int(r); print("\\n"); finish(r); }\n`;
     let m = compile("main.c", main("helper_a(5)", "int helper_a(int);"));
     const out = join(dir, "app.exe");
-    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", m, rt!, k32, lib, `/out:${out}`, `/map:${out}.map`], {
+    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", m, rt, k32, lib, `/out:${out}`, `/map:${out}.map`], {
       readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
     });
     const session = LinkSession.open(options, nodeHost);
     const check = (label: string, expected: string) => {
       const reference = join(dir, `ref-${label}.exe`);
-      lldLink(["/entry:start", "/subsystem:console", m, rt!, k32, lib, `/out:${reference}`, `/map:${reference}.map`]);
+      lldLink(["/entry:start", "/subsystem:console", m, rt, k32, lib, `/out:${reference}`, `/map:${reference}.map`]);
       expect(runWine(reference).stdout, label).toBe(expected);
       expect(runWine(out).stdout, label).toBe(expected);
       expectSameCode({ ours: out, theirs: reference });
