@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
   BenchError, SYNTHETIC, buildMingw, buildSynthetic, linkerEnv, linkkitJs, linkkitLdJs, machineDescription, measure,
-  median, mingwLinkArgs, missingTools, root, runUnderWine, startupCosts, syntheticLinkArgs, workRoot,
+  median, mingwLinkArgs, missingTools, replaceReadmeSection, root, runUnderWine, startupCosts, syntheticLinkArgs, workRoot,
 } from "./workloads.mjs";
 import { microBenchmarks } from "./micro.mjs";
 
@@ -141,8 +141,6 @@ function renderTables(results, notes) {
 }
 
 function updateReadme(table, machine, command) {
-  const readmePath = join(root, "README.md");
-  const readme = readFileSync(readmePath, "utf8");
   const section = `## Benchmarks
 
 \`pnpm bench\` builds synthetic programs with clang (\`bench/generate.mjs\`: modules × 300 small functions,
@@ -160,17 +158,7 @@ Latest run (\`${command}\`) on ${machine}:
 
 ${table}
 `;
-  const start = readme.indexOf("## Benchmarks");
-  let next;
-  if (start >= 0) {
-    const after = readme.indexOf("\n## ", start + 1);
-    next = readme.slice(0, start) + section + (after >= 0 ? readme.slice(after) : "");
-  } else {
-    // Before the repository layout, which stays the last section.
-    const layout = readme.indexOf("## Layout of the repository");
-    next = layout >= 0 ? readme.slice(0, layout) + section + "\n" + readme.slice(layout) : readme.trimEnd() + "\n\n" + section;
-  }
-  writeFileSync(readmePath, next);
+  replaceReadmeSection("## Benchmarks", section);
 }
 
 async function main() {

@@ -237,3 +237,22 @@ export function machineDescription() {
   return `${availableParallelism()} × ${cpu}, ${memGB.toFixed(0)} GB, Node ${process.version}, ` +
     `${version("lld-link").replace(/^.*?(LLD [\d.]+).*$/, "$1")}, ${version("clang").replace(/ \(.*$/, "")}`;
 }
+
+/**
+ * Replaces the README section that starts with `heading` (up to the next "## " heading) with `section`;
+ * a section not there yet goes before the repository layout, which stays the last section.
+ */
+export function replaceReadmeSection(heading, section) {
+  const readmePath = join(root, "README.md");
+  const readme = readFileSync(readmePath, "utf8");
+  const start = readme.indexOf(heading);
+  let next;
+  if (start >= 0) {
+    const after = readme.indexOf("\n## ", start + 1);
+    next = readme.slice(0, start) + section + (after >= 0 ? readme.slice(after) : "");
+  } else {
+    const layout = readme.indexOf("## Layout of the repository");
+    next = layout >= 0 ? readme.slice(0, layout) + section + "\n" + readme.slice(layout) : readme.trimEnd() + "\n\n" + section;
+  }
+  writeFileSync(readmePath, next);
+}
