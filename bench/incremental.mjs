@@ -71,7 +71,7 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
   const verify = (label) => {
     const expected = runUnderWine(ref, dir), got = runUnderWine(out, dir);
     if (got.code !== expected.code || got.stdout !== expected.stdout) {
-      throw new BenchError(`${size} ${label}: linkkit's image differs from lld-link's under wine: exit ${got.code} vs ${expected.code}`);
+      throw new BenchError(`${size} ${label}: linkkit's image differs from lld-link's under wine: exit ${got.code} vs ${expected.code}, output ${JSON.stringify(got.stdout.slice(0, 200))} vs ${JSON.stringify(expected.stdout.slice(0, 200))}`);
     }
   };
   const lldFull = async () => (await measure("lld-link", args(ref))).wall;
