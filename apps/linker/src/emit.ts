@@ -604,25 +604,28 @@ export class ImageEmitter {
   /** The table with each atom's entries in the given slots; undefined when the slots do not fit the atoms. */
   private exceptionEntriesInSlots(pdata: OutputSection, slots: Int32Array): ExceptionTable | undefined {
     const W = ImageRuntimeFunctionEntry.size / 4;
-    const sorted = this.exceptionEntries(pdata, new Set(slots.filter((a) => a >= 0)));
-    // Each atom's entries, in order, go to its slots in order.
-    const entriesOf = new Map<number, number[]>();
-    sorted.atoms.forEach((atom, i) => { const list = entriesOf.get(atom); if (list) list.push(i); else entriesOf.set(atom, [i]); });
-    const from = new Uint32Array(sorted.entries.buffer, sorted.entries.byteOffset, sorted.atoms.length * W);
-    const taken = new Map<number, number>();
+    const layout = this.req.image.layout;
+    const sorted = this.exceptionEntries(pdata, layout.atomsInSection(pdata.id));
+    const count = sorted.atoms.length;
+    let filled = 0;
+    for (let i = 0; i < slots.length; i++) if (slots[i]! >= 0) filled++;
+    if (filled !== count) return undefined;
+    // Each atom's entries, in order, go to its slots in order: `next[atom]` is its next entry in `sorted`
+    // (an atom's entries are adjacent there, its functions being one section).
+    const next = new Int32Array(layout.atomIdCount).fill(-1);
+    for (let i = count - 1; i >= 0; i--) next[sorted.atoms[i]!] = i;
+    const from = new Uint32Array(sorted.entries.buffer, sorted.entries.byteOffset, count * W);
     const words = new Uint32Array(slots.length * W);
     let first = -1;
     for (let i = 0; i < slots.length; i++) {
       const atom = slots[i]!;
       if (atom < 0) continue;
-      const k = taken.get(atom) ?? 0;
-      const e = entriesOf.get(atom)?.[k];
-      if (e === undefined) return undefined;
-      taken.set(atom, k + 1);
+      const e = atom < next.length ? next[atom]! : -1;
+      if (e < 0) return undefined;
       for (let w = 0; w < W; w++) words[i * W + w] = from[e * W + w]!;
+      next[atom] = e + 1 < count && sorted.atoms[e + 1] === atom ? e + 1 : -1;
       if (first < 0) first = i;
     }
-    for (const [atom, list] of entriesOf) if ((taken.get(atom) ?? 0) !== list.length) return undefined;
     if (first < 0) return undefined;
     const atoms = slots.slice();
     refillFillers(words, atoms, first);
