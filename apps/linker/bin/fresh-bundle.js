@@ -30,16 +30,14 @@ function freshBundle(name) {
     const dir = new URL("../dist/bundle/", import.meta.url);
     const bundle = new URL(`${name}.cjs`, dir);
     const built = statSync(bundle).mtimeMs;
-    let hashed = false;
+    let crypto; // node:crypto only when an input must be hashed: loading it costs start-up time every run would pay
     for (const input of JSON.parse(readFileSync(new URL(`${name}.inputs.json`, dir), "utf8"))) {
       const file = new URL(input.path, dir);
       if (statSync(file).mtimeMs <= built) continue;
-      // node:crypto only on this path: loading it costs start-up time every run would pay.
-      const { createHash } = createRequire(import.meta.url)("node:crypto");
-      if (createHash("sha1").update(readFileSync(file)).digest("hex") !== input.sha1) return undefined;
-      hashed = true;
+      crypto ??= createRequire(import.meta.url)("node:crypto");
+      if (crypto.createHash("sha1").update(readFileSync(file)).digest("hex") !== input.sha1) return undefined;
     }
-    if (hashed) {
+    if (crypto) {
       try { const now = new Date(); utimesSync(bundle, now, now); } catch { /* read-only install: hash again next time */ }
     }
     return fileURLToPath(bundle);

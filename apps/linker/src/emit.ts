@@ -603,7 +603,6 @@ export class ImageEmitter {
 
   /** The table with each atom's entries in the given slots; undefined when the slots do not fit the atoms. */
   private exceptionEntriesInSlots(pdata: OutputSection, slots: Int32Array): ExceptionTable | undefined {
-    const W = ImageRuntimeFunctionEntry.size / 4;
     const layout = this.req.image.layout;
     const sorted = this.exceptionEntries(pdata, layout.atomsInSection(pdata.id));
     const count = sorted.atoms.length;
@@ -677,7 +676,6 @@ export class ImageEmitter {
    * filler near enough (or no entry is left): the caller builds the table afresh.
    */
   private patchExceptionSlots(pdata: OutputSection, onDisk: Uint8Array, slotAtom: Int32Array, changed: ReadonlySet<number>): ExceptionTable | undefined {
-    const W = ImageRuntimeFunctionEntry.size / 4; // words per entry; word 0 is BeginAddress (host order is little-endian)
     const slots = slotAtom.length;
     const fresh = this.exceptionEntries(pdata, changed);
     const gone = atomMarks(changed);
@@ -770,8 +768,6 @@ export class ImageEmitter {
     if (start >= 0) this.markDirty(at + start, end - start);
   }
 
-
-
   /** Base relocations: sorted into 4 KiB page blocks, in the last section. */
   writeBaseRelocationTable(): void {
     const { image, options } = this.req;
@@ -782,8 +778,10 @@ export class ImageEmitter {
     const rvas = this.baseRelocRva.subarray(0, this.baseRelocCount), types = this.baseRelocType.subarray(0, this.baseRelocCount);
     // Most edits add or drop no absolute address: the table encoded last time is still the table.
     const last = this.lastBaseRelocations;
-    const table = last && sameEntries(last.rvas, rvas) && sameEntries(last.types, types) ? last.table : buildBaseRelocationsFromArrays(rvas, types);
-    this.lastBaseRelocations = { rvas: rvas.slice(), types: types.slice(), table };
+    if (!last || !sameEntries(last.rvas, rvas) || !sameEntries(last.types, types)) {
+      this.lastBaseRelocations = { rvas: rvas.slice(), types: types.slice(), table: buildBaseRelocationsFromArrays(rvas, types) };
+    }
+    const table = this.lastBaseRelocations!.table;
     const atoms = layout.atomsInSection(section.id);
     let atom = atoms[0];
     const fileEndBefore = this.fileSize;
@@ -920,6 +918,8 @@ interface ExceptionTable {
   readonly atoms: Int32Array;
 }
 
+/** Words of a RUNTIME_FUNCTION entry; word 0 is BeginAddress, the sort key (host order is little-endian). */
+const W = ImageRuntimeFunctionEntry.size / 4;
 /** An incremental image's exception table has a filler slot after every this many entries. */
 const FILLER_EVERY = 16;
 /** How far (in entries) an update may shift entries to reach a filler before it builds the table afresh. */
@@ -927,7 +927,6 @@ const FILLER_REACH = 64;
 
 /** `sorted` with a filler after every FILLER_EVERY entries, when the section has room for them. */
 function withFillers(sorted: ExceptionTable, room: number): ExceptionTable {
-  const W = ImageRuntimeFunctionEntry.size / 4;
   const count = sorted.atoms.length;
   const slots = count + Math.ceil(count / FILLER_EVERY);
   if (count === 0 || slots * W * 4 > room) return sorted;
@@ -946,7 +945,6 @@ function withFillers(sorted: ExceptionTable, room: number): ExceptionTable {
 
 /** Each filler becomes a copy of the entry before it (those before the first entry, of the first entry). */
 function refillFillers(words: Uint32Array, atoms: Int32Array, first: number): void {
-  const W = ImageRuntimeFunctionEntry.size / 4;
   for (let i = 0; i < atoms.length; i++) {
     if (atoms[i]! >= 0) continue;
     const source = i < first ? first : i - 1;

@@ -1,6 +1,6 @@
 // Resolve: after every input is loaded, settle the names the linker itself owns (entry point,
 // __ImageBase, /alternatename), load what they pull in, and collect every diagnostic at once.
-import { ResolverError, SymbolKind, type Diagnostic, type SymbolId } from "@linkkit/symbol-resolver";
+import { SymbolKind, type Diagnostic, type SymbolId } from "@linkkit/symbol-resolver";
 import { LinkError } from "./errors.js";
 import { ObjectFile } from "./inputs/object-file.js";
 import { IMPORT_THUNK, ImportFile } from "./inputs/import-file.js";
@@ -65,20 +65,12 @@ export function settleLinkerSymbols(loader: InputLoader, options: LinkOptions): 
   return { name: entryName, subsystem };
 }
 
-/** Throws a LinkError with every undefined and duplicate symbol, lld's way; returns the warnings. */
-/** The resolver's diagnostics: errors thrown, warnings returned; `tolerated` ones (a flavour's leniency) dropped. */
+/**
+ * The resolver's diagnostics, all of them or those of what an update `touched`: every error thrown in one
+ * LinkError (lld's way), the warnings returned; `tolerated` ones (a flavour's leniency) dropped.
+ */
 export function checkSymbols(inputs: LoadedInputs, tolerated?: (d: Diagnostic) => boolean, touched?: TouchedSymbols): string[] {
-  let all: readonly Diagnostic[];
-  if (touched) {
-    all = inputs.symbols.diagnosticsOf(touched.symbols, touched.groups);
-  } else {
-    try {
-      all = inputs.symbols.check();
-    } catch (e) {
-      if (!(e instanceof ResolverError)) throw e;
-      all = e.diagnostics;
-    }
-  }
+  let all: readonly Diagnostic[] = touched ? inputs.symbols.diagnosticsOf(touched.symbols, touched.groups) : inputs.symbols.diagnostics();
   if (tolerated) all = all.filter((d) => !tolerated(d));
   const errors = all.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new LinkError(errors.map((d) => d.message.replace(/^error: /, "")));

@@ -47,7 +47,6 @@ type PendingChange =
 /** Dirty ranges closer than this are written as one. */
 const WRITE_GAP = 4096;
 
-
 /** New contents of one input section (see `LinkSession.updateSection`). */
 export interface SectionContents {
   readonly bytes: Uint8Array;
@@ -198,9 +197,9 @@ export class LinkSession {
       return { mode: "incremental", changed, ...counts, milliseconds: performance.now() - start };
     } catch (e) {
       if (!(e instanceof NeedsFullLink)) {
-        // The in-memory state is half-updated: the next flush starts from scratch. A full link now
-        // leaves the output a correct image when the error was the update's, not the inputs'.
-        this.broken = true;
+        // The in-memory state is half-updated: the next flush starts from scratch (a failed full link
+        // leaves the session broken). A full link now leaves the output a correct image when the error
+        // was the update's, not the inputs'.
         try {
           this.recoverByFullLink();
         } catch {
