@@ -9,6 +9,7 @@ export type {
   SymbolId,
   SymbolRef,
   SymbolTableOptions,
+  SymbolTableState,
 } from "./symbol-table.js";
 export {
   COMDAT_SELECTION_NAMES,

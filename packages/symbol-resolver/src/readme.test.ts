@@ -38,4 +38,4 @@ function readmeExamplesRun(readmeUrl: URL, modules: Record<string, unknown>, exp
   });
 }
 
-readmeExamplesRun(new URL("../README.md", import.meta.url), { "@linkkit/symbol-resolver": resolver }, 1);
+readmeExamplesRun(new URL("../README.md", import.meta.url), { "@linkkit/symbol-resolver": resolver }, 2);

@@ -1,6 +1,6 @@
 // The global symbol table: every candidate definition of every name, the winner of each, lazy loads,
 // COMDAT groups, and what changed when inputs come and go.
-import { NONE, growFloat64, growInt32, growUint8 } from "./columns.js";
+import { NONE, columnAdopter, growFloat64, growInt32, growUint8, ownColumn } from "./columns.js";
 import {
   COMDAT_SELECTION_NAMES,
   ComdatSelection,
@@ -23,6 +23,9 @@ import {
   type Severity,
 } from "./diagnostics.js";
 import { InternalError, ResolverError, SymbolTableUsageError } from "./errors.js";
+import { STATE_FORMAT, STATE_VERSION, StateReader, packStrings, unpackStrings, type PackedStrings, type SymbolTableState } from "./state.js";
+
+export type { SymbolTableState } from "./state.js";
 
 /** Dense id of an input (object file, archive member, the linker's synthetic input), in registration order. */
 export type InputId = number;
@@ -122,13 +125,21 @@ export class SymbolTable {
   private readonly options: SymbolTableOptions;
 
   // Symbols (by SymbolId).
-  private readonly names: string[] = [];
+  /**
+   * Names by id. A restored table makes a name into a string of its own when first asked (`nameAt`), and
+   * until then has a hole here: restoring spares making 300,000 strings of which a few are ever asked for.
+   */
+  private names: string[] = [];
+  /** A restored table's names as saved (see `nameAt`): one after another, and where each starts. */
+  private savedNames = "";
+  private savedNameStarts = new Int32Array(1);
+  private savedNameCount = 0;
   /**
    * Names by hash: open addressing with linear probing over symbol ids (NONE = empty), at most half full.
    * Its own table rather than a Map so that a name can be looked up by its bytes (`idOfAscii`), which
    * spares decoding a name the table already holds.
    */
-  private nameSlots = new Int32Array(1024).fill(NONE);
+  private nameSlots = ownColumn(new Int32Array(1024).fill(NONE));
   private symHash = new Int32Array(0);
   private symDefHead = new Int32Array(0);
   private symDefTail = new Int32Array(0);
@@ -146,7 +157,7 @@ export class SymbolTable {
   private symMarked = new Uint8Array(0);
   /** The COMDAT group named like the symbol, or NONE: a group keyed by a known name costs no hashing. */
   private symGroup = new Int32Array(0);
-  private readonly pendingLoads: SymbolId[] = [];
+  private pendingLoads: SymbolId[] = [];
   private aliasWinners = 0;
 
   // Candidates: one per definition, reference, lazy or alias an input contributed.
@@ -168,13 +179,16 @@ export class SymbolTable {
   private candFree = NONE;
 
   // Inputs.
-  private readonly inputNames: string[] = [];
+  private inputNames: string[] = [];
   private inputCandHead = new Int32Array(0);
   private inputInstHead = new Int32Array(0);
   private inputLoaded = new Uint8Array(0);
 
   // COMDAT groups and their instances (one per input that has the group).
-  private readonly groupNames: string[] = [];
+  /** Names by group id; a hole for a restored group named after a symbol, until first asked (`groupNameAt`). */
+  private groupNames: string[] = [];
+  /** A restored table's groups: the symbol each is named after, or NONE (see `groupNameAt`). */
+  private savedGroupSymbols = new Int32Array(0);
   /** Groups whose name was no symbol's when they were made (the rest are found through `symGroup`). */
   private readonly groupIdsByName = new Map<string, ComdatId>();
   private groupHead = new Int32Array(0);
@@ -202,8 +216,8 @@ export class SymbolTable {
   /** Entries of JOURNAL_STRIDE numbers: symbol, kind, input, signature a, signature b. */
   private journal = new Float64Array(0);
   private journalLength = 0;
-  private readonly journalGroup: number[] = [];
-  private readonly journalGroupWinner: number[] = [];
+  private journalGroup: number[] = [];
+  private journalGroupWinner: number[] = [];
 
   constructor(options: SymbolTableOptions = {}) {
     this.options = options;
@@ -305,18 +319,27 @@ export class SymbolTable {
       const id = slots[slot] as number;
       if (id === NONE) return NONE;
       if (this.symHash[id] !== hash) continue;
-      const name = this.names[id] as string;
-      if (name.length !== length) continue;
+      // A restored name not yet asked for is compared where it was saved.
+      let name = this.names[id];
+      let at = 0;
+      if (name === undefined) {
+        name = this.savedNames;
+        at = this.savedNameStarts[id] as number;
+        if ((this.savedNameStarts[id + 1] as number) - at !== length) continue;
+      } else if (name.length !== length) {
+        continue;
+      }
       let k = 0;
-      while (k < length && name.charCodeAt(k) === bytes[start + k]) k++;
+      while (k < length && name.charCodeAt(at + k) === bytes[start + k]) k++;
       if (k === length) return id;
     }
   }
 
   nameOf(symbol: SymbolId): string {
-    const name = this.names[symbol];
-    if (name === undefined) throw new SymbolTableUsageError(`unknown symbol id ${symbol}`, { symbol, symbolCount: this.names.length });
-    return name;
+    if (!(symbol >= 0 && symbol < this.names.length && Number.isInteger(symbol))) {
+      throw new SymbolTableUsageError(`unknown symbol id ${symbol}`, { symbol, symbolCount: this.names.length });
+    }
+    return this.nameAt(symbol);
   }
 
   get symbolCount(): number {
@@ -406,7 +429,7 @@ export class SymbolTable {
     let group: ComdatId = this.findGroup(name, symbol);
     if (group === NONE) {
       group = this.groupNames.length;
-      const groupName = typeof name === "number" ? (this.names[name] as string) : name;
+      const groupName = typeof name === "number" ? this.nameAt(name) : name;
       this.groupNames.push(groupName);
       if (symbol === undefined) this.groupIdsByName.set(groupName, group);
       else this.symGroup[symbol] = group;
@@ -415,7 +438,7 @@ export class SymbolTable {
       this.groupWinner = growInt32(this.groupWinner, n, NONE);
       this.groupEpoch = growInt32(this.groupEpoch, n, 0);
     } else if (this.instanceOf(group, input) !== NONE) {
-      const groupName = this.groupNames[group] as string;
+      const groupName = this.groupNameAt(group);
       throw new SymbolTableUsageError(`addComdat: ${this.inputNames[input]} already has COMDAT group ${groupName}`, { input, name: groupName });
     }
     const inst = this.allocInstance();
@@ -445,7 +468,7 @@ export class SymbolTable {
     const inst = this.instanceOf(leader, input);
     if (inst === NONE) {
       throw new SymbolTableUsageError(
-        `addAssociative: ${this.inputNames[input]} has no instance of COMDAT group ${this.groupNames[leader]} to associate section ${section} with`,
+        `addAssociative: ${this.inputNames[input]} has no instance of COMDAT group ${this.groupNameAt(leader)} to associate section ${section} with`,
         { input, leader, section },
       );
     }
@@ -652,7 +675,7 @@ export class SymbolTable {
       case SymbolKind.Synthetic:
         return { kind: "synthetic", input, section: a, value: b };
       default:
-        throw new InternalError(`symbol ${this.names[id]} has a winner of kind ${this.candKind[winner]}`);
+        throw new InternalError(`symbol ${this.nameAt(id)} has a winner of kind ${this.candKind[winner]}`);
     }
   }
 
@@ -708,7 +731,7 @@ export class SymbolTable {
 
   comdatName(group: ComdatId): string {
     this.checkGroup(group);
-    return this.groupNames[group] as string;
+    return this.groupNameAt(group);
   }
 
   get comdatCount(): number {
@@ -750,7 +773,7 @@ export class SymbolTable {
           associatedSections.push(this.assocSection[entry] as number);
         }
         associatedSections.reverse();
-        here.push({ group, groupName: this.groupNames[group] as string, input: this.instInput[inst] as number, associatedSections });
+        here.push({ group, groupName: this.groupNameAt(group), input: this.instInput[inst] as number, associatedSections });
       }
       here.sort((a, b) => a.input - b.input);
       discards.push(...here);
@@ -798,6 +821,263 @@ export class SymbolTable {
     return all;
   }
 
+  // ---------------------------------------------------------------- saving and restoring
+
+  /**
+   * The whole table as plain data, for `SymbolTable.restoreState` in another process: an incremental
+   * linker saves it at the end of one run and restores it at the start of the next instead of
+   * registering every input again. The typed arrays are views of the table's columns, trimmed to their
+   * used length (copying them would cost more than serializing them): serialize the state, or
+   * `structuredClone` it, before the table changes again. The options are not saved (callbacks cannot
+   * be): pass them to `restoreState`.
+   */
+  saveState(): SymbolTableState {
+    const symbolCount = this.names.length;
+    const candCount = this.candCount;
+    const inputCount = this.inputNames.length;
+    const groupCount = this.groupNames.length;
+    const instCount = this.instCount;
+    const assocCount = this.assocCount;
+    // Groups named after a symbol are saved as that symbol; the others by name.
+    const groupSymbols = new Int32Array(groupCount).fill(NONE);
+    for (let symbol = 0; symbol < symbolCount; symbol++) {
+      const group = this.symGroup[symbol] as number;
+      if (group !== NONE) groupSymbols[group] = symbol;
+    }
+    const groupNames: string[] = [];
+    for (let group = 0; group < groupCount; group++) if (groupSymbols[group] === NONE) groupNames.push(this.groupNameAt(group));
+    return {
+      format: STATE_FORMAT,
+      version: STATE_VERSION,
+      epoch: this.epoch,
+      symbols: {
+        count: symbolCount,
+        names: this.packNames(),
+        nameSlots: this.nameSlots,
+        hash: this.symHash.subarray(0, symbolCount),
+        defHead: this.symDefHead.subarray(0, symbolCount),
+        defTail: this.symDefTail.subarray(0, symbolCount),
+        refHead: this.symRefHead.subarray(0, symbolCount),
+        refTail: this.symRefTail.subarray(0, symbolCount),
+        winner: this.symWinner.subarray(0, symbolCount),
+        align: this.symAlign.subarray(0, symbolCount),
+        refCount: this.symRefCount.subarray(0, symbolCount),
+        strongRefCount: this.symStrongRefCount.subarray(0, symbolCount),
+        demand: this.symDemand.subarray(0, symbolCount),
+        pending: this.symPending.subarray(0, symbolCount),
+        epoch: this.symEpoch.subarray(0, symbolCount),
+        group: this.symGroup.subarray(0, symbolCount),
+        // symMarked is not saved: it is `removeInput`'s scratch, all zero between calls.
+        pendingLoads: Int32Array.from(this.pendingLoads),
+        aliasWinners: this.aliasWinners,
+      },
+      candidates: {
+        count: candCount,
+        free: this.candFree,
+        kind: this.candKind.subarray(0, candCount),
+        flags: this.candFlags.subarray(0, candCount),
+        input: this.candInput.subarray(0, candCount),
+        symbol: this.candSymbol.subarray(0, candCount),
+        a: this.candA.subarray(0, candCount),
+        b: this.candB.subarray(0, candCount),
+        instance: this.candInstance.subarray(0, candCount),
+        next: this.candNext.subarray(0, candCount),
+        prev: this.candPrev.subarray(0, candCount),
+        nextInInput: this.candNextInInput.subarray(0, candCount),
+        nextInInstance: this.candNextInInstance.subarray(0, candCount),
+      },
+      inputs: {
+        count: inputCount,
+        names: packStrings(this.inputNames),
+        candHead: this.inputCandHead.subarray(0, inputCount),
+        instHead: this.inputInstHead.subarray(0, inputCount),
+        loaded: this.inputLoaded.subarray(0, inputCount),
+      },
+      groups: {
+        count: groupCount,
+        symbol: groupSymbols,
+        names: packStrings(groupNames),
+        head: this.groupHead.subarray(0, groupCount),
+        winner: this.groupWinner.subarray(0, groupCount),
+        epoch: this.groupEpoch.subarray(0, groupCount),
+      },
+      instances: {
+        count: instCount,
+        free: this.instFree,
+        group: this.instGroup.subarray(0, instCount),
+        input: this.instInput.subarray(0, instCount),
+        selection: this.instSelection.subarray(0, instCount),
+        size: this.instSize.subarray(0, instCount),
+        checksum: this.instChecksum.subarray(0, instCount),
+        next: this.instNext.subarray(0, instCount),
+        prev: this.instPrev.subarray(0, instCount),
+        nextInInput: this.instNextInInput.subarray(0, instCount),
+        defHead: this.instDefHead.subarray(0, instCount),
+        assocHead: this.instAssocHead.subarray(0, instCount),
+      },
+      associations: {
+        count: assocCount,
+        free: this.assocFree,
+        section: this.assocSection.subarray(0, assocCount),
+        next: this.assocNext.subarray(0, assocCount),
+      },
+      journal: {
+        entries: this.journal.subarray(0, this.journalLength),
+        groups: Int32Array.from(this.journalGroup),
+        groupWinners: Int32Array.from(this.journalGroupWinner),
+      },
+    };
+  }
+
+  /**
+   * A table that behaves exactly as the saved one did, from what `saveState` returned (after a round trip
+   * through `v8.serialize`/`deserialize` or `structuredClone`), with `options` for its messages.
+   *
+   * The table takes the state's typed arrays over as its columns instead of copying them, which is what
+   * makes restoring cheap: it writes into them from then on, and so into the buffer a deserialized state's
+   * arrays are views of (leave that buffer alone). Arrays some table already uses (a state straight from
+   * `saveState`, or restored once already) are copied. Names become strings only when asked for.
+   *
+   * The state's shape is checked (format, version, fields and their types, column lengths against the
+   * counts), not the contents of every column: a malformed or foreign state throws
+   * `SymbolTableUsageError`, and a well-formed but corrupted one is not detected (guard the bytes with a
+   * checksum).
+   */
+  static restoreState(state: SymbolTableState, options: SymbolTableOptions = {}): SymbolTable {
+    const read = new StateReader(state);
+    const table = new SymbolTable(options);
+    const MAX = 0x7fffffff;
+    table.epoch = read.integer("epoch", 1, MAX);
+    const adoptColumn = columnAdopter();
+    const int32 = (path: string, length: number) => adoptColumn(read.column(path, "int32", length));
+    const uint8 = (path: string, length: number) => adoptColumn(read.column(path, "uint8", length));
+    const float64 = (path: string, length: number) => adoptColumn(read.column(path, "float64", length));
+
+    read.section("symbols");
+    const symbolCount = read.integer("symbols.count", 0, MAX);
+    const names = read.strings("symbols.names", symbolCount);
+    const nameSlots = read.column("symbols.nameSlots", "int32", undefined);
+    // Lookups probe until an empty slot: the table must be a power of two at most half full.
+    if (nameSlots.length === 0 || (nameSlots.length & (nameSlots.length - 1)) !== 0 || nameSlots.length < 2 * symbolCount) {
+      read.fail("symbols.nameSlots", `${nameSlots.length} slots for ${symbolCount} names`);
+    }
+    table.nameSlots = adoptColumn(nameSlots);
+    table.symHash = int32("symbols.hash", symbolCount);
+    table.symDefHead = int32("symbols.defHead", symbolCount);
+    table.symDefTail = int32("symbols.defTail", symbolCount);
+    table.symRefHead = int32("symbols.refHead", symbolCount);
+    table.symRefTail = int32("symbols.refTail", symbolCount);
+    table.symWinner = int32("symbols.winner", symbolCount);
+    table.symAlign = int32("symbols.align", symbolCount);
+    table.symRefCount = int32("symbols.refCount", symbolCount);
+    table.symStrongRefCount = int32("symbols.strongRefCount", symbolCount);
+    table.symDemand = int32("symbols.demand", symbolCount);
+    table.symPending = uint8("symbols.pending", symbolCount);
+    table.symEpoch = int32("symbols.epoch", symbolCount);
+    table.symGroup = int32("symbols.group", symbolCount);
+    table.symMarked = new Uint8Array(symbolCount);
+    table.pendingLoads = Array.from(read.indices("symbols.pendingLoads", undefined, 0, symbolCount - 1));
+    table.aliasWinners = read.integer("symbols.aliasWinners", 0, symbolCount);
+    // Holes, filled by `nameAt` (never written: the starts need no copy).
+    table.names = new Array<string>(symbolCount);
+    table.savedNames = names.joined;
+    table.savedNameStarts = names.starts;
+    table.savedNameCount = symbolCount;
+
+    read.section("candidates");
+    const candCount = read.integer("candidates.count", 0, MAX);
+    table.candCount = candCount;
+    table.candFree = read.integer("candidates.free", NONE, candCount - 1);
+    table.candKind = uint8("candidates.kind", candCount);
+    table.candFlags = uint8("candidates.flags", candCount);
+    table.candInput = int32("candidates.input", candCount);
+    table.candSymbol = int32("candidates.symbol", candCount);
+    table.candA = int32("candidates.a", candCount);
+    table.candB = float64("candidates.b", candCount);
+    table.candInstance = int32("candidates.instance", candCount);
+    table.candNext = int32("candidates.next", candCount);
+    table.candPrev = int32("candidates.prev", candCount);
+    table.candNextInInput = int32("candidates.nextInInput", candCount);
+    table.candNextInInstance = int32("candidates.nextInInstance", candCount);
+
+    read.section("inputs");
+    const inputCount = read.integer("inputs.count", 0, MAX);
+    table.inputNames = unpackStrings(read.strings("inputs.names", inputCount));
+    table.inputCandHead = int32("inputs.candHead", inputCount);
+    table.inputInstHead = int32("inputs.instHead", inputCount);
+    table.inputLoaded = uint8("inputs.loaded", inputCount);
+
+    read.section("groups");
+    const groupCount = read.integer("groups.count", 0, MAX);
+    const groupSymbols = read.indices("groups.symbol", groupCount, NONE, symbolCount - 1);
+    table.groupNames = new Array<string>(groupCount);
+    let byName = 0;
+    for (let group = 0; group < groupCount; group++) {
+      const symbol = groupSymbols[group] as number;
+      if (symbol === NONE) byName++;
+      else if (table.symGroup[symbol] !== group) read.fail("groups.symbol", `group ${group} is named after symbol ${symbol}, whose group is ${table.symGroup[symbol]}`);
+    }
+    const groupNames = unpackStrings(read.strings("groups.names", byName));
+    for (let group = 0, k = 0; group < groupCount; group++) {
+      if (groupSymbols[group] !== NONE) continue;
+      const name = groupNames[k++] as string;
+      table.groupNames[group] = name;
+      table.groupIdsByName.set(name, group);
+    }
+    table.savedGroupSymbols = groupSymbols;
+    table.groupHead = int32("groups.head", groupCount);
+    table.groupWinner = int32("groups.winner", groupCount);
+    table.groupEpoch = int32("groups.epoch", groupCount);
+
+    read.section("instances");
+    const instCount = read.integer("instances.count", 0, MAX);
+    table.instCount = instCount;
+    table.instFree = read.integer("instances.free", NONE, instCount - 1);
+    table.instGroup = int32("instances.group", instCount);
+    table.instInput = int32("instances.input", instCount);
+    table.instSelection = uint8("instances.selection", instCount);
+    table.instSize = float64("instances.size", instCount);
+    table.instChecksum = float64("instances.checksum", instCount);
+    table.instNext = int32("instances.next", instCount);
+    table.instPrev = int32("instances.prev", instCount);
+    table.instNextInInput = int32("instances.nextInInput", instCount);
+    table.instDefHead = int32("instances.defHead", instCount);
+    table.instAssocHead = int32("instances.assocHead", instCount);
+
+    read.section("associations");
+    const assocCount = read.integer("associations.count", 0, MAX);
+    table.assocCount = assocCount;
+    table.assocFree = read.integer("associations.free", NONE, assocCount - 1);
+    table.assocSection = int32("associations.section", assocCount);
+    table.assocNext = int32("associations.next", assocCount);
+
+    read.section("journal");
+    const entries = read.column("journal.entries", "float64", undefined);
+    if (entries.length % JOURNAL_STRIDE !== 0) read.fail("journal.entries", `${entries.length} numbers, not whole entries of ${JOURNAL_STRIDE}`);
+    table.journal = adoptColumn(entries);
+    table.journalLength = entries.length;
+    const journalGroups = read.indices("journal.groups", undefined, 0, groupCount - 1);
+    table.journalGroup = Array.from(journalGroups);
+    table.journalGroupWinner = Array.from(read.indices("journal.groupWinners", journalGroups.length, NONE, inputCount - 1));
+    return table;
+  }
+
+  /** The names as one string: a restored table's saved names as they are, the names added since joined to them. */
+  private packNames(): PackedStrings {
+    const count = this.names.length;
+    const saved = this.savedNameCount;
+    if (count === saved) return { joined: this.savedNames, starts: this.savedNameStarts };
+    const starts = new Int32Array(count + 1);
+    starts.set(this.savedNameStarts);
+    let at = this.savedNames.length;
+    for (let id = saved; id < count; id++) {
+      at += (this.names[id] as string).length;
+      starts[id + 1] = at;
+    }
+    const added = saved === 0 ? this.names : this.names.slice(saved);
+    return { joined: this.savedNames + added.join(""), starts };
+  }
+
   // ---------------------------------------------------------------- internals
 
   private display(name: string): string {
@@ -816,7 +1096,7 @@ export class SymbolTable {
       const site = this.candA[c] as number;
       return { input, inputName: this.inputNames[input] as string, site, where: this.options.where?.(input, site) };
     });
-    const name = this.display(this.names[symbol] as string);
+    const name = this.display(this.nameAt(symbol));
     return {
       kind: "undefined",
       severity,
@@ -834,7 +1114,7 @@ export class SymbolTable {
     }
     if (others.length === 0) return;
     others.sort((x, y) => (this.candInput[x] as number) - (this.candInput[y] as number));
-    const name = this.display(this.names[symbol] as string);
+    const name = this.display(this.nameAt(symbol));
     const first = this.definitionSite(this.candInput[winner] as number);
     for (const c of others) {
       const second = this.definitionSite(this.candInput[c] as number);
@@ -858,7 +1138,7 @@ export class SymbolTable {
     }
     if (losers.length === 0) return;
     losers.sort((x, y) => (this.instInput[x] as number) - (this.instInput[y] as number));
-    const name = this.display(this.groupNames[group] as string);
+    const name = this.display(this.groupNameAt(group));
     const selection = this.instSelection[winner] as ComdatSelection;
     const site = (inst: number) => ({
       ...this.definitionSite(this.instInput[inst] as number),
@@ -913,8 +1193,34 @@ export class SymbolTable {
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const id = slots[slot] as number;
       if (id === NONE) return NONE;
-      if (this.symHash[id] === hash && this.names[id] === name) return id;
+      if (this.symHash[id] === hash && this.hasName(id, name)) return id;
     }
+  }
+
+  /** The name of a known symbol id. */
+  private nameAt(id: SymbolId): string {
+    const name = this.names[id];
+    if (name !== undefined) return name;
+    const made = this.savedNames.slice(this.savedNameStarts[id], this.savedNameStarts[id + 1]);
+    this.names[id] = made;
+    return made;
+  }
+
+  /** Is `name` the name of `id`? A restored name not yet asked for is compared where it was saved. */
+  private hasName(id: SymbolId, name: string): boolean {
+    const known = this.names[id];
+    if (known !== undefined) return known === name;
+    const start = this.savedNameStarts[id] as number;
+    return (this.savedNameStarts[id + 1] as number) - start === name.length && this.savedNames.startsWith(name, start);
+  }
+
+  /** The name of a known group id. */
+  private groupNameAt(group: ComdatId): string {
+    const name = this.groupNames[group];
+    if (name !== undefined) return name;
+    const made = this.nameAt(this.savedGroupSymbols[group] as number);
+    this.groupNames[group] = made;
+    return made;
   }
 
   private insertSlot(id: SymbolId, hash: number): void {
@@ -926,7 +1232,7 @@ export class SymbolTable {
   }
 
   private rehash(capacity: number): void {
-    this.nameSlots = new Int32Array(capacity).fill(NONE);
+    this.nameSlots = ownColumn(new Int32Array(capacity).fill(NONE));
     for (let id = 0; id < this.names.length - 1; id++) this.insertSlot(id, this.symHash[id] as number);
   }
 
@@ -946,11 +1252,11 @@ export class SymbolTable {
       if (group !== NONE || this.groupIdsByName.size === 0) return group;
     }
     if (this.groupIdsByName.size === 0) return NONE;
-    const group = this.groupIdsByName.get(typeof name === "number" ? (this.names[name] as string) : name);
+    const group = this.groupIdsByName.get(typeof name === "number" ? this.nameAt(name) : name);
     if (group === undefined) return NONE;
     if (symbol !== undefined) {
       this.symGroup[symbol] = group;
-      this.groupIdsByName.delete(this.groupNames[group] as string);
+      this.groupIdsByName.delete(this.groupNameAt(group));
     }
     return group;
   }
@@ -971,8 +1277,8 @@ export class SymbolTable {
       inst = this.instanceOf(comdat, input);
       if (inst === NONE) {
         throw new SymbolTableUsageError(
-          `${this.inputNames[input]} defines ${this.names[symbol]} in COMDAT group ${this.groupNames[comdat]} but never added that group (addComdat)`,
-          { input, symbol: this.names[symbol], comdat: this.groupNames[comdat] },
+          `${this.inputNames[input]} defines ${this.nameAt(symbol)} in COMDAT group ${this.groupNameAt(comdat)} but never added that group (addComdat)`,
+          { input, symbol: this.nameAt(symbol), comdat: this.groupNameAt(comdat) },
         );
       }
     }
