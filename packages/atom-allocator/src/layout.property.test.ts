@@ -226,7 +226,7 @@ function checkPlacementResult(result: AtomPlacement, layout: Layout, old: AtomSt
 
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
-function run(input: Scenario): void {
+function newLayout(input: Scenario): Layout {
   const { format } = input;
   const layout = new Layout({
     headerSize: format.headerSize,
@@ -239,6 +239,12 @@ function run(input: Scenario): void {
   format.sections.forEach((section, index) => {
     layout.addSection(section.name, { noBits: section.noBits ?? false, alignment: section.alignment ?? format.sectionAlignment, mode: input.modes[index] ?? "packed" });
   });
+  return layout;
+}
+
+function run(input: Scenario): void {
+  const { format } = input;
+  const layout = newLayout(input);
   const model = new Map<AtomId, ModelAtom>();
   for (const place of input.initial) {
     const result = layout.placeAtom(place.section, place.size, 2 ** place.alignLog2);
@@ -362,10 +368,84 @@ function run(input: Scenario): void {
   // The saved state restores the same layout, which saves to the same bytes.
   const saved = layout.serialize();
   const restored = Layout.deserialize(saved);
+  restored.verify();
   expect(restored.sections()).toEqual(layout.sections());
   expect(snapshotAtoms(restored)).toEqual(snapshotAtoms(layout));
   expect(restored.fileSpace.ranges).toEqual(layout.fileSpace.ranges);
   expect(restored.serialize()).toEqual(saved);
+}
+
+/** Live atoms in section then address order: the same list for a layout and its restored copy. */
+function liveAtoms(layout: Layout): AtomId[] {
+  const atoms: AtomId[] = [];
+  for (let section = 0; section < layout.sectionCount; section++) atoms.push(...layout.atomsInSection(section));
+  return atoms;
+}
+
+/** Runs one command as `run` does, without the checks, and returns what the layout answered (or threw). */
+function apply(layout: Layout, step: Command, fileRanges: number): unknown {
+  try {
+    const live = liveAtoms(layout);
+    switch (step.kind) {
+      case "place":
+        return layout.placeAtom(step.section, step.size, 2 ** step.alignLog2);
+      case "refill": {
+        if (live.length === 0) return null;
+        const holder = layout.atom(live[step.pick % live.length] as AtomId);
+        return layout.placeAtom(holder.section, largestFitting(layout, holder.section, Math.max(0, holder.capacity - idealCapacity(layout, holder.section, holder.size))));
+      }
+      case "resize":
+        return live.length === 0 ? null : layout.resizeAtom(live[step.pick % live.length] as AtomId, step.size);
+      case "free":
+        return live.length === 0 ? null : layout.freeAtom(live[step.pick % live.length] as AtomId);
+      case "grow": {
+        const before = layout.section(step.section);
+        return layout.growSection(step.section, { virtualReserve: before.virtualReserve + step.virtualExtra, fileReserve: before.fileReserve + step.fileExtra });
+      }
+      case "fileRange":
+        return layout.fileSpace.allocate(step.size, 0x200, `.symtab${String(fileRanges)}`);
+      case "takeChanges":
+        return layout.takeChanges();
+    }
+  } catch (error) {
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+}
+
+const twinScenario = fc.record({
+  base: scenario,
+  after: fc.array(command, { maxLength: 80, size: "max" }),
+  restoreAgainAt: fc.nat(80),
+});
+
+/**
+ * Saves a layout after random operations (holes, moved atoms, grown and moved sections, foreign file
+ * ranges), restores it, and runs the same further operations on both: every answer, the change reports
+ * and the saved bytes must be the same. Midway the copy is saved and restored once more.
+ */
+function runTwins(input: typeof twinScenario extends fc.Arbitrary<infer T> ? T : never): void {
+  const original = newLayout(input.base);
+  for (const place of input.base.initial) original.placeAtom(place.section, place.size, 2 ** place.alignLog2);
+  original.assignAddresses();
+  let fileRanges = 0;
+  for (const step of input.base.commands) apply(original, step, fileRanges++);
+  // A restored layout tracks changes from the moment it was saved: start both on a new batch.
+  original.takeChanges();
+  let copy = Layout.deserialize(original.serialize());
+  copy.verify();
+  input.after.forEach((step, index) => {
+    if (index === input.restoreAgainAt) {
+      expect(copy.takeChanges()).toEqual(original.takeChanges());
+      copy = Layout.deserialize(copy.serialize());
+      copy.verify();
+    }
+    const expected = apply(original, step, fileRanges);
+    expect(apply(copy, step, fileRanges)).toEqual(expected);
+    fileRanges++;
+  });
+  copy.verify();
+  expect(copy.takeChanges()).toEqual(original.takeChanges());
+  expect(copy.serialize()).toEqual(original.serialize());
 }
 
 describe("layout properties", () => {
@@ -374,5 +454,10 @@ describe("layout properties", () => {
     // synchronous run would otherwise block vitest's own timeout); a passing run takes a few seconds.
     const numRuns = Number(process.env["ATOM_ALLOCATOR_RUNS"] ?? 150);
     fc.assert(fc.property(scenario, run), { numRuns, interruptAfterTimeLimit: Math.max(90_000, numRuns * 300), markInterruptAsFailure: true });
+  });
+
+  it("a restored layout answers every later operation exactly as the original does", () => {
+    const numRuns = Number(process.env["ATOM_ALLOCATOR_RUNS"] ?? 150);
+    fc.assert(fc.property(twinScenario, runTwins), { numRuns, interruptAfterTimeLimit: Math.max(90_000, numRuns * 300), markInterruptAsFailure: true });
   });
 });

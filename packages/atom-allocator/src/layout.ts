@@ -24,8 +24,8 @@ import {
   UnknownSectionError,
 } from "./errors.js";
 import { FileSpace } from "./file-space.js";
-import { decodeState, encodeState } from "./state-codec.js";
-import type { LayoutState } from "./state-codec.js";
+import { decodeState, encodeStateWith } from "./state-codec.js";
+import type { LayoutState, SectionAtomsState } from "./state-codec.js";
 import type {
   AtomId,
   AtomInfo,
@@ -490,26 +490,7 @@ export class Layout {
     let previousVirtualEnd = this.laidOut ? this.options.headerSize : 0;
     for (const section of this.sectionList) {
       const where = `section ${section.name}`;
-      if (section.address % section.alignment !== 0) fail(`${where}: address 0x${section.address.toString(16)} not aligned to 0x${section.alignment.toString(16)}`);
-      if (this.laidOut) {
-        if (section.address < previousVirtualEnd) fail(`${where}: virtual range overlaps the previous section or headers`);
-        previousVirtualEnd = section.address + section.virtualReserve;
-        if (section.used > section.virtualReserve) fail(`${where}: used 0x${section.used.toString(16)} exceeds virtual reserve`);
-        if (section.noBits) {
-          if (section.fileReserve !== 0) fail(`${where}: noBits section has file space`);
-        } else {
-          if (section.used > section.fileReserve) fail(`${where}: used 0x${section.used.toString(16)} exceeds file reserve`);
-          if (section.fileOffset % this.options.fileAlignment !== 0) fail(`${where}: file offset not aligned`);
-          if (section.fileReserve % this.options.fileAlignment !== 0) fail(`${where}: file reserve not aligned`);
-          if (section.fileReserve > 0) {
-            const owners = this.fileSpace.collisions(section.fileOffset, section.fileReserve);
-            const own = owners[0];
-            if (owners.length !== 1 || own === undefined || own.offset !== section.fileOffset || own.size !== section.fileReserve || own.owner !== section.name) {
-              fail(`${where}: file range is not exactly one allocated range of its own`);
-            }
-          }
-        }
-      }
+      previousVirtualEnd = this.verifySectionRanges(section, previousVirtualEnd);
       let count = 0;
       let previous = NONE;
       let previousOffset = 0;
@@ -541,34 +522,75 @@ export class Layout {
     if (liveSeen !== this.liveAtoms) fail(`live atom count ${String(this.liveAtoms)} but ${String(liveSeen)} in sections`);
   }
 
+  // A section's own invariants, apart from its atoms: alignment, and once laid out its reserves, its file
+  // range and no overlap with the section before it (which ends at `previousVirtualEnd`). Returns where
+  // this section ends in virtual space.
+  private verifySectionRanges(section: SectionRecord, previousVirtualEnd: number): number {
+    const where = `section ${section.name}`;
+    if (section.address % section.alignment !== 0) fail(`${where}: address 0x${section.address.toString(16)} not aligned to 0x${section.alignment.toString(16)}`);
+    if (!this.laidOut) return previousVirtualEnd;
+    if (section.address < previousVirtualEnd) fail(`${where}: virtual range overlaps the previous section or headers`);
+    if (section.used > section.virtualReserve) fail(`${where}: used 0x${section.used.toString(16)} exceeds virtual reserve`);
+    if (section.noBits) {
+      if (section.fileReserve !== 0) fail(`${where}: noBits section has file space`);
+    } else {
+      if (section.used > section.fileReserve) fail(`${where}: used 0x${section.used.toString(16)} exceeds file reserve`);
+      if (section.fileOffset % this.options.fileAlignment !== 0) fail(`${where}: file offset not aligned`);
+      if (section.fileReserve % this.options.fileAlignment !== 0) fail(`${where}: file reserve not aligned`);
+      if (section.fileReserve > 0) {
+        const owners = this.fileSpace.collisions(section.fileOffset, section.fileReserve);
+        const own = owners[0];
+        if (owners.length !== 1 || own === undefined || own.offset !== section.fileOffset || own.size !== section.fileReserve || own.owner !== section.name) {
+          fail(`${where}: file range is not exactly one allocated range of its own`);
+        }
+      }
+    }
+    return section.address + section.virtualReserve;
+  }
+
   // ---------------------------------------------------------------- saved state
 
-  /** Saves the whole allocator state (options, file space, sections, atoms) as compact bytes (~21 per atom). */
+  /**
+   * Saves the whole allocator state (options, file space, sections, atoms) as compact bytes: 21 per live
+   * atom, written straight into the output as whole columns (format in state-codec.ts and the README).
+   */
   serialize(): Uint8Array {
     const atoms = this.atoms;
-    return encodeState({
-      options: this.options,
-      addressesAssigned: this.laidOut,
-      atomIdCount: atoms.count,
-      fileRanges: this.fileSpace.ranges,
-      sections: this.sectionList.map((section) => {
-        const count = section.atomCount;
-        const columns = { ids: new Uint32Array(count), offsets: new Float64Array(count), sizes: new Float64Array(count), alignLog2: new Uint8Array(count) };
+    const { next, offset, size, alignLog2 } = atoms;
+    // The highest live id: freed ids at the top of the columns need no room when restored.
+    let columnCount = Math.min(atoms.count, atoms.section.length);
+    while (columnCount > 0 && (atoms.section[columnCount - 1] as number) === NONE) columnCount--;
+    const sections = this.sectionList;
+    return encodeStateWith(
+      {
+        options: this.options,
+        addressesAssigned: this.laidOut,
+        atomIdCount: atoms.count,
+        columnCount,
+        fileRanges: this.fileSpace.ranges,
+        sections,
+      },
+      (index, columns) => {
+        const section = sections[index] as SectionRecord;
+        const { ids, offsets, sizes } = columns;
+        const aligns = columns.alignLog2;
         let slot = 0;
-        for (let atom = section.first; atom !== NONE; atom = atoms.next[atom] as number, slot++) {
-          columns.ids[slot] = atom;
-          columns.offsets[slot] = atoms.offset[atom] as number;
-          columns.sizes[slot] = atoms.size[atom] as number;
-          columns.alignLog2[slot] = atoms.alignLog2[atom] as number;
+        for (let atom = section.first; atom !== NONE; atom = next[atom] as number) {
+          ids[slot] = atom;
+          offsets[slot] = offset[atom] as number;
+          sizes[slot] = size[atom] as number;
+          aligns[slot] = alignLog2[atom] as number;
+          slot++;
         }
-        return { ...section, atoms: columns };
-      }),
-    });
+        if (slot !== section.atomCount) fail(`section ${section.name}: atom count ${String(section.atomCount)} but ${String(slot)} linked`);
+      },
+    );
   }
 
   /**
-   * Restores a layout saved by `serialize`. Truncated, foreign or inconsistent bytes throw
-   * `StateFormatError` (the caller then links from scratch); the restored layout is fully verified.
+   * Restores a layout saved by `serialize`. Truncated, foreign, corrupt or inconsistent bytes, and bytes of
+   * another format version, throw `StateFormatError` (the caller then links from scratch); the restored
+   * layout is fully verified. `bytes` is only read, and not kept.
    */
   static deserialize(bytes: Uint8Array): Layout {
     const state = decodeState(bytes);
@@ -582,13 +604,30 @@ export class Layout {
     }
   }
 
+  // Rebuilds a layout from decoded state with one pass over each section's columns: atom columns (sized
+  // once), links and free lists are written as the atoms go by, each atom checked as `verify` would check
+  // it (same messages, as `InternalError`s that `deserialize` wraps), so no `verify` walk follows. The next
+  // process of an incremental link waits for this, and much of it runs before V8 has optimized the loop,
+  // where every typed-array access costs: so the loop does few of them per atom, allocates nothing, and
+  // calls nothing on its common path.
   private static fromState(state: LayoutState): Layout {
-    const layout = new Layout(state.options);
-    if (state.atomIdCount > MAX_ATOM_IDS) throw new StateFormatError(`atom id count ${String(state.atomIdCount)} exceeds ${String(MAX_ATOM_IDS)}`, null);
+    const { atomIdCount, columnCount } = state;
+    if (atomIdCount > MAX_ATOM_IDS) throw new StateFormatError(`atom id count ${String(atomIdCount)} exceeds ${String(MAX_ATOM_IDS)}`, null);
+    if (columnCount > atomIdCount) throw new StateFormatError(`highest live atom id ${String(columnCount - 1)} is out of range (${String(atomIdCount)} ids)`, null);
+    // Columns reach the highest live id only (freed ids above it cost nothing), sized once.
+    let layout: Layout;
+    try {
+      layout = new Layout(state.options, columnCount);
+    } catch (error) {
+      if (error instanceof RangeError) throw new StateFormatError(`no memory for ${String(columnCount)} atoms`, null, { cause: error });
+      throw error;
+    }
     for (const range of state.fileRanges) layout.fileSpace.reserve(range.offset, range.size, range.owner);
     const atoms = layout.atoms;
-    // Columns grow to the highest live id only; freed ids above it cost nothing.
-    atoms.count = state.atomIdCount;
+    atoms.count = atomIdCount;
+    // Links and free slots of atoms that end a list or hold no hole stay NONE.
+    atoms.next.fill(NONE);
+    atoms.freeSlot.fill(NONE);
     for (const saved of state.sections) {
       const section = layout.sectionList[layout.addSection(saved.name, { mode: saved.mode, noBits: saved.noBits, alignment: saved.alignment })] as SectionRecord;
       for (const value of [saved.address, saved.virtualReserve, saved.fileOffset, saved.fileReserve, saved.used]) {
@@ -599,37 +638,91 @@ export class Layout {
       section.fileOffset = saved.fileOffset;
       section.fileReserve = saved.fileReserve;
       section.used = saved.used;
-      const { ids, offsets, sizes, alignLog2 } = saved.atoms;
-      let previous = NONE;
-      for (let slot = 0; slot < ids.length; slot++) {
-        const atom = ids[slot] as number;
-        if (atom < state.atomIdCount) atoms.ensureCapacity(atom + 1);
-        if (atom >= state.atomIdCount || (atoms.section[atom] as number) !== NONE) {
-          throw new StateFormatError(`section ${saved.name}: atom id ${String(atom)} is out of range or listed twice`, null);
-        }
-        if (powerOfTwo(alignLog2[slot] as number) > section.alignment) throw new StateFormatError(`atom ${String(atom)} alignment exceeds section ${saved.name}`, null);
-        atoms.section[atom] = section.id;
-        atoms.offset[atom] = offsets[slot] as number;
-        atoms.size[atom] = sizes[slot] as number;
-        atoms.alignLog2[atom] = alignLog2[slot] as number;
-        atoms.prev[atom] = previous;
-        atoms.next[atom] = NONE;
-        atoms.freeSlot[atom] = NONE;
-        if (previous === NONE) section.first = atom;
-        else atoms.next[previous] = atom;
-        previous = atom;
-      }
-      section.last = previous;
-      section.atomCount = ids.length;
-      layout.liveAtoms += ids.length;
+      layout.restoreAtoms(section, saved.atoms, columnCount);
+      layout.restoreSectionEnd(section, saved.atoms);
     }
+    if (columnCount > 0 && !atoms.isLive(columnCount - 1)) throw new StateFormatError(`highest live atom id ${String(columnCount - 1)} is not in any section`, null);
     layout.laidOut = state.addressesAssigned;
     layout.fileSizeBefore = layout.fileSpace.end;
-    for (const section of layout.sectionList) {
-      for (let atom = section.first; atom !== NONE; atom = atoms.next[atom] as number) layout.refreshFreeList(section, atom);
-    }
-    layout.verify();
+    let previousVirtualEnd = layout.laidOut ? layout.options.headerSize : 0;
+    for (const section of layout.sectionList) previousVirtualEnd = layout.verifySectionRanges(section, previousVirtualEnd);
     return layout;
+  }
+
+  // Links a restored section's atoms (in address order) into the columns, checking each, and puts those
+  // whose surplus is worth tracking in the free list, in address order as refreshing each atom would; the
+  // last atom is settled by `restoreSectionEnd`.
+  private restoreAtoms(section: SectionRecord, saved: SectionAtomsState, columnCount: number): void {
+    const { ids, offsets, sizes, alignLog2 } = saved;
+    const count = ids.length;
+    const { section: sectionColumn, offset: offsetColumn, size: sizeColumn, alignLog2: alignColumn, prev, next, freeSlot } = this.atoms;
+    const { id: sectionId, surplusNumerator, surplusDenominator } = section;
+    const maxAlignLog2 = log2OfPowerOfTwo(section.alignment);
+    const minHoleSize = this.options.minHoleSize;
+    let previous = NONE;
+    let previousOffset = 0;
+    let previousSize = 0;
+    for (let slot = 0; slot < count; slot++) {
+      const atom = ids[slot] as number;
+      const offset = offsets[slot] as number;
+      const size = sizes[slot] as number;
+      const log2 = alignLog2[slot] as number;
+      // `x >>> 0 === x` holds for integers 0 <= x < 2^32, the rest take the slow test. The order test keeps
+      // offsets >= 0; the masked alignment test is exact for any safe integer.
+      if (
+        atom >= columnCount ||
+        (sectionColumn[atom] as number) !== NONE ||
+        log2 > maxAlignLog2 ||
+        !(offset >= previousOffset) ||
+        (offset >>> 0 !== offset && !Number.isSafeInteger(offset)) ||
+        (offset & ((1 << log2) - 1)) !== 0 ||
+        (size >>> 0 !== size && !(size >= 0 && Number.isSafeInteger(size)))
+      ) {
+        rejectAtom(section, atom, offset, size, log2, previousOffset, columnCount, sectionColumn[atom] as number);
+      }
+      sectionColumn[atom] = sectionId;
+      offsetColumn[atom] = offset;
+      sizeColumn[atom] = size;
+      alignColumn[atom] = log2;
+      prev[atom] = previous;
+      if (previous === NONE) {
+        section.first = atom;
+      } else {
+        next[previous] = atom;
+        const slack = offset - previousOffset - previousSize;
+        if (slack < 0) overlapping(section, previous);
+        // The surplus beyond ideal capacity is at most the slack: only a large slack can make a hole.
+        if (slack > 0 && slack >= minHoleSize) {
+          // `ideal(size) - size`, inline: a quotient below 2^31 truncates by `| 0`, which floors it.
+          const extra = (previousSize * surplusNumerator) / surplusDenominator;
+          const surplus = slack - (extra <= 0x7fffffff ? extra | 0 : Math.floor(extra));
+          if (surplus > 0 && surplus >= minHoleSize) addHole(section, freeSlot, previous, surplus);
+        }
+      }
+      previous = atom;
+      previousOffset = offset;
+      previousSize = size;
+    }
+  }
+
+  // After `restoreAtoms`: the last atom's capacity runs to the used end. (Out of the loop's function, whose
+  // optimized code would otherwise be thrown away at the loop's exit for want of type feedback there.)
+  private restoreSectionEnd(section: SectionRecord, saved: SectionAtomsState): void {
+    const count = saved.ids.length;
+    const last = count === 0 ? NONE : (saved.ids[count - 1] as number);
+    if (last === NONE) {
+      if (section.used !== 0) fail(`section ${section.name}: empty section with used size`);
+    } else {
+      const offset = this.atoms.offset[last] as number;
+      const size = this.atoms.size[last] as number;
+      const capacity = section.used - offset;
+      if (size > capacity) overlapping(section, last);
+      const surplus = capacity - this.ideal(section, size);
+      if (surplus > 0 && surplus >= this.options.minHoleSize) addHole(section, this.atoms.freeSlot, last, surplus);
+    }
+    section.last = last;
+    section.atomCount = count;
+    this.liveAtoms += count;
   }
 
   private newAtom(section: SectionRecord, size: number, alignment: number, operation: string): AtomId {
@@ -923,6 +1016,29 @@ function sectionGrowth(section: SectionRecord, oldVirtualReserve: number, oldFil
 
 function byNumber(a: number, b: number): number {
   return a - b;
+}
+
+// Puts a restored atom in its section's free list (in address order, as refreshing each atom would).
+function addHole(section: SectionRecord, freeSlot: Int32Array, atom: number, surplus: number): void {
+  freeSlot[atom] = section.freeList.length;
+  section.freeList.push(atom);
+  if (surplus > section.holeBound) section.holeBound = surplus;
+}
+
+function overlapping(section: SectionRecord, atom: number): never {
+  fail(`section ${section.name}: atom ${String(atom)} overlaps the next atom or the used end`);
+}
+
+// Names what is wrong with a restored atom that failed the combined check in `restoreAtoms`.
+function rejectAtom(section: SectionRecord, atom: number, offset: number, size: number, alignLog2: number, previousOffset: number, columnCount: number, claimedBy: number): never {
+  const where = `section ${section.name}`;
+  if (atom >= columnCount) throw new StateFormatError(`${where}: atom id ${String(atom)} is above the highest live id ${String(columnCount - 1)}`, null);
+  if (claimedBy !== NONE) throw new StateFormatError(`${where}: atom id ${String(atom)} is listed twice`, null);
+  if (powerOfTwo(alignLog2) > section.alignment) throw new StateFormatError(`atom ${String(atom)} alignment exceeds ${where}`, null);
+  if (!Number.isSafeInteger(offset) || offset < 0) fail(`${where}: atom ${String(atom)} has offset ${String(offset)}`);
+  if (!Number.isSafeInteger(size) || size < 0) fail(`${where}: atom ${String(atom)} has size ${String(size)}`);
+  if (offset < previousOffset) fail(`${where}: atom ${String(atom)} is out of address order`);
+  fail(`${where}: atom ${String(atom)} misaligned`);
 }
 
 function fail(message: string): never {
