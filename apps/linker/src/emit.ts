@@ -82,6 +82,21 @@ function importSlotRva(image: ImageLayout, file: ImportFile): number | undefined
   return base + tables.plan.iatOffsets[slot[0]]! + slot[1] * (tables.plan.is64 ? 8 : 4);
 }
 
+export interface EmitterState {
+  readonly fileSize: number;
+  readonly stringTable: { readonly at: number; readonly size: number } | undefined;
+  readonly baseRelocRva: Uint32Array;
+  readonly baseRelocType: Uint8Array;
+  readonly baseRelocAtom: Int32Array;
+  readonly sortedBaseRelocs: number;
+  /** The encoded table, when it is the encoding of the entries above. */
+  readonly baseRelocationTable: Uint8Array | undefined;
+  readonly directories: readonly (DataDirectoryEntry | undefined)[];
+  readonly entryRva: number;
+  readonly exceptionAtoms: Uint8Array | undefined;
+  readonly exceptionEntryAtom: Int32Array | undefined;
+}
+
 /**
  * Writes the image into one buffer. A full link calls `emitAll`; an incremental update keeps the emitter
  * and calls the finer steps (one section, one relocation site, the synthetic tables, the headers), with
@@ -117,11 +132,6 @@ export class ImageEmitter {
   private exceptionTableOnDisk: Uint8Array | undefined;
   /** The atom each entry of `exceptionTableOnDisk` came from (-1: a filler). */
   private exceptionEntryAtom: Int32Array | undefined;
-  /**
-   * Set before emitting an image restored from a snapshot of its layout: the exception table goes into
-   * these slots (see `exceptionSlots`), as the file on disk has it, instead of being laid out afresh.
-   */
-  presetExceptionSlots: Int32Array | undefined;
   private readonly machineValue: number;
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
@@ -135,6 +145,48 @@ export class ImageEmitter {
 
   get is64(): boolean {
     return this.req.inputs.machine === "x64";
+  }
+
+  /** What the emitter learned beyond the image's bytes (kept by the caller): a saved session's part. */
+  saveState(): EmitterState {
+    const n = this.baseRelocCount;
+    return {
+      fileSize: this.fileSize, stringTable: this.stringTable,
+      baseRelocRva: this.baseRelocRva.subarray(0, n), baseRelocType: this.baseRelocType.subarray(0, n), baseRelocAtom: this.baseRelocAtom.subarray(0, n),
+      sortedBaseRelocs: this.sortedBaseRelocs,
+      // The entries the table was last encoded from are the entries as they are (sorted), between updates.
+      baseRelocationTable: this.sortedBaseRelocs === n && this.lastBaseRelocations && sameEntries(this.lastBaseRelocations.rvas, this.baseRelocRva.subarray(0, n))
+        && sameEntries(this.lastBaseRelocations.types, this.baseRelocType.subarray(0, n)) ? this.lastBaseRelocations.table : undefined,
+      directories: this.directories, entryRva: this.entryRva, exceptionAtoms: this.exceptionAtoms, exceptionEntryAtom: this.exceptionEntryAtom,
+    };
+  }
+
+  /** Takes up a saved session's emitter over `image`, the output file as it is on disk. */
+  restoreState(state: EmitterState, image: Uint8Array): void {
+    if (image.length < state.fileSize) throw new LinkError("the output is shorter than the saved session says");
+    this.buffer = image;
+    this.view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+    this.fileSize = state.fileSize;
+    this.stringTable = state.stringTable;
+    const n = state.baseRelocRva.length;
+    if (state.baseRelocType.length !== n || state.baseRelocAtom.length !== n || state.sortedBaseRelocs > n) throw new LinkError("the saved base relocations are inconsistent");
+    this.growBaseRelocs(n + 16);
+    this.baseRelocRva.set(state.baseRelocRva);
+    this.baseRelocType.set(state.baseRelocType);
+    this.baseRelocAtom.set(state.baseRelocAtom);
+    this.baseRelocCount = n;
+    this.sortedBaseRelocs = state.sortedBaseRelocs;
+    this.lastBaseRelocations = state.baseRelocationTable && { rvas: state.baseRelocRva, types: state.baseRelocType, table: state.baseRelocationTable };
+    this.directories = [...state.directories];
+    this.entryRva = state.entryRva;
+    this.exceptionAtoms = state.exceptionAtoms;
+    this.exceptionEntryAtom = state.exceptionEntryAtom;
+    // The table as written is in the image, where the section is.
+    const pdata = this.req.image.sections.find((s) => s.name === ".pdata");
+    if (state.exceptionAtoms && pdata) {
+      const info = this.req.image.layout.section(pdata.id);
+      this.exceptionTableOnDisk = image.slice(info.fileOffset, info.fileOffset + info.usedSize);
+    }
   }
 
   /** End of file data as the layout has it now (sections' used sizes, aligned). */
@@ -570,10 +622,6 @@ export class ImageEmitter {
     const changed = this.changedAtoms;
     const slotAtom = this.exceptionEntryAtom;
     let table = onDisk && changed && slotAtom && changed.size * 4 < slotAtom.length ? this.patchExceptionSlots(pdata, onDisk, slotAtom, changed) : undefined;
-    if (!table && this.presetExceptionSlots) {
-      table = this.exceptionEntriesInSlots(pdata, this.presetExceptionSlots);
-      this.presetExceptionSlots = undefined;
-    }
     if (!table) {
       const sorted = this.exceptionEntries(pdata, layout.atomsInSection(pdata.id));
       table = this.req.options.incremental ? withFillers(sorted, info.usedSize) : sorted;
@@ -593,44 +641,6 @@ export class ImageEmitter {
     return { rva: info.address, size };
   }
 
-  /**
-   * The atom of each slot of the exception table as written (-1: a filler): what a snapshot of an
-   * incremental image keeps so that the image can be restored exactly (see `presetExceptionSlots`).
-   */
-  get exceptionSlots(): Int32Array | undefined {
-    return this.exceptionEntryAtom;
-  }
-
-  /** The table with each atom's entries in the given slots; undefined when the slots do not fit the atoms. */
-  private exceptionEntriesInSlots(pdata: OutputSection, slots: Int32Array): ExceptionTable | undefined {
-    const layout = this.req.image.layout;
-    const sorted = this.exceptionEntries(pdata, layout.atomsInSection(pdata.id));
-    const count = sorted.atoms.length;
-    let filled = 0;
-    for (let i = 0; i < slots.length; i++) if (slots[i]! >= 0) filled++;
-    if (filled !== count) return undefined;
-    // Each atom's entries, in order, go to its slots in order: `next[atom]` is its next entry in `sorted`
-    // (an atom's entries are adjacent there, its functions being one section).
-    const next = new Int32Array(layout.atomIdCount).fill(-1);
-    for (let i = count - 1; i >= 0; i--) next[sorted.atoms[i]!] = i;
-    const from = new Uint32Array(sorted.entries.buffer, sorted.entries.byteOffset, count * W);
-    const words = new Uint32Array(slots.length * W);
-    let first = -1;
-    for (let i = 0; i < slots.length; i++) {
-      const atom = slots[i]!;
-      if (atom < 0) continue;
-      const e = atom < next.length ? next[atom]! : -1;
-      if (e < 0) return undefined;
-      for (let w = 0; w < W; w++) words[i * W + w] = from[e * W + w]!;
-      next[atom] = e + 1 < count && sorted.atoms[e + 1] === atom ? e + 1 : -1;
-      if (first < 0) first = i;
-    }
-    if (first < 0) return undefined;
-    const atoms = slots.slice();
-    refillFillers(words, atoms, first);
-    for (let i = 1; i < atoms.length; i++) if (words[i * W]! < words[(i - 1) * W]!) return undefined; // must be sorted
-    return { entries: new Uint8Array(words.buffer), atoms };
-  }
 
   /** The entries of `atoms` (in `.pdata`, laid out as atoms in the buffer), sorted, with the atom of each. */
   private exceptionEntries(pdata: OutputSection, atoms: Iterable<number>): ExceptionTable {

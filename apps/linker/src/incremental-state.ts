@@ -1,26 +1,28 @@
 // `linkkit /incremental`: the state a later run needs to patch the output instead of linking again.
 // It lives in a directory next to the output (`app.exe.linkkit/`): a manifest (options, the output's
-// size and time, each input's path, size, time and hash), a copy of each object as it was linked, and a
-// snapshot of the output's layout (the allocator's state and what each atom holds, by name). The layout
-// on disk is the product of the full link and every update since, so the next run links the last inputs
-// in memory with the snapshot's layout instead of laying out afresh, checks that this reproduces the
-// output (every byte of headers, atoms and tables: the safety net, a snapshot that does not is never
-// trusted), then applies the objects that changed as an update. The snapshot and the manifest are written only after the output is
-// complete, the manifest last, and the manifest is removed before the output is touched, so a crash in
-// between leaves no state that a later run would trust.
+// size, time and CRC, each input's path, size, time and hash), a copy of each object as it was linked,
+// and the session itself (`session.state`): the symbol table, the resolution, the layout, the relocation
+// site index and the emitter's tables, as typed arrays serialised in one piece. The next run restores
+// the session from it over the output's bytes without reading, registering or laying out any object (an
+// object's copy is read only when an update must apply one of its relocations again), then applies the
+// objects that changed as an update. The output's CRC is the safety net: an output edited behind
+// linkkit's back is never patched.
+//
+// The state is written only after the output is complete, the manifest last, and the manifest is removed
+// before the output is touched, so a crash in between leaves no state that a later run would trust.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
+import { crc32 } from "node:zlib";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
 import { basename, join } from "node:path";
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
-import { LayoutSnapshotError, type LayoutSnapshot } from "./layout.js";
-import { decodeLayoutSnapshot, encodeLayoutSnapshot } from "./layout-snapshot.js";
 import type { LinkOptions } from "./options.js";
-import { LinkSession, type UpdateReport } from "./session.js";
+import { LinkSession, type SessionStateData, type UpdateReport } from "./session.js";
+import { readSessionFile, writeSessionFile } from "./session-file.js";
 
-export const STATE_VERSION = 3;
+export const STATE_VERSION = 4;
 
-const SNAPSHOT_FILE = "layout.snapshot";
+const SESSION_FILE = "session.state";
 
 /**
  * A file modified this close before its size and time were recorded may have changed again within the
@@ -41,9 +43,9 @@ interface Manifest {
   readonly inputs: readonly InputRecord[];
   /** The same paths in the order the session links them (an update appends the objects it adds). */
   readonly linkOrder: readonly string[];
-  /** The layout snapshot, bound to this manifest by its hash; or why there is none. */
-  readonly snapshot: { readonly file: string; readonly hash: string } | { readonly unavailable: string };
-  readonly output: { readonly size: number; readonly mtimeMs: number };
+  /** The saved session (bound to this manifest by its size and time), or why there is none. */
+  readonly saved: { readonly session: string; readonly size: number; readonly mtimeMs: number } | { readonly unavailable: string };
+  readonly output: { readonly size: number; readonly mtimeMs: number; readonly crc: number };
   /** When the inputs' sizes and times were taken (before any was read). */
   readonly statedAtMs: number;
 }
@@ -88,9 +90,11 @@ function isInputRecord(i: unknown): i is InputRecord {
     && typeof r.mtimeMs === "number" && (r.copy === undefined || typeof r.copy === "string");
 }
 
-function isSnapshotRecord(s: unknown): s is Manifest["snapshot"] {
-  const r = s as { file?: unknown; hash?: unknown; unavailable?: unknown } | null;
-  return typeof r === "object" && r !== null && (typeof r.unavailable === "string" || (typeof r.file === "string" && basename(r.file) === r.file && typeof r.hash === "string"));
+function isSavedRecord(s: unknown): s is Manifest["saved"] {
+  const r = s as { session?: unknown; size?: unknown; mtimeMs?: unknown; unavailable?: unknown } | null;
+  if (typeof r !== "object" || r === null) return false;
+  if (typeof r.unavailable === "string") return true;
+  return typeof r.session === "string" && basename(r.session) === r.session && typeof r.size === "number" && typeof r.mtimeMs === "number";
 }
 
 /** Reads a manifest; any problem (missing, corrupt, another version, another output) is a reason. */
@@ -107,7 +111,7 @@ function readManifest(dir: string, output: string, options: LinkOptions, linkerV
   if (manifest.version !== STATE_VERSION || manifest.linker !== linkerVersion) return "the incremental state is from another version of linkkit";
   if (!Array.isArray(manifest.inputs) || manifest.inputs.length === 0 || !manifest.inputs.every(isInputRecord)
     || !Array.isArray(manifest.linkOrder) || manifest.linkOrder.length !== manifest.inputs.length || !manifest.linkOrder.every((p) => manifest.inputs.some((i) => i.path === p))
-    || !isSnapshotRecord(manifest.snapshot) || typeof manifest.statedAtMs !== "number") {
+    || !isSavedRecord(manifest.saved) || typeof manifest.statedAtMs !== "number" || typeof manifest.output.crc !== "number") {
     return "the incremental state is corrupt";
   }
   if (manifest.optionsKey !== optionsKey(options)) return "the link options changed";
@@ -168,7 +172,7 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
     else if (libraryChanged) reason = `${libraryChanged.path} changed (only objects are updated in place)`;
     else if ([...removed, ...added].some((p) => !isObjectPath(p))) reason = "a library was added or removed";
     if (reason === undefined) {
-      const restored = restoreSession(dir, manifest, opts, output, host, afterWrite);
+      const restored = restoreSavedSession(dir, manifest, opts, host, afterWrite);
       if (typeof restored === "string") {
         reason = restored;
       } else {
@@ -198,63 +202,70 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
 }
 
 /**
- * The session of the output on disk, rebuilt in memory without writing: the last inputs (the objects'
- * copies as they were linked) linked with the snapshot's layout, trusted only when the image it produces
- * is the output (`reproducesOutput`). Otherwise the reason to link fully.
+ * The session saved with the output, restored over the output's bytes. Nothing else is read: an object's
+ * copy is read only when the update needs its bytes. Otherwise the reason to link fully.
  */
-function restoreSession(dir: string, manifest: Manifest, opts: LinkOptions, output: string, host: LinkHost, afterWrite: ((i: number) => void) | undefined): LinkSession | string {
-  if ("unavailable" in manifest.snapshot) return `the incremental state has no layout snapshot (${manifest.snapshot.unavailable})`;
-  let snapshot: LayoutSnapshot;
+function restoreSavedSession(dir: string, manifest: Manifest, opts: LinkOptions, host: LinkHost, afterWrite: ((i: number) => void) | undefined): LinkSession | string {
+  const saved = manifest.saved;
+  if ("unavailable" in saved) return `the incremental state has no saved session (${saved.unavailable})`;
+  let data: SessionStateData;
   try {
-    const bytes = readBytes(join(dir, manifest.snapshot.file));
-    if (hashBytes(bytes) !== manifest.snapshot.hash) return "the layout snapshot is corrupt (its hash differs from the manifest's)";
-    snapshot = decodeLayoutSnapshot(bytes);
+    // Bound to the manifest by its size and time, as inputs are: it is written before the manifest and
+    // never touched after (a CRC of tens of megabytes would cost more than the rest of a small update).
+    const path = join(dir, saved.session);
+    const st = statSync(path);
+    if (st.size !== saved.size || st.mtimeMs !== saved.mtimeMs) return "the saved session is corrupt (its size or time differs from the manifest's)";
+    data = readSavedSession(path);
   } catch (e) {
-    if (e instanceof LayoutSnapshotError) return e.message;
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "the layout snapshot is missing";
-    return `the layout snapshot cannot be read (${(e as Error).message})`;
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return "the saved session is missing";
+    return `the saved session cannot be read (${(e as Error).message})`;
   }
+  // Room to grow: an update that adds to the file's end must not copy the whole image first.
+  const image = readBytes(opts.output!, manifest.output.size >> 3);
+  if (image.length !== manifest.output.size || crc32(image) !== manifest.output.crc) return "the output differs from the one the saved session describes";
   const copies = new Map(manifest.inputs.flatMap((i) => (i.copy === undefined ? [] : [[i.path, join(dir, i.copy)] as const])));
-  let restoring = true;
-  // While restoring, objects are read from their copies; afterwards (updates, a fallback link) from their paths.
-  const restoreHost: LinkHost = {
-    ...host,
-    readFile: (p) => {
-      const copy = restoring ? copies.get(p) : undefined;
-      return copy === undefined ? host.readFile(p) : readBytes(copy);
-    },
+  const objectBytes = (name: string) => {
+    const copy = copies.get(name);
+    if (copy === undefined) throw new LinkError(`${name}: the incremental state has no copy of this object`);
+    return readBytes(copy);
   };
-  let session: LinkSession;
   try {
-    session = LinkSession.open({ ...opts, inputs: [...manifest.linkOrder] }, restoreHost, { afterWrite, restore: snapshot });
+    // The session's buffer is the whole allocation: the file's bytes, then room to grow.
+    const buffer = new Uint8Array(image.buffer, image.byteOffset, image.buffer.byteLength - image.byteOffset);
+    return LinkSession.restore({ ...opts, inputs: [...manifest.linkOrder] }, host, data, buffer, objectBytes, { afterWrite });
   } catch (e) {
-    if (e instanceof LayoutSnapshotError) return `the layout snapshot does not fit the inputs (${e.message})`;
-    if (e instanceof LinkError) return `the last inputs no longer link as they did (${e.diagnostics[0]})`;
     // Nothing was written yet: a state that cannot be restored must not fail every later run too.
-    return `the incremental state could not be restored (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)})`;
-  } finally {
-    restoring = false;
+    return `the saved session could not be restored (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)})`;
   }
-  if (!reproducesOutput(session, readBytes(output))) return "the layout snapshot does not reproduce the output";
-  return session;
 }
 
-/**
- * Whether the file `disk` holds `session`'s image: the same bytes in every range the image consists of
- * (headers, atoms, what follows the sections). Padding and free room may differ: an update leaves them
- * as they were, and a restored link cannot know them.
- */
-export function reproducesOutput(session: LinkSession, disk: Uint8Array): boolean {
-  const ours = session.bytes;
-  if (disk.length < ours.length) return false;
-  const same = (offset: number, size: number) => Buffer.compare(ours.subarray(offset, offset + size), disk.subarray(offset, offset + size)) === 0;
-  // Whole sections first (one compare each, the usual answer); atom by atom only where a section differs.
-  return session.imageFileRanges().every((r) => same(r.offset, r.size) || (r.parts !== undefined && r.parts().every((p) => same(p.offset, p.size))));
+/** The saved session at `path`, checked for the shape `LinkSession.restore` expects at its top. */
+export function readSavedSession(path: string): SessionStateData {
+  const data = readSessionFile(path) as SessionStateData;
+  if (typeof data !== "object" || data === null || typeof data.link !== "object" || typeof data.sites !== "object" || !Array.isArray(data.importUse)) throw new LinkError("the saved session is malformed");
+  return data;
 }
 
-function readBytes(path: string): Uint8Array {
-  const b = readFileSync(path);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+/** A file's bytes; with `slack`, in a buffer that many bytes larger (the view is the file's length). */
+function readBytes(path: string, slack = 0): Uint8Array {
+  if (slack === 0) {
+    const b = readFileSync(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  }
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = new Uint8Array(new ArrayBuffer(size + slack), 0, size);
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, buffer, at, size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return buffer.subarray(0, at);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Queues on `session` what turns the input list `from` into `to` (removals first, then in `to`'s order). */
@@ -277,21 +288,21 @@ function writeState(dir: string, options: LinkOptions, output: string, current: 
     writeAtomically(join(dir, copy), () => c.bytes ?? host.readFile(c.path), true);
     return { ...record, copy };
   });
-  let snapshot: Manifest["snapshot"];
-  try {
-    const bytes = encodeLayoutSnapshot(session.layoutSnapshot());
-    writeAtomically(join(dir, SNAPSHOT_FILE), () => bytes, false);
-    snapshot = { file: SNAPSHOT_FILE, hash: hashBytes(bytes) };
-  } catch (e) {
-    if (!(e instanceof LayoutSnapshotError)) throw e;
+  let saved: Manifest["saved"];
+  if (options.mingw) {
     // The next run links fully and says why.
-    rmSync(join(dir, SNAPSHOT_FILE), { force: true });
-    snapshot = { unavailable: e.message };
+    rmSync(join(dir, SESSION_FILE), { force: true });
+    saved = { unavailable: "a MinGW link's session is not saved (its pseudo relocations are not kept)" };
+  } else {
+    const st = writeSessionFile(join(dir, SESSION_FILE), session.saveState());
+    saved = { session: SESSION_FILE, size: st.size, mtimeMs: st.mtimeMs };
   }
   const st = statSync(output);
+  const image = session.bytes;
+  if (image.length !== st.size) saved = { unavailable: `the output is ${st.size} bytes, the session's image ${image.length}` };
   const manifest: Manifest = {
     magic: "linkkit-incremental-state", version: STATE_VERSION, linker: linkerVersion, optionsKey: optionsKey(options),
-    inputs, linkOrder, snapshot, output: { size: st.size, mtimeMs: st.mtimeMs }, statedAtMs,
+    inputs, linkOrder, saved, output: { size: st.size, mtimeMs: st.mtimeMs, crc: crc32(image) }, statedAtMs,
   };
   writeAtomically(join(dir, "manifest.json"), () => JSON.stringify(manifest), false);
   // Copies no manifest names any more are garbage.

@@ -4,9 +4,9 @@
 import { Layout, StateFormatError, type AtomId, type SectionId } from "@linkkit/atom-allocator";
 import { IMAGE_SCN, sectionAlignment } from "@linkkit/coff-format";
 import { computeHeaderSize, planImportTables, planExportTable, thunkSize, type ImportTablePlan, type ImportedDll, type ExportTablePlan, type ExportTableInput } from "@linkkit/pe-writer";
-import type { SymbolId } from "@linkkit/symbol-resolver";
+import type { InputId, SymbolId } from "@linkkit/symbol-resolver";
 import { ObjectFile } from "./inputs/object-file.js";
-import type { ImportFile } from "./inputs/import-file.js";
+import { ImportFile } from "./inputs/import-file.js";
 import type { LoadedInputs } from "./inputs/loader.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
 import { LinkError } from "./errors.js";
@@ -321,268 +321,71 @@ export function layOut(req: LayoutRequest): ImageLayout {
   };
 }
 
-// ------------------------------------------------------------------ layout snapshots (`/incremental`)
+// ------------------------------------------------------------------ saved sessions (`/incremental`)
 
-/** A layout the snapshot cannot describe, or a snapshot that does not fit the inputs: link fully instead. */
-export class LayoutSnapshotError extends Error {
+/** A saved layout that does not fit the rest of the saved session: link fully instead. */
+export class LayoutStateError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = "LayoutSnapshotError";
+    this.name = "LayoutStateError";
   }
 }
 
 /**
- * An image layout in terms that outlive the process: the allocator's state, and each live atom named by
- * what it holds (an object by name with a section index, a common by its symbol, an import by `importKey`)
- * rather than by loader index, which depends on the order a link happened to load its inputs.
+ * The layout's part of a saved session (see `LinkSession.saveState`). Inputs are named by id: it is
+ * restored together with the loader's saved state, which numbers them the same.
  */
-export interface LayoutSnapshot {
-  /** `Layout.serialize()`: sections, atoms (dense ids, never reused), free room. */
+export interface ImageLayoutState {
   readonly layout: Uint8Array;
-  /** Per layout section id: characteristics, which the allocator does not keep. */
-  readonly characteristics: readonly number[];
-  /** Layout section id of the base-relocation section, or -1. */
-  readonly relocSection: number;
-  /** The strings `atomName` indexes: object names, import keys, common symbol names. */
-  readonly names: readonly string[];
-  /** Per atom id: its AtomKind, 0 when the id is free. */
+  readonly sections: readonly OutputSection[];
   readonly atomKind: Uint8Array;
-  /** Per atom id: index into `names` (objects, thunks, commons), else -1. */
-  readonly atomName: Int32Array;
-  /** Per atom id: the section index in its object, else -1. */
+  readonly atomInput: Int32Array;
   readonly atomDetail: Int32Array;
-  /** Import keys of the imports in use, in the import-table plan's order (so the plan rebuilds as it was). */
-  readonly imports: readonly string[];
-  /** The atom of each exception-table slot (-1: a filler), as the image has them (see `ImageEmitter.exceptionSlots`). */
-  readonly exceptionSlots: Int32Array | undefined;
+  readonly commonAtoms: readonly (readonly [SymbolId, AtomId])[];
+  readonly importTables: { readonly plan: ImportTablePlan; readonly atom: AtomId; readonly slots: readonly (readonly [InputId, readonly [number, number]])[] } | undefined;
+  readonly thunkAtoms: readonly (readonly [InputId, AtomId])[];
+  readonly exportTable: ImageLayout["exportTable"];
+  readonly relocSection: number;
+  readonly headerSize: number;
 }
 
-/** An import's name across links: its library member and symbol (member names repeat in import libraries). */
-export function importKey(f: ImportFile): string {
-  return `${f.name}\u0000${f.object.symbolName}`;
-}
-
-/** The snapshot of `image`; throws LayoutSnapshotError when some live atom has no stable name. */
-export function snapshotLayout(image: ImageLayout, inputs: LoadedInputs, exceptionSlots: Int32Array | undefined): LayoutSnapshot {
-  const layout = image.layout;
-  const n = layout.atomIdCount;
-  const atomKind = new Uint8Array(n);
-  const atomName = new Int32Array(n).fill(-1);
-  const atomDetail = new Int32Array(n).fill(-1);
-  const names: string[] = [];
-  const nameIds = new Map<string, number>();
-  const nameId = (name: string): number => {
-    let id = nameIds.get(name);
-    if (id === undefined) { id = names.length; names.push(name); nameIds.set(name, id); }
-    return id;
-  };
-  const claim = (atom: number, kind: AtomKind, name: number, detail: number): void => {
-    if (atom < 0 || atom >= n || !layout.isLive(atom)) throw new LayoutSnapshotError(`atom ${atom} is not in the layout`);
-    if (atomKind[atom] !== 0) throw new LayoutSnapshotError(`atom ${atom} holds two things`);
-    atomKind[atom] = kind;
-    atomName[atom] = name;
-    atomDetail[atom] = detail;
-  };
-  const objectNames = new Set<string>();
-  for (const file of inputs.objects) {
-    if (objectNames.has(file.name)) throw new LayoutSnapshotError(`two inputs are named ${file.name}`);
-    objectNames.add(file.name);
-    const name = nameId(file.name);
-    for (let s = 0; s < file.sectionCount; s++) {
-      const atom = file.sectionAtom[s]!;
-      if (atom >= 0) claim(atom, AtomKind.InputSection, name, s);
-    }
-  }
-  for (const [symbol, atom] of image.commonAtoms) claim(atom, AtomKind.Common, nameId(inputs.symbols.nameOf(symbol)), -1);
-  const importKeys = new Set<string>();
-  for (const f of inputs.imports) {
-    if (importKeys.has(importKey(f))) throw new LayoutSnapshotError(`two imports are named ${f.object.symbolName} in ${f.name}`);
-    importKeys.add(importKey(f));
-  }
-  for (const [f, atom] of image.thunkAtoms) claim(atom, AtomKind.ImportThunk, nameId(importKey(f)), -1);
-  let imports: string[] = [];
-  if (image.importTables) {
-    claim(image.importTables.atom, AtomKind.ImportTables, -1, -1);
-    imports = [...image.importTables.slots].sort((a, b) => a[1][0] - b[1][0] || a[1][1] - b[1][1]).map(([f]) => importKey(f));
-  }
-  if (image.exportTable) claim(image.exportTable.atom, AtomKind.ExportTable, -1, -1);
-  if (image.relocSection) for (const atom of layout.atomsInSection(image.relocSection.id)) claim(atom, AtomKind.BaseRelocations, -1, -1);
-  for (let atom = 0; atom < n; atom++) {
-    if (layout.isLive(atom) && atomKind[atom] === 0) throw new LayoutSnapshotError(`atom ${atom} in ${layout.section(layout.atomSection(atom)).name} holds nothing a snapshot can name`);
-  }
+export function saveImageLayout(image: ImageLayout): ImageLayoutState {
+  const tables = image.importTables;
   return {
-    layout: layout.serialize(), characteristics: layout.sections().map((info) => image.sectionById[info.id]?.characteristics ?? 0),
-    relocSection: image.relocSection?.id ?? -1, names, atomKind, atomName, atomDetail, imports, exceptionSlots: exceptionSlots?.slice(),
+    layout: image.layout.serialize(), sections: image.sections, atomKind: image.atomKind, atomInput: image.atomInput, atomDetail: image.atomDetail,
+    commonAtoms: [...image.commonAtoms],
+    importTables: tables && { plan: tables.plan, atom: tables.atom, slots: [...tables.slots].map(([f, slot]) => [f.input, slot] as const) },
+    thunkAtoms: [...image.thunkAtoms].map(([f, atom]) => [f.input, atom] as const),
+    exportTable: image.exportTable, relocSection: image.relocSection?.id ?? -1, headerSize: image.headerSize,
   };
 }
 
-/**
- * The layout `snapshot` describes, for the inputs of `req` (linked, resolved and marked live as for
- * `layOut`): every atom where it was, each input section, common, import and table found again by name.
- * Anything that does not match (a section with no atom, an atom with nothing to hold, a size that
- * differs) throws LayoutSnapshotError. The caller must still check the image against the file it describes.
- */
-export function restoreLayout(req: LayoutRequest, snapshot: LayoutSnapshot): ImageLayout {
-  const { inputs, resolved } = req;
+/** The layout of a saved session, its imports found by input id in `files` (the restored loader's). */
+export function restoreImageLayout(state: ImageLayoutState, files: readonly unknown[]): ImageLayout {
   let layout: Layout;
   try {
-    layout = Layout.deserialize(snapshot.layout);
+    layout = Layout.deserialize(state.layout);
   } catch (e) {
-    if (e instanceof StateFormatError) throw new LayoutSnapshotError(`the allocator state is unreadable: ${e.message}`, { cause: e });
+    if (e instanceof StateFormatError) throw new LayoutStateError(`the allocator state is unreadable: ${e.message}`, { cause: e });
     throw e;
   }
-  const mismatch = (what: string) => new LayoutSnapshotError(what);
-  const options = layout.options;
-  if (options.mode !== (req.incremental ? "incremental" : "packed") || options.sectionAlignment !== req.sectionAlignment || options.fileAlignment !== req.fileAlignment) {
-    throw mismatch("the allocator options differ");
-  }
-  const infos = layout.sections();
-  if (snapshot.characteristics.length !== infos.length) throw mismatch("the section count differs");
-  const sections: OutputSection[] = infos.map((info, i) => ({ name: info.name, characteristics: snapshot.characteristics[i]!, noBits: info.noBits, id: info.id, number: i + 1 }));
-  const relocSection = snapshot.relocSection >= 0 ? sections[snapshot.relocSection] : undefined;
-  if ((relocSection !== undefined) !== req.relocatable || (relocSection && relocSection.name !== ".reloc")) throw mismatch("the base-relocation section differs");
-  const headerSize = computeHeaderSize({ format: req.is64 ? "pe32+" : "pe32", sectionCount: sections.length, fileAlignment: req.fileAlignment });
-  if (options.headerSize !== headerSize) throw mismatch("the header size differs");
-
-  const objects = new Map<string, ObjectFile>();
-  for (const f of inputs.objects) {
-    if (objects.has(f.name)) throw mismatch(`two inputs are named ${f.name}`);
-    objects.set(f.name, f);
-  }
-  const imports = new Map<string, ImportFile>();
-  for (const f of inputs.imports) imports.set(importKey(f), f);
-  const n = layout.atomIdCount;
-  const { names } = snapshot;
-  if (snapshot.atomKind.length !== n || snapshot.atomName.length !== n || snapshot.atomDetail.length !== n) throw mismatch("the atom count differs");
-  const atomKind = new Uint8Array(n + 1);
-  const atomInput = new Int32Array(n + 1).fill(-1);
-  const atomDetail = new Int32Array(n + 1).fill(-1);
-  const commonAtoms = new Map<SymbolId, AtomId>();
-  const thunkAtoms = new Map<ImportFile, AtomId>();
-  let importAtom = -1, exportAtom = -1;
-  for (let atom = 0; atom < n; atom++) {
-    const kind = snapshot.atomKind[atom]!;
-    if (!layout.isLive(atom)) {
-      if (kind !== 0) throw mismatch(`atom ${atom} is free but described`);
-      continue;
-    }
-    const nameIndex = snapshot.atomName[atom]!;
-    const name = nameIndex >= 0 && nameIndex < names.length ? names[nameIndex]! : undefined;
-    const size = layout.atom(atom).size;
-    const section = layout.atomSection(atom);
-    switch (kind) {
-      case AtomKind.InputSection: {
-        const file = name === undefined ? undefined : objects.get(name);
-        const s = snapshot.atomDetail[atom]!;
-        if (!file || s < 0 || s >= file.sectionCount || !file.sectionLive[s]) throw mismatch(`${name ?? "an input"} section ${s} is not in this link`);
-        if (file.sectionAtom[s]! >= 0) throw mismatch(`${file.name} section ${s} has two atoms`);
-        if (file.coff.sectionSizeOfRawData(s) !== size) throw mismatch(`${file.name} section ${file.coff.sectionName(s)} changed size`);
-        if (outputName(file.coff.sectionName(s), req.merges) !== sections[section]!.name) throw mismatch(`${file.name} section ${file.coff.sectionName(s)} is in another output section`);
-        file.sectionAtom[s] = atom;
-        atomInput[atom] = file.input;
-        atomDetail[atom] = s;
-        break;
-      }
-      case AtomKind.Common: {
-        const id = name === undefined ? undefined : inputs.symbols.idOf(name);
-        if (id === undefined || resolved.kind[id] !== TargetKind.Common || inputs.symbols.resolveAlias(id) !== id || resolved.value[id] !== size || commonAtoms.has(id)) {
-          throw mismatch(`common symbol ${name ?? "?"} differs`);
-        }
-        commonAtoms.set(id, atom);
-        atomDetail[atom] = id;
-        break;
-      }
-      case AtomKind.ImportThunk: {
-        const f = name === undefined ? undefined : imports.get(name);
-        if (!f || !f.thunkUsed || thunkAtoms.has(f)) throw mismatch(`import thunk ${name?.replace("\u0000", " ") ?? "?"} is not in this link`);
-        thunkAtoms.set(f, atom);
-        atomInput[atom] = f.input;
-        break;
-      }
-      case AtomKind.ImportTables:
-        if (importAtom >= 0) throw mismatch("two import tables");
-        importAtom = atom;
-        break;
-      case AtomKind.ExportTable:
-        if (exportAtom >= 0) throw mismatch("two export tables");
-        exportAtom = atom;
-        break;
-      case AtomKind.BaseRelocations:
-        if (section !== snapshot.relocSection) throw mismatch("base relocations outside .reloc");
-        break;
-      default:
-        throw mismatch(`atom ${atom} has unknown kind ${kind}`);
-    }
-    atomKind[atom] = kind;
-  }
-
-  // Everything a fresh layout would place must have been found again. An empty section an update left
-  // without an atom (an archive member it loaded) holds no bytes: it stays out, as in the session.
-  for (const file of inputs.objects) {
-    for (let s = 0; s < file.sectionCount; s++) {
-      if (!file.sectionLive[s] || file.sectionAtom[s]! >= 0) continue;
-      if (file.coff.sectionSizeOfRawData(s) !== 0) throw mismatch(`${file.name} section ${file.coff.sectionName(s)} has no atom`);
-      file.sectionLive[s] = 0;
-    }
-  }
-  let commons = 0;
-  for (let id = 0; id < resolved.kind.length; id++) if (resolved.kind[id] === TargetKind.Common && inputs.symbols.resolveAlias(id) === id) commons++;
-  if (commons !== commonAtoms.size) throw mismatch("the common symbols differ");
-  for (const f of inputs.imports) if (f.thunkUsed !== thunkAtoms.has(f)) throw mismatch(`the import thunk of ${f.object.symbolName} differs`);
-  const used = snapshot.imports.map((key) => imports.get(key));
-  if (used.some((f) => !f?.slotUsed) || new Set(used).size !== used.length || used.length !== inputs.imports.filter((f) => f.slotUsed).length) {
-    throw mismatch("the imports in use differ");
-  }
-  let importTables: ImportTables | undefined;
-  if (used.length > 0) {
-    if (importAtom < 0) throw mismatch("the import table has no atom");
-    const { plan, slots } = planImports(used as ImportFile[], req.is64);
-    if (plan.size !== layout.atom(importAtom).size) throw mismatch("the import table changed size");
-    importTables = { plan, atom: importAtom, slots };
-  } else if (importAtom >= 0) {
-    throw mismatch("an import table with no imports");
-  }
-  let exportTable: ImageLayout["exportTable"];
-  if (req.exportTable) {
-    const plan = planExportTable(req.exportTable);
-    if (exportAtom < 0 || plan.size !== layout.atom(exportAtom).size) throw mismatch("the export table differs");
-    exportTable = { input: req.exportTable, plan, atom: exportAtom };
-  } else if (exportAtom >= 0) {
-    throw mismatch("an export table with no exports");
-  }
+  const importFile = (input: InputId): ImportFile => {
+    const f = files[input];
+    if (!(f instanceof ImportFile)) throw new LayoutStateError(`input ${input} is not an import`);
+    return f;
+  };
   const sectionById: OutputSection[] = [];
-  for (const s of sections) sectionById[s.id] = s;
-  return { layout, sections, atomKind, atomInput, atomDetail, commonAtoms, importTables, thunkAtoms, exportTable, relocSection, headerSize, sectionById };
-}
-
-/** A range of the file an image consists of; see `imageFileRanges`. */
-export interface ImageFileRange {
-  readonly offset: number;
-  readonly size: number;
-  /** For a section: its atoms' ranges, which are what counts when the whole range differs. */
-  readonly parts?: (() => { readonly offset: number; readonly size: number }[]) | undefined;
-}
-
-/**
- * The file ranges an image consists of, in file order: the headers, each section's used bytes, and
- * whatever follows the last section's data (the string table of long section names) up to `fileSize`.
- * Within a section only its atoms count (`.pdata` excepted: its table is packed, not laid out by atom).
- * The rest is room nothing reads: padding and free room between atoms, after a section's last atom, and
- * where sections were before they moved in the file. An update leaves there whatever was there and
- * fills it before use, so a layout restored in another process cannot know those bytes, and need not.
- */
-export function imageFileRanges(image: ImageLayout, fileSize: number): ImageFileRange[] {
-  const layout = image.layout;
-  const ranges: ImageFileRange[] = [{ offset: 0, size: image.headerSize }];
-  let dataEnd = image.headerSize;
-  for (const s of layout.sections()) {
-    if (s.noBits || s.usedSize === 0) continue;
-    const parts = s.name === ".pdata" ? undefined : () => layout.atomsInSection(s.id).map((atom) => ({ offset: s.fileOffset + layout.atomOffset(atom), size: layout.atom(atom).size }));
-    ranges.push({ offset: s.fileOffset, size: s.usedSize, parts });
-    dataEnd = Math.max(dataEnd, s.fileOffset + Math.ceil(s.usedSize / layout.options.fileAlignment) * layout.options.fileAlignment);
-  }
-  if (fileSize > dataEnd) ranges.push({ offset: dataEnd, size: fileSize - dataEnd });
-  return ranges.sort((a, b) => a.offset - b.offset);
+  for (const s of state.sections) sectionById[s.id] = s;
+  const relocSection = state.relocSection >= 0 ? sectionById[state.relocSection] : undefined;
+  if (state.relocSection >= 0 && relocSection === undefined) throw new LayoutStateError("the base-relocation section is missing");
+  const tables = state.importTables;
+  return {
+    layout, sections: state.sections, atomKind: state.atomKind, atomInput: state.atomInput, atomDetail: state.atomDetail,
+    commonAtoms: new Map(state.commonAtoms),
+    importTables: tables && { plan: tables.plan, atom: tables.atom, slots: new Map(tables.slots.map(([input, slot]) => [importFile(input), slot] as const)) },
+    thunkAtoms: new Map(state.thunkAtoms.map(([input, atom]) => [importFile(input), atom] as const)),
+    exportTable: state.exportTable, relocSection, headerSize: state.headerSize, sectionById,
+  };
 }
 
 /** Groups the imports in use by DLL (in order of first use) into one import-table plan. */

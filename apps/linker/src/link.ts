@@ -1,17 +1,18 @@
 // The whole link, one pass after another (mold's main loop is the model: read this to know the linker).
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
-import { InputLoader, type LoadedInputs } from "./inputs/loader.js";
+import { InputLoader, type LoadedInputs, type LoaderState } from "./inputs/loader.js";
 import { parseModuleDefinition } from "./driver/def-file.js";
 import { collectExports, exportTableInput, writeImportLibrary, type ResolvedExport } from "./exports.js";
-import { ImageEmitter, symbolRva } from "./emit.js";
-import { layOut, restoreLayout, type ImageLayout, type LayoutSnapshot } from "./layout.js";
+import { ImageEmitter, symbolRva, type EmitterState } from "./emit.js";
+import { layOut, restoreImageLayout, saveImageLayout, type ImageLayout, type ImageLayoutState } from "./layout.js";
 import { markLive } from "./live.js";
 import { MingwLink } from "./mingw/mingw-link.js";
 import { writeMapFile } from "./map-file.js";
 import type { LinkOptions, Machine } from "./options.js";
-import { checkSymbols, ResolvedSymbols, settleLinkerSymbols } from "./resolve.js";
+import { checkSymbols, ResolvedSymbols, settleLinkerSymbols, type ResolvedSymbolsState } from "./resolve.js";
 import { planExportTable, type ExportTableInput } from "@linkkit/pe-writer";
+import type { SymbolTableState } from "@linkkit/symbol-resolver";
 
 export interface LinkResult {
   readonly output: string;
@@ -50,15 +51,7 @@ export function link(options: LinkOptions, host: LinkHost): LinkResult {
   return { output, bytes, warnings, timings };
 }
 
-export interface FullLinkOptions {
-  /**
-   * Lay out as this snapshot says instead of afresh (`/incremental` rebuilding its session). The image it
-   * describes is already on disk, so nothing is written; the caller compares the bytes with the file.
-   */
-  readonly restore?: LayoutSnapshot | undefined;
-}
-
-export function fullLink(options: LinkOptions, host: LinkHost, how: FullLinkOptions = {}): LinkState {
+export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   const timer = new PhaseTimer();
   let opts = options;
   const warnings: string[] = [...options.warnings];
@@ -126,7 +119,7 @@ export function fullLink(options: LinkOptions, host: LinkHost, how: FullLinkOpti
     machine: is64 ? 0x8664 : 0x14c, sectionAlignment: opts.sectionAlignment, fileAlignment: opts.fileAlignment,
     relocatable: !opts.fixed, exportTable: exportPlaceholder, incremental: opts.incremental,
   };
-  const image = how.restore ? restoreLayout(layoutRequest, how.restore) : layOut(layoutRequest);
+  const image = layOut(layoutRequest);
   timer.mark("layout");
 
   // Exports now have addresses; every exported name must be defined.
@@ -147,23 +140,68 @@ export function fullLink(options: LinkOptions, host: LinkHost, how: FullLinkOpti
   const emitter = new ImageEmitter({
     inputs, resolved, image, options: opts, imageBase, entrySymbol: entryId, subsystem: entry.subsystem, exportTable,
   });
-  // A restored image's exception table is in the slots the image on disk has (updates fill them in place).
-  emitter.presetExceptionSlots = how.restore?.exceptionSlots;
   emitter.relocateAll();
   timer.mark("relocate");
   // Write: the synthetic tables, base relocations and headers, then the files.
   const emitted = emitter.finishImage();
   mingw?.patchImage(inputs, resolved, image, imageBase, emitted.bytes);
 
-  if (!how.restore) {
-    writeMapIfAsked(host, opts, output, inputs, resolved, image, imageBase, entryId, is64);
-    if (exportTable) writeImportLibraryIfDll(host, opts, output, dllName, machine, exports, exportTable);
-    host.writeFileAtomic(output, emitted.bytes);
-  }
+  writeMapIfAsked(host, opts, output, inputs, resolved, image, imageBase, entryId, is64);
+  if (exportTable) writeImportLibraryIfDll(host, opts, output, dllName, machine, exports, exportTable);
+  host.writeFileAtomic(output, emitted.bytes);
   timer.mark("write");
   return {
     output, bytes: emitted.bytes, warnings, timings: timer.timings, options: opts, loader, inputs, resolved, image,
     emitter, exports, dllName, imageBase, entryId, subsystem: entry.subsystem,
+  };
+}
+
+/**
+ * Everything `fullLink` learned, as data (typed arrays, plain objects) that survives serialisation: what
+ * `linkkit /incremental` keeps for its next process, so that it restores the link without reading,
+ * registering or laying out a single object. The image's bytes are not in it: they are the output file.
+ */
+export interface LinkStateData {
+  readonly output: string;
+  readonly loader: LoaderState;
+  readonly symbols: SymbolTableState;
+  readonly resolved: ResolvedSymbolsState;
+  readonly image: ImageLayoutState;
+  readonly emitter: EmitterState;
+  readonly exportTable: ExportTableInput | undefined;
+  readonly exports: readonly ResolvedExport[];
+  readonly dllName: string;
+  readonly imageBase: number;
+  readonly entryId: number | undefined;
+  readonly subsystem: string;
+}
+
+export function saveLinkState(state: LinkState): LinkStateData {
+  if (state.options.mingw) throw new LinkError("a MinGW link's session cannot be saved (its pseudo relocations are not kept)");
+  return {
+    output: state.output, loader: state.loader.saveState(), symbols: state.loader.symbols.saveState(), resolved: state.resolved.saveState(),
+    image: saveImageLayout(state.image), emitter: state.emitter.saveState(), exportTable: state.emitter.req.exportTable, exports: state.exports,
+    dllName: state.dllName, imageBase: state.imageBase, entryId: state.entryId, subsystem: state.subsystem,
+  };
+}
+
+/**
+ * The link `data` describes, over `image` (the output file's bytes): objects are opened only when an
+ * update needs their bytes, through `objectBytes` (by object name) or their archive.
+ */
+export function restoreLink(options: LinkOptions, host: LinkHost, data: LinkStateData, image: Uint8Array, objectBytes: (name: string) => Uint8Array): LinkState {
+  const loader = new InputLoader(options, host, { state: data.loader, symbols: data.symbols, objectBytes });
+  const inputs = loader.finish();
+  const resolved = ResolvedSymbols.restore(data.resolved);
+  if (resolved.kind.length !== inputs.symbols.symbolCount) throw new LinkError("the saved resolution does not cover the saved symbol table");
+  const layout = restoreImageLayout(data.image, inputs.files);
+  const emitter = new ImageEmitter({
+    inputs, resolved, image: layout, options, imageBase: data.imageBase, entrySymbol: data.entryId, subsystem: data.subsystem, exportTable: data.exportTable,
+  });
+  emitter.restoreState(data.emitter, image);
+  return {
+    output: data.output, bytes: image.subarray(0, data.emitter.fileSize), warnings: [], timings: [], options, loader, inputs, resolved, image: layout,
+    emitter, exports: data.exports, dllName: data.dllName, imageBase: data.imageBase, entryId: data.entryId, subsystem: data.subsystem,
   };
 }
 

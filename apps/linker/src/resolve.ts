@@ -86,6 +86,13 @@ export interface TouchedSymbols {
 /** Where each global name ends up, flattened once after resolution so relocation can index typed arrays. */
 export const enum TargetKind { Undefined = 0, Section = 1, Common = 2, Absolute = 3, ImportSlot = 4, ImportThunk = 5, ImageBase = 6 }
 
+export interface ResolvedSymbolsState {
+  readonly kind: Uint8Array;
+  readonly input: Int32Array;
+  readonly section: Int32Array;
+  readonly value: Float64Array;
+}
+
 export class ResolvedSymbols {
   readonly kind: Uint8Array;
   /** The defining object (Section, Common) or import file (ImportSlot, ImportThunk), as an index into `files`. */
@@ -94,6 +101,17 @@ export class ResolvedSymbols {
   readonly section: Int32Array;
   /** Offset in the section, absolute value, or common size. */
   readonly value: Float64Array;
+
+  /** The columns as they are (a saved session: serialised at once, before the next update). */
+  saveState(): ResolvedSymbolsState {
+    return { kind: this.kind, input: this.input, section: this.section, value: this.value };
+  }
+
+  static restore(state: ResolvedSymbolsState): ResolvedSymbols {
+    const n = state.kind.length;
+    if (state.input.length !== n || state.section.length !== n || state.value.length !== n) throw new LinkError("the saved resolution's columns differ in length");
+    return Object.assign(Object.create(ResolvedSymbols.prototype) as ResolvedSymbols, state);
+  }
 
   constructor(inputs: LoadedInputs, previous?: { readonly resolved: ResolvedSymbols; readonly changed: Iterable<number> }) {
     const n = inputs.symbols.symbolCount;

@@ -5,18 +5,26 @@
 // the session links from scratch and says why.
 import { IMAGE_SCN, IMAGE_SYM_CLASS, sectionAlignment, symbolTableIndices, toCoffObjectModel, writeCoffObject, type CoffObjectModel } from "@linkkit/coff-format";
 import { planExportTable, thunkSize } from "@linkkit/pe-writer";
-import { AtomKind, outputName, planImports, snapshotLayout, SYNTHETIC_SECTION_NAME, imageFileRanges, type ImageFileRange, type ImageLayout, type LayoutSnapshot } from "./layout.js";
+import { AtomKind, outputName, planImports, SYNTHETIC_SECTION_NAME, type ImageLayout } from "./layout.js";
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
 import { ImportFile } from "./inputs/import-file.js";
 import { ObjectFile, NO_COMDAT } from "./inputs/object-file.js";
-import { fullLink, writeImportLibraryIfDll, writeMapIfAsked, type LinkState } from "./link.js";
+import { fullLink, restoreLink, saveLinkState, writeImportLibraryIfDll, writeMapIfAsked, type LinkState, type LinkStateData } from "./link.js";
 import type { LinkOptions } from "./options.js";
 import { checkSymbols, ResolvedSymbols, TargetKind } from "./resolve.js";
 import { collectExports, exportTableInput, type ResolvedExport } from "./exports.js";
 import { parseDirectives, sameDirectivesApartFromExports } from "./inputs/directives.js";
 import { symbolRva } from "./emit.js";
-import { forEachSiteOfSection, SiteIndex } from "./site-index.js";
+import { forEachSiteOfSection, SiteIndex, type SiteIndexState } from "./site-index.js";
+
+/** A session as data (see `LinkSession.saveState`): what `linkkit /incremental` keeps for its next run. */
+export interface SessionStateData {
+  readonly link: LinkStateData;
+  readonly sites: SiteIndexState;
+  /** Per import in use: input id, sites naming its IAT slot, sites calling its thunk. */
+  readonly importUse: readonly (readonly [number, number, number])[];
+}
 
 export interface UpdateReport {
   /** `incremental`: the output was patched in place; `full`: linked from scratch (see `reason`). */
@@ -56,11 +64,6 @@ export interface SectionContents {
 export interface SessionOptions {
   /** Called after each range an update writes: tests inject crashes here. */
   readonly afterWrite?: ((writeIndex: number) => void) | undefined;
-  /**
-   * Open on an output already on disk: lay out as this snapshot of its layout says (see `layoutSnapshot`)
-   * and write nothing. `bytes` is then what the file must hold; the caller checks before updating.
-   */
-  readonly restore?: LayoutSnapshot | undefined;
 }
 
 export class LinkSession {
@@ -78,10 +81,10 @@ export class LinkSession {
   /** Ranges to clear once the layout has settled (see `clearRange`). */
   private clears: { section: number; offset: number; size: number }[] = [];
 
-  private constructor(options: LinkOptions, host: LinkHost, private readonly sessionOptions: SessionOptions) {
+  private constructor(options: LinkOptions, host: LinkHost, private readonly sessionOptions: SessionOptions, makeState: (host: LinkHost) => LinkState) {
     this.options = options;
     this.host = this.hostWithOverrides(host);
-    this.state = fullLink(options, this.host, { restore: sessionOptions.restore });
+    this.state = makeState(this.host);
   }
 
   /**
@@ -90,9 +93,44 @@ export class LinkSession {
    * unreferenced now may be referenced after the next edit.
    */
   static open(options: LinkOptions, host: LinkHost, sessionOptions: SessionOptions = {}): LinkSession {
-    const session = new LinkSession({ ...options, incremental: true, gcSections: false }, host, sessionOptions);
+    const opts = { ...options, incremental: true, gcSections: false };
+    const session = new LinkSession(opts, host, sessionOptions, (h) => fullLink(opts, h));
     session.startTracking();
     return session;
+  }
+
+  /**
+   * The session `saveState` saved, over `image` (the output file's bytes, which it describes): nothing is
+   * read, registered, laid out or relocated. Objects are read (through `objectBytes`, by name, or from
+   * their archive) only when an update needs their bytes. The caller vouches that `image` is the output
+   * the state was saved with.
+   */
+  static restore(options: LinkOptions, host: LinkHost, data: SessionStateData, image: Uint8Array, objectBytes: (name: string) => Uint8Array, sessionOptions: SessionOptions = {}): LinkSession {
+    const opts = { ...options, incremental: true, gcSections: false };
+    const session = new LinkSession(opts, host, sessionOptions, (h) => restoreLink(opts, h, data.link, image, objectBytes));
+    const { files, symbols } = session.state.inputs;
+    session.sites = SiteIndex.restore(data.sites, symbols.inputCount);
+    for (const [input, slot, thunk] of data.importUse) {
+      const file = files[input];
+      if (!(file instanceof ImportFile)) throw new LinkError(`the saved session's input ${input} is not an import`);
+      session.importUse.set(file, { slot, thunk });
+    }
+    session.startTracking();
+    return session;
+  }
+
+  /**
+   * Everything the session knows, as data that survives serialisation (see `restore`); the output's bytes
+   * are not in it. Only between updates, and not for a MinGW link.
+   */
+  saveState(): SessionStateData {
+    if (this.broken || this.pending.length > 0) throw new LinkError("a session with changes not yet applied cannot be saved");
+    this.prepareUpdates();
+    return {
+      link: saveLinkState(this.state),
+      sites: this.sites!.saveState(this.state.loader.symbols.symbolCount),
+      importUse: [...this.importUse].map(([f, use]) => [f.input, use.slot, use.thunk] as const),
+    };
   }
 
   /**
@@ -110,16 +148,6 @@ export class LinkSession {
 
   get output(): string {
     return this.state.output;
-  }
-
-  /** The layout as it is now, in terms another process can restore; throws LayoutSnapshotError when it cannot be named. */
-  layoutSnapshot(): LayoutSnapshot {
-    return snapshotLayout(this.state.image, this.state.inputs, this.state.emitter.exceptionSlots);
-  }
-
-  /** The ranges of `bytes` the image consists of (see `imageFileRanges`); what lies between is never read. */
-  imageFileRanges(): readonly ImageFileRange[] {
-    return imageFileRanges(this.state.image, this.bytes.length);
   }
 
   /**

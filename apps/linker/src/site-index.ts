@@ -4,10 +4,20 @@
 // passes over the raw relocation records into typed arrays, no object or array per symbol. Objects an
 // update brings add their sites to a small overflow; objects it replaces or removes retire theirs (a
 // generation per input: a site recorded under an older generation is stale and skipped).
+import { LinkError } from "./errors.js";
 import type { ObjectFile } from "./inputs/object-file.js";
 
 /** Size of a COFF relocation record; its symbol table index is the u32 at +4. */
 const RELOCATION_RECORD = 10;
+
+export interface SiteIndexState {
+  readonly start: Int32Array;
+  readonly sites: Int32Array;
+  /** Sites updates added: (symbol id, input, section, relocation, generation) quintuples. */
+  readonly added: Int32Array;
+  /** Per input: how many times it was replaced or removed (sites of older generations are stale). */
+  readonly generation: Int32Array;
+}
 
 export class SiteIndex {
   /** Per symbol id, where its sites start in `sites` (CSR): sites of symbol `id` are [start[id], start[id+1]). */
@@ -36,6 +46,48 @@ export class SiteIndex {
       sites[at] = input; sites[at + 1] = s; sites[at + 2] = r;
     });
     return new SiteIndex(start, sites, inputCount);
+  }
+
+  /**
+   * The index as data, so that a saved session restores without reading every object's relocations
+   * again. The sites updates added are kept as they are while they are few; once they are many (or
+   * stale: retired inputs' sites are only skipped), everything is merged into one CSR table.
+   */
+  saveState(symbolCount: number): SiteIndexState {
+    let added = 0;
+    for (const list of this.added.values()) added += list.length >> 2;
+    if (added * 8 < this.sites.length / 3) {
+      const flat: number[] = [];
+      for (const [id, list] of this.added) for (let i = 0; i < list.length; i += 4) flat.push(id, list[i]!, list[i + 1]!, list[i + 2]!, list[i + 3]!);
+      return { start: this.start, sites: this.sites, added: Int32Array.from(flat), generation: this.generation };
+    }
+    const count = new Int32Array(symbolCount + 1);
+    for (let id = 0; id < symbolCount; id++) this.forEachSite(id, () => { count[id + 1]!++; });
+    for (let id = 0; id < symbolCount; id++) count[id + 1]! += count[id]!;
+    const start = count.slice();
+    const sites = new Int32Array(start[symbolCount]! * 3);
+    for (let id = 0; id < symbolCount; id++) {
+      this.forEachSite(id, (input, s, r) => {
+        const at = count[id]!++ * 3;
+        sites[at] = input; sites[at + 1] = s; sites[at + 2] = r;
+      });
+    }
+    return { start, sites, added: new Int32Array(0), generation: new Int32Array(0) };
+  }
+
+  static restore(state: SiteIndexState, inputCount: number): SiteIndex {
+    const n = state.start.length - 1;
+    if (n < 0 || state.start[n]! * 3 !== state.sites.length || state.added.length % 5 !== 0) throw new LinkError("the saved relocation-site index is inconsistent");
+    const index = new SiteIndex(state.start, state.sites, inputCount);
+    index.ensureGeneration(Math.max(0, state.generation.length - 1));
+    index.generation.set(state.generation);
+    for (let i = 0; i < state.added.length; i += 5) {
+      const id = state.added[i]!;
+      let list = index.added.get(id);
+      if (!list) index.added.set(id, (list = []));
+      list.push(state.added[i + 1]!, state.added[i + 2]!, state.added[i + 3]!, state.added[i + 4]!);
+    }
+    return index;
   }
 
   /** The sites of `file`'s sections that have an atom (an object an update brought in). */

@@ -2,23 +2,48 @@
 // define a symbol that is still undefined) and import objects, all registered in one symbol table.
 import { readArchive, type Archive } from "@linkkit/ar";
 import {
-  CoffFormatError, IMAGE_FILE_MACHINE, identifyInput, readCoffObject, readImportObject,
+  CoffFormatError, IMAGE_FILE_MACHINE, identifyInput, readCoffObject, readImportObject, type ImportObject,
 } from "@linkkit/coff-format";
-import { SymbolTable, type InputId } from "@linkkit/symbol-resolver";
+import { SymbolTable, type InputId, type SymbolTableOptions, type SymbolTableState } from "@linkkit/symbol-resolver";
 import { InternalError, LinkError } from "../errors.js";
 import type { LinkHost } from "../host.js";
 import type { ExportSpec, LinkOptions, Machine } from "../options.js";
 import { directiveOrigin, parseDirectives, type Directives } from "./directives.js";
 import { ImportFile } from "./import-file.js";
-import { ObjectFile } from "./object-file.js";
+import { ObjectFile, type ObjectFileState } from "./object-file.js";
 
 export type InputFile = ObjectFile | ImportFile;
 
 /** A member of an archive, registered as lazy until something needs it. */
 interface LazyMember {
-  readonly archive: Archive;
   readonly archivePath: string;
   readonly headerOffset: number;
+}
+
+/**
+ * The loader's part of a saved session (see `LinkSession.saveState`): every input by id, so that the next
+ * process restores the same numbering without reading or registering anything.
+ */
+export interface LoaderState {
+  readonly objects: readonly ObjectFileState[];
+  /** Objects by how they were loaded: from their path (the name) or from an archive. */
+  readonly memberSources: readonly (readonly [InputId, LazyMember])[];
+  readonly imports: readonly { readonly input: InputId; readonly name: string; readonly libraryName: string; readonly object: ImportObject; readonly slotUsed: boolean; readonly thunkUsed: boolean }[];
+  readonly fileCount: number;
+  readonly lazyMembers: readonly (readonly [InputId, LazyMember])[];
+  readonly memberNames: readonly (readonly [InputId, readonly string[]])[];
+  readonly loadedMemberSources: readonly InputId[];
+  readonly loadedLibraries: readonly string[];
+  readonly machine: Machine;
+  readonly machineSource: string;
+  readonly exports: readonly ExportSpec[];
+  readonly merges: readonly (readonly [string, string])[];
+  readonly alternateNames: readonly (readonly [string, string])[];
+  readonly warnings: readonly string[];
+  readonly entryFromDirectives: string | undefined;
+  readonly subsystemFromDirectives: LinkOptions["subsystem"];
+  readonly linkerInput: InputId;
+  readonly exportsInput: InputId;
 }
 
 export interface LoadedInputs {
@@ -51,6 +76,10 @@ export class InputLoader {
   readonly linkerInput: InputId;
   readonly exportsInput: InputId;
   private readonly lazyMembers = new Map<InputId, LazyMember>();
+  /** Archives by path, parsed when first read (a restored loader reads one only to load a member). */
+  private readonly archives = new Map<string, Archive>();
+  /** Where each object that came from an archive came from: a restored object is read from there. */
+  private readonly memberSources = new Map<InputId, LazyMember>();
   /** Archive members by input: the names the archive's index says each defines. */
   private readonly memberNames = new Map<InputId, string[]>();
   /** Object members loaded on demand (not /wholearchive): an update may drop them again. */
@@ -66,22 +95,89 @@ export class InputLoader {
   entryFromDirectives: string | undefined;
   subsystemFromDirectives: LinkOptions["subsystem"];
 
-  constructor(private readonly options: LinkOptions, private readonly host: LinkHost) {
+  constructor(private readonly options: LinkOptions, private readonly host: LinkHost, restore?: { readonly state: LoaderState; readonly symbols: SymbolTableState; readonly objectBytes: (name: string) => Uint8Array }) {
     this.machine = options.machine;
     this.machineSource = options.machine ? "/machine" : "";
     this.merges = new Map(options.merges);
     this.alternateNames = new Map(options.alternateNames);
     this.exports.push(...options.exports);
-    this.symbols = new SymbolTable({
+    const tableOptions: SymbolTableOptions = {
       duplicates: options.force.multiple ? "warning" : "error",
       undefinedSymbols: options.force.unresolved ? "warning" : "error",
       where: (input, site) => this.describeReference(input, site),
-    });
+    };
+    if (restore) {
+      this.symbols = SymbolTable.restoreState(restore.symbols, tableOptions);
+      const st = restore.state;
+      this.linkerInput = st.linkerInput;
+      this.exportsInput = st.exportsInput;
+      this.restore(st, restore.objectBytes);
+      return;
+    }
+    this.symbols = new SymbolTable(tableOptions);
     this.linkerInput = this.symbols.addInput("<linker>");
     this.files.push(undefined);
     this.exportsInput = this.symbols.addInput("<exports>");
     this.files.push(undefined);
     for (const name of options.includes) this.symbols.reference(this.linkerInput, this.mangle(name));
+  }
+
+  /** Everything but the symbol table (saved on its own) and the objects' bytes (kept as copies by the caller). */
+  saveState(): LoaderState {
+    return {
+      objects: this.objects.map((o) => o.saveState()),
+      memberSources: [...this.memberSources].filter(([input]) => this.files[input] instanceof ObjectFile),
+      imports: this.imports.map((f) => ({ input: f.input, name: f.name, libraryName: f.libraryName, object: f.object, slotUsed: f.slotUsed, thunkUsed: f.thunkUsed })),
+      fileCount: this.files.length,
+      lazyMembers: [...this.lazyMembers],
+      memberNames: [...this.memberNames],
+      loadedMemberSources: [...this.loadedMemberSources.keys()],
+      loadedLibraries: [...this.loadedLibraries],
+      machine: this.machine!,
+      machineSource: this.machineSource,
+      exports: this.exports,
+      merges: [...this.merges],
+      alternateNames: [...this.alternateNames],
+      warnings: this.warnings,
+      entryFromDirectives: this.entryFromDirectives,
+      subsystemFromDirectives: this.subsystemFromDirectives,
+      linkerInput: this.linkerInput,
+      exportsInput: this.exportsInput,
+    };
+  }
+
+  private restore(st: LoaderState, objectBytes: (name: string) => Uint8Array): void {
+    this.files.length = st.fileCount;
+    for (const [input, source] of st.memberSources) this.memberSources.set(input, source);
+    for (const o of st.objects) {
+      const source = this.memberSources.get(o.input);
+      const open = () => this.parse(() => readCoffObject(source ? this.memberBytes(source).data : objectBytes(o.name), { fileName: o.name }));
+      const file = ObjectFile.restore(o, open);
+      this.files[o.input] = file;
+      this.objects.push(file);
+    }
+    for (const i of st.imports) {
+      const file = new ImportFile(i.input, i.name, i.libraryName, i.object);
+      file.slotUsed = i.slotUsed;
+      file.thunkUsed = i.thunkUsed;
+      this.files[i.input] = file;
+      this.imports.push(file);
+    }
+    for (const [input, lazy] of st.lazyMembers) this.lazyMembers.set(input, lazy);
+    for (const [input, names] of st.memberNames) this.memberNames.set(input, [...names]);
+    for (const input of st.loadedMemberSources) this.loadedMemberSources.set(input, this.memberSources.get(input)!);
+    for (const lib of st.loadedLibraries) this.loadedLibraries.add(lib);
+    this.machine = st.machine;
+    this.machineSource = st.machineSource;
+    this.exports.length = 0;
+    this.exports.push(...st.exports);
+    this.merges.clear();
+    for (const [k, v] of st.merges) this.merges.set(k, v);
+    this.alternateNames.clear();
+    for (const [k, v] of st.alternateNames) this.alternateNames.set(k, v);
+    this.warnings.push(...st.warnings);
+    this.entryFromDirectives = st.entryFromDirectives;
+    this.subsystemFromDirectives = st.subsystemFromDirectives;
   }
 
   get currentMachine(): Machine | undefined {
@@ -233,8 +329,9 @@ export class InputLoader {
     if (this.loadedLibraries.has(key)) return;
     this.loadedLibraries.add(key);
     const archive = this.parse(() => readArchive(bytes, { fileName: path }));
+    this.archives.set(path, archive);
     if (wholeArchive) {
-      for (const member of archive.members()) this.loadMember({ archive, archivePath: path, headerOffset: member.headerOffset }, this.symbols.addInput(`${path}(${member.name})`));
+      for (const member of archive.members()) this.loadMember({ archivePath: path, headerOffset: member.headerOffset }, this.symbols.addInput(`${path}(${member.name})`));
       return;
     }
     if (!archive.hasSymbolTable) {
@@ -249,7 +346,7 @@ export class InputLoader {
       if (input === undefined) {
         input = this.symbols.addInput(`${path}(@${memberOffset})`);
         memberInputs.set(memberOffset, input);
-        this.lazyMembers.set(input, { archive, archivePath: path, headerOffset: memberOffset });
+        this.lazyMembers.set(input, { archivePath: path, headerOffset: memberOffset });
         this.memberNames.set(input, []);
         this.files.length = Math.max(this.files.length, input + 1);
       }
@@ -274,20 +371,26 @@ export class InputLoader {
     }
   }
 
-  private loadMember(lazy: LazyMember, input: InputId): void {
-    const member = this.parse(() => lazy.archive.memberAt(lazy.headerOffset));
-    const display = `${lazy.archivePath}(${member.name})`;
-    let data: Uint8Array;
-    if (member.thin) {
-      const path = this.host.join(this.host.dirname(lazy.archivePath), member.path);
-      data = this.readInput(path);
-    } else {
-      data = member.data;
+  /** A member's bytes and display name; the archive is read now if this loader has not read it yet (a restored one). */
+  private memberBytes(lazy: LazyMember): { readonly data: Uint8Array; readonly display: string } {
+    let archive = this.archives.get(lazy.archivePath);
+    if (archive === undefined) {
+      const bytes = this.readInput(lazy.archivePath);
+      archive = this.parse(() => readArchive(bytes, { fileName: lazy.archivePath }));
+      this.archives.set(lazy.archivePath, archive);
     }
+    const member = this.parse(() => archive.memberAt(lazy.headerOffset));
+    const display = `${lazy.archivePath}(${member.name})`;
+    if (!member.thin) return { data: member.data, display };
+    return { data: this.readInput(this.host.join(this.host.dirname(lazy.archivePath), member.path)), display };
+  }
+
+  private loadMember(lazy: LazyMember, input: InputId): void {
+    const { data, display } = this.memberBytes(lazy);
     const kind = identifyInput(data);
     const libraryName = lazy.archivePath.replace(/^.*[\\/]/, "").replace(/\.[^.]*$/, "");
     if (kind === "import-object") this.addImport(data, display, libraryName, input);
-    else if (kind === "coff-object" || kind === "coff-bigobj") this.addObject(data, display, input);
+    else if (kind === "coff-object" || kind === "coff-bigobj") { this.addObject(data, display, input); this.memberSources.set(input, lazy); }
     else throw new LinkError(`${display}: unsupported archive member (${kind}); expected a COFF object or an import object`);
   }
 

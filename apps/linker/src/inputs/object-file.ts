@@ -21,11 +21,28 @@ const selectionOf: Record<number, number> = {
   [IMAGE_COMDAT_SELECT.NEWEST]: ComdatSelection.Any,
 };
 
+/** An object's part of a saved session: its columns and directives, without its bytes. */
+export interface ObjectFileState {
+  readonly input: InputId;
+  readonly name: string;
+  readonly sectionCount: number;
+  readonly symbolCount: number;
+  readonly sectionComdat: Int32Array;
+  readonly sectionIncluded: Uint8Array;
+  readonly sectionLive: Uint8Array;
+  readonly sectionAtom: Int32Array;
+  readonly symbolIds: Int32Array;
+  readonly associatedWith: Int32Array;
+  readonly directives: string;
+}
+
 export class ObjectFile {
   readonly kind = "object";
   readonly input: InputId;
   readonly name: string;
-  readonly coff: CoffObject;
+  private coffObject: CoffObject | undefined;
+  /** A restored object is read only when something needs its bytes (most of a large link never is). */
+  private readonly openCoff: (() => CoffObject) | undefined;
   readonly sectionCount: number;
   readonly symbolCount: number;
   /** Per section (0-based): the COMDAT group the section leads, or NO_COMDAT. */
@@ -43,10 +60,25 @@ export class ObjectFile {
   /** The `.drectve` text (linker directives), if any. */
   directives = "";
 
-  constructor(input: InputId, name: string, coff: CoffObject) {
+  constructor(input: InputId, name: string, source: CoffObject | { readonly state: ObjectFileState; readonly open: () => CoffObject }) {
     this.input = input;
     this.name = name;
-    this.coff = coff;
+    if ("open" in source) {
+      const st = source.state;
+      this.openCoff = source.open;
+      this.sectionCount = st.sectionCount;
+      this.symbolCount = st.symbolCount;
+      this.sectionComdat = st.sectionComdat;
+      this.sectionIncluded = st.sectionIncluded;
+      this.sectionLive = st.sectionLive;
+      this.sectionAtom = st.sectionAtom;
+      this.symbolIds = st.symbolIds;
+      this.associatedWith = st.associatedWith;
+      this.directives = st.directives;
+      return;
+    }
+    const coff = source;
+    this.coffObject = coff;
     this.sectionCount = coff.sectionCount;
     this.symbolCount = coff.symbolRecordCount;
     this.sectionComdat = new Int32Array(this.sectionCount).fill(NO_COMDAT);
@@ -55,6 +87,30 @@ export class ObjectFile {
     this.sectionAtom = new Int32Array(this.sectionCount).fill(-1);
     this.symbolIds = new Int32Array(this.symbolCount).fill(-1);
     this.associatedWith = new Int32Array(this.sectionCount);
+  }
+
+  /** An object of a saved session: registered already (the symbol table is restored too), bytes read on demand. */
+  static restore(state: ObjectFileState, open: () => CoffObject): ObjectFile {
+    return new ObjectFile(state.input, state.name, { state, open });
+  }
+
+  get coff(): CoffObject {
+    if (this.coffObject === undefined) {
+      const coff = this.openCoff!();
+      if (coff.sectionCount !== this.sectionCount || coff.symbolRecordCount !== this.symbolCount) {
+        throw new LinkError(`${this.name}: the object differs from the one this session linked`);
+      }
+      this.coffObject = coff;
+    }
+    return this.coffObject;
+  }
+
+  saveState(): ObjectFileState {
+    return {
+      input: this.input, name: this.name, sectionCount: this.sectionCount, symbolCount: this.symbolCount,
+      sectionComdat: this.sectionComdat, sectionIncluded: this.sectionIncluded, sectionLive: this.sectionLive,
+      sectionAtom: this.sectionAtom, symbolIds: this.symbolIds, associatedWith: this.associatedWith, directives: this.directives,
+    };
   }
 
   /** Adds this object's definitions, references, COMDAT groups and aliases to the global table. */

@@ -1,7 +1,7 @@
 // `linkkit /incremental`: the second run patches the output in place; /verbose says which kind of link
 // it was and why; corrupt or foreign state and changed options lead to a full link; a crash during an
 // update (fault injection after the N-th write) never leaves an image that a later run trusts.
-import { readFileSync, writeFileSync, existsSync, copyFileSync, mkdirSync, statSync, utimesSync } from "node:fs";
+import { readFileSync, writeFileSync, existsSync, copyFileSync, mkdirSync, statSync, utimesSync, rmSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -78,7 +78,7 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "llvmLib", "lldLi
     verify("after-fallbacks");
   });
 
-  it("stays incremental run after run; a snapshot that does not reproduce the output, or is corrupt, links fully", () => {
+  it("stays incremental run after run; an output edited behind its back, or a corrupt saved session, links fully", () => {
     const dir = makeTempDir("inc-snapshot");
     const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
     const [rt, a] = compileC(dir, { "rt.c": programs.runtime, "main.c": main }, target, ["-ffunction-sections"]);
@@ -100,7 +100,7 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "llvmLib", "lldLi
     };
     expect(linkkit(args).stderr).toMatch(/full link: no incremental state/);
 
-    // Every run restores the layout of the one before: no history to replay, so no limit on the runs.
+    // Every run restores the session of the one before: no history to replay, so no limit on the runs.
     for (let run = 1; run <= 20; run++) {
       copyFileSync(versions[run % versions.length]!, b);
       const r = linkkit(args);
@@ -110,8 +110,8 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "llvmLib", "lldLi
     // A run that changes nothing stays incremental and writes nothing.
     expect(linkkit(args).stderr).toMatch(/incremental link: 0 input\(s\) changed, 0 bytes written/);
 
-    // Someone else edits the output's code, keeping its size and time: the snapshot no longer
-    // reproduces it, so the next run links fully rather than patch an image it does not know.
+    // Someone else edits the output's code, keeping its size and time: its CRC no longer matches the
+    // saved session's, so the next run links fully rather than patch an image it does not know.
     const manifestPath = join(`${out}.linkkit`, "manifest.json");
     const image = readFileSync(out);
     const pe = image.readUInt32LE(0x3c);
@@ -122,26 +122,30 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "llvmLib", "lldLi
     utimesSync(out, before.atime, before.mtime);
     // Node restores a time to the microsecond, not the nanosecond: the manifest is told the restored one.
     const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
-    writeFileSync(manifestPath, JSON.stringify({ ...manifest, output: { size: before.size, mtimeMs: statSync(out).mtimeMs } }));
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, output: { ...manifest.output, size: before.size, mtimeMs: statSync(out).mtimeMs } }));
     copyFileSync(versions[0]!, b);
-    expect(linkkit(args).stderr).toMatch(/full link: the layout snapshot does not reproduce the output/);
+    expect(linkkit(args).stderr).toMatch(/full link: the output differs from the one the saved session describes/);
     verify("after the output was edited");
     copyFileSync(versions[1]!, b);
     expect(linkkit(args).stderr).toMatch(/incremental link: 1 input\(s\) changed/);
 
-    // A damaged snapshot, a truncated one, a missing one: full links, and the state is good again after.
-    const snapshotPath = join(`${out}.linkkit`, "layout.snapshot");
-    const snapshot = readFileSync(snapshotPath);
-    snapshot[snapshot.length >> 1] = snapshot[snapshot.length >> 1]! ^ 0x55;
-    writeFileSync(snapshotPath, snapshot);
+    // A damaged saved session, a truncated one, an empty one, a missing one: full links, and the state is
+    // good again after.
+    const sessionPath = join(`${out}.linkkit`, "session.state");
+    const saved = readFileSync(sessionPath);
+    saved[saved.length >> 1] = saved[saved.length >> 1]! ^ 0x55;
+    writeFileSync(sessionPath, saved);
     copyFileSync(versions[2]!, b);
-    expect(linkkit(args).stderr).toMatch(/full link: the layout snapshot is corrupt/);
-    verify("after a corrupt snapshot");
-    writeFileSync(snapshotPath, readFileSync(snapshotPath).subarray(0, 100));
+    expect(linkkit(args).stderr).toMatch(/full link: the saved session is corrupt/);
+    verify("after a corrupt saved session");
+    writeFileSync(sessionPath, readFileSync(sessionPath).subarray(0, 100));
     copyFileSync(versions[0]!, b);
-    expect(linkkit(args).stderr).toMatch(/full link: the layout snapshot is corrupt/);
-    writeFileSync(snapshotPath, "");
-    expect(linkkit(args).stderr).toMatch(/full link: the layout snapshot is corrupt/);
+    expect(linkkit(args).stderr).toMatch(/full link: the saved session is corrupt/);
+    writeFileSync(sessionPath, "");
+    expect(linkkit(args).stderr).toMatch(/full link: the saved session is corrupt/);
+    rmSync(sessionPath);
+    copyFileSync(versions[2]!, b);
+    expect(linkkit(args).stderr).toMatch(/full link: the saved session is missing/);
     copyFileSync(versions[1]!, b);
     expect(linkkit(args).stderr).toMatch(/incremental link: 1 input\(s\) changed/);
     verify("at the end");
