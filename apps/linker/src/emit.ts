@@ -135,6 +135,8 @@ export class ImageEmitter {
   private readonly machineValue: number;
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
+  /** Global symbols' addresses as `writeObjectSection` looked them up (see `forgetAddresses`). */
+  private addressCache: { readonly rva: Float64Array; readonly known: Uint8Array } | undefined;
 
   constructor(readonly req: EmitRequest) {
     this.machineValue = req.inputs.machine === "x64" ? IMAGE_FILE_MACHINE.AMD64 : IMAGE_FILE_MACHINE.I386;
@@ -271,27 +273,17 @@ export class ImageEmitter {
     const symbolCount = resolved.kind.length;
     const globalRva = new Float64Array(symbolCount);
     for (let id = 0; id < symbolCount; id++) globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
-    const kind = resolved.kind;
     const buffer = this.buffer;
-    const view = this.view;
-
     for (const file of inputs.objects) {
       const coff = file.coff;
       const input = coff.bytes;
-      const symbolIds = file.symbolIds;
       const sectionAtom = file.sectionAtom;
-      const symbols = coff.pointerToSymbolTable;
-      const recordSize = coff.symbolRecordSize;
-      const bigobj = coff.isBigobj;
-      const u32 = (p: number) => (input[p]! | (input[p + 1]! << 8) | (input[p + 2]! << 16) | (input[p + 3]! << 24)) >>> 0;
       for (let s = 0; s < file.sectionCount; s++) {
         const atom = sectionAtom[s]!;
         if (atom < 0) continue;
         const out = this.sectionOfAtom(atom);
         if (out.noBits) { this.writeObjectSection(file, s); continue; } // reports any relocation in it
-        const offsetInSection = layout.atomOffset(atom);
-        const rva = sectionAddress[out.id]! + offsetInSection;
-        const at = sectionFileOffset[out.id]! + offsetInSection;
+        const at = sectionFileOffset[out.id]! + layout.atomOffset(atom);
         const size = coff.sectionSizeOfRawData(s);
         const from = coff.sectionDataOffset(s);
         if (from !== 0 && size > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) {
@@ -301,68 +293,96 @@ export class ImageEmitter {
         } else {
           buffer.fill(0, at, at + size);
         }
-        const first = coff.relocationOffsetOf(s);
-        const count = coff.relocationCountOf(s);
-        for (let r = 0; r < count; r++) {
-          const p = first + r * 10;
-          const offset = u32(p);
-          const index = u32(p + 4);
-          const type = input[p + 8]! | (input[p + 9]! << 8);
-          // Every field the fast path writes is 4 bytes but ADDR64's 8 (checked there): a field that ends the
-          // section (a .pdata entry's unwind-info RVA, a tail call's rel32) stays on the fast path.
-          if (index >= file.symbolCount || offset + 4 > size) { this.relocateSite(file, s, r, false); continue; }
-          let target: number;
-          let absolute = false;
-          const id = symbolIds[index]!;
-          if (id >= 0) {
-            target = globalRva[id]!;
-            if (target !== target) { this.relocateSite(file, s, r, false); continue; } // NaN: no address
-            absolute = kind[id] === TargetKind.Absolute;
-          } else {
-            // A local symbol: a section symbol or a static, at its section's atom plus its value.
-            const sp = symbols + index * recordSize;
-            let section: number;
-            if (bigobj) section = u32(sp + 12) | 0;
-            else { section = input[sp + 12]! | (input[sp + 13]! << 8); if (section > 0xfeff) section -= 0x10000; }
-            const tAtom = section > 0 && section <= file.sectionCount ? sectionAtom[section - 1]! : -1;
-            if (tAtom < 0) { this.relocateSite(file, s, r, false); continue; }
-            target = layout.atomAddress(tAtom) + u32(sp + 8);
-          }
-          const site = at + offset;
-          const siteRva = rva + offset;
-          if (is64) {
-            if (type >= 4 && type <= 9) { // REL32, REL32_1..5: relative to the end of the 4-byte field plus 0-5 bytes
-              const value = target + view.getInt32(site, true) - (siteRva + type);
-              if (value < -0x80000000 || value > 0x7fffffff) { this.relocateSite(file, s, r, false); continue; }
-              view.setInt32(site, value, true);
-            } else if (type === 3) { // ADDR32NB
-              const value = target + view.getInt32(site, true);
-              if (value < -0x80000000 || value > 0xffffffff) { this.relocateSite(file, s, r, false); continue; }
-              view.setUint32(site, value >>> 0, true);
-            } else if (type === 1) { // ADDR64
-              if (offset + 8 > size) { this.relocateSite(file, s, r, false); continue; }
-              const va = imageBase + target + view.getInt32(site + 4, true) * 4294967296 + view.getUint32(site, true);
-              view.setUint32(site, va % 4294967296 >>> 0, true);
-              view.setUint32(site + 4, Math.floor(va / 4294967296) >>> 0, true);
-              if (!absolute) this.addBaseReloc(siteRva, IMAGE_REL_BASED.DIR64, atom);
-            } else { this.relocateSite(file, s, r, false); continue; }
-          } else if (type === 0x14) { // I386 REL32
-            const value = target + view.getInt32(site, true) - (siteRva + 4);
-            if (value < -0x80000000 || value > 0x7fffffff) { this.relocateSite(file, s, r, false); continue; }
-            view.setInt32(site, value, true);
-          } else if (type === 7) { // I386 DIR32NB
-            const value = target + view.getInt32(site, true);
-            if (value < -0x80000000 || value > 0xffffffff) { this.relocateSite(file, s, r, false); continue; }
-            view.setUint32(site, value >>> 0, true);
-          } else if (type === 6) { // I386 DIR32
-            view.setUint32(site, (imageBase + target + view.getInt32(site, true)) >>> 0, true);
-            if (!absolute) this.addBaseReloc(siteRva, IMAGE_REL_BASED.HIGHLOW, atom);
-          } else { this.relocateSite(file, s, r, false); continue; }
-          this.relocationsApplied++;
-        }
+        this.relocateSection(file, s, atom, sectionAddress[out.id]! + layout.atomOffset(atom), at, globalRva, undefined);
       }
     }
     this.throwErrors();
+  }
+
+  /**
+   * Applies the relocations of section `s` (copied to its atom at file offset `at`, address `rva`): the
+   * common types on a fast path over the raw records and typed arrays, anything unusual or wrong through
+   * `relocateSite`, which reports it. `globalRva[id]` is a global symbol's address (NaN: none); with
+   * `known`, only where `known[id]` is 1, the others looked up and filled in here (an update's few sections).
+   */
+  private relocateSection(file: ObjectFile, s: number, atom: number, rva: number, at: number, globalRva: Float64Array, known: Uint8Array | undefined): void {
+    const { inputs, resolved, image, imageBase } = this.req;
+    const layout = image.layout;
+    const is64 = this.is64;
+    const view = this.view;
+    const kind = resolved.kind;
+    const coff = file.coff;
+    const input = coff.bytes;
+    const symbolIds = file.symbolIds;
+    const sectionAtom = file.sectionAtom;
+    const symbols = coff.pointerToSymbolTable;
+    const recordSize = coff.symbolRecordSize;
+    const bigobj = coff.isBigobj;
+    const size = coff.sectionSizeOfRawData(s);
+    const u32 = (p: number) => (input[p]! | (input[p + 1]! << 8) | (input[p + 2]! << 16) | (input[p + 3]! << 24)) >>> 0;
+    const first = coff.relocationOffsetOf(s);
+    const count = coff.relocationCountOf(s);
+    for (let r = 0; r < count; r++) {
+      const p = first + r * 10;
+      const offset = u32(p);
+      const index = u32(p + 4);
+      const type = input[p + 8]! | (input[p + 9]! << 8);
+      // Every field the fast path writes is 4 bytes but ADDR64's 8 (checked there): a field that ends the
+      // section (a .pdata entry's unwind-info RVA, a tail call's rel32) stays on the fast path.
+      if (index >= file.symbolCount || offset + 4 > size) { this.relocateSite(file, s, r, false); continue; }
+      let target: number;
+      let absolute = false;
+      const id = symbolIds[index]!;
+      if (id >= 0) {
+        if (known !== undefined && known[id] !== 1) {
+          globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
+          known[id] = 1;
+        }
+        target = globalRva[id]!;
+        if (target !== target) { this.relocateSite(file, s, r, false); continue; } // NaN: no address
+        absolute = kind[id] === TargetKind.Absolute;
+      } else {
+        // A local symbol: a section symbol or a static, at its section's atom plus its value.
+        const sp = symbols + index * recordSize;
+        let section: number;
+        if (bigobj) section = u32(sp + 12) | 0;
+        else { section = input[sp + 12]! | (input[sp + 13]! << 8); if (section > 0xfeff) section -= 0x10000; }
+        const tAtom = section > 0 && section <= file.sectionCount ? sectionAtom[section - 1]! : -1;
+        if (tAtom < 0) { this.relocateSite(file, s, r, false); continue; }
+        target = layout.atomAddress(tAtom) + u32(sp + 8);
+      }
+      const site = at + offset;
+      const siteRva = rva + offset;
+      if (is64) {
+        if (type >= 4 && type <= 9) { // REL32, REL32_1..5: relative to the end of the 4-byte field plus 0-5 bytes
+          const value = target + view.getInt32(site, true) - (siteRva + type);
+          if (value < -0x80000000 || value > 0x7fffffff) { this.relocateSite(file, s, r, false); continue; }
+          view.setInt32(site, value, true);
+        } else if (type === 3) { // ADDR32NB
+          const value = target + view.getInt32(site, true);
+          if (value < -0x80000000 || value > 0xffffffff) { this.relocateSite(file, s, r, false); continue; }
+          view.setUint32(site, value >>> 0, true);
+        } else if (type === 1) { // ADDR64
+          if (offset + 8 > size) { this.relocateSite(file, s, r, false); continue; }
+          const va = imageBase + target + view.getInt32(site + 4, true) * 4294967296 + view.getUint32(site, true);
+          view.setUint32(site, va % 4294967296 >>> 0, true);
+          view.setUint32(site + 4, Math.floor(va / 4294967296) >>> 0, true);
+          if (!absolute) this.addBaseReloc(siteRva, IMAGE_REL_BASED.DIR64, atom);
+        } else { this.relocateSite(file, s, r, false); continue; }
+      } else if (type === 0x14) { // I386 REL32
+        const value = target + view.getInt32(site, true) - (siteRva + 4);
+        if (value < -0x80000000 || value > 0x7fffffff) { this.relocateSite(file, s, r, false); continue; }
+        view.setInt32(site, value, true);
+      } else if (type === 7) { // I386 DIR32NB
+        const value = target + view.getInt32(site, true);
+        if (value < -0x80000000 || value > 0xffffffff) { this.relocateSite(file, s, r, false); continue; }
+        view.setUint32(site, value >>> 0, true);
+      } else if (type === 6) { // I386 DIR32
+        view.setUint32(site, (imageBase + target + view.getInt32(site, true)) >>> 0, true);
+        if (!absolute) this.addBaseReloc(siteRva, IMAGE_REL_BASED.HIGHLOW, atom);
+      } else { this.relocateSite(file, s, r, false); continue; }
+      this.relocationsApplied++;
+    }
   }
 
   /** A full link's write phase: import, export and exception tables, base relocations, headers. */
@@ -386,16 +406,30 @@ export class ImageEmitter {
     const atom = file.sectionAtom[s]!;
     const out = this.sectionOfAtom(atom);
     const coff = file.coff;
-    const fileOffset = this.atomFileOffset(atom);
-    if (!out.noBits) {
-      const size = coff.section(s).sizeOfRawData;
-      const data = coff.sectionData(s);
-      if (data.length > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) this.buffer.set(data, fileOffset);
-      else this.buffer.fill(0, fileOffset, fileOffset + size);
-      this.markDirty(fileOffset, size);
+    if (out.noBits) {
+      for (let r = 0, count = coff.relocationCountOf(s); r < count; r++) this.relocateSite(file, s, r, false); // each reported
+      return;
     }
-    const relocs = coff.relocations(s);
-    for (let r = 0; r < relocs.length; r++) this.relocateSite(file, s, r, false);
+    const fileOffset = this.atomFileOffset(atom);
+    const size = coff.section(s).sizeOfRawData;
+    const data = coff.sectionData(s);
+    if (data.length > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) this.buffer.set(data, fileOffset);
+    else this.buffer.fill(0, fileOffset, fileOffset + size);
+    this.markDirty(fileOffset, size);
+    let cache = this.addressCache;
+    if (cache === undefined) {
+      const n = this.req.resolved.kind.length;
+      cache = this.addressCache = { rva: new Float64Array(n), known: new Uint8Array(n) };
+    }
+    this.relocateSection(file, s, atom, this.req.image.layout.atomAddress(atom), fileOffset, cache.rva, cache.known);
+  }
+
+  /**
+   * Symbols' addresses looked up by `writeObjectSection` are kept until this is called: an update calls
+   * it once its layout has settled, before it writes sections.
+   */
+  forgetAddresses(): void {
+    this.addressCache = undefined;
   }
 
   /**

@@ -555,6 +555,7 @@ export class LinkSession {
     }
     emitter.dropBaseRelocs(freedAtoms);
     emitter.changedAtoms = freedAtoms;
+    emitter.forgetAddresses();
     for (const { file, s } of rewritten) emitter.writeObjectSection(file, s);
 
     const affected = new Set<number>(changes2.symbols);
