@@ -1,17 +1,16 @@
 // `linkkit /incremental`: the state a later run needs to patch the output instead of linking again.
 // It lives in a directory next to the output (`app.exe.linkkit/`): a manifest (options, the output's
-// size, time and CRC, each input's path, size, time and hash), a copy of each object as it was linked,
-// and the session itself (`session.state`): the symbol table, the resolution, the layout, the relocation
-// site index and the emitter's tables, as typed arrays serialised in one piece. The next run restores
-// the session from it over the output's bytes without reading, registering or laying out any object (an
+// size, time and change time, each input's path, size, time and hash), a copy of each object as it was
+// linked, and the session itself (`session.state`, see session-file.ts): the symbol table, the
+// resolution, the layout, the relocation-site index and the emitter's tables. The next run restores the
+// session from it over the output's bytes without reading, registering or laying out any object (an
 // object's copy is read only when an update must apply one of its relocations again), then applies the
-// objects that changed as an update. The output's CRC is the safety net: an output edited behind
-// linkkit's back is never patched.
+// objects that changed as an update. The output's change time is the safety net: an output written
+// behind linkkit's back, even with its old size and time put back, is never patched.
 //
 // The state is written only after the output is complete, the manifest last, and the manifest is removed
 // before the output is touched, so a crash in between leaves no state that a later run would trust.
 import { createHash } from "node:crypto";
-import { crc32 } from "node:zlib";
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
 import { basename, join } from "node:path";
 import { LinkError } from "./errors.js";
@@ -31,6 +30,29 @@ const SESSION_FILE = "session.state";
  */
 const RACY_MARGIN_MS = 2000;
 
+/**
+ * What says a file is the one this state was written with: size, time and change time. A change time
+ * cannot be set back (as a modification time can, with utimes): any write or copy over the file moves it.
+ */
+interface FileStamp {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+function stampOf(st: Stats): FileStamp {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+}
+
+function isStamp(v: unknown): v is FileStamp {
+  const r = v as FileStamp | null;
+  return typeof r === "object" && r !== null && typeof r.size === "number" && typeof r.mtimeMs === "number" && typeof r.ctimeMs === "number";
+}
+
+function sameStamp(st: Stats, stamp: FileStamp): boolean {
+  return st.size === stamp.size && st.mtimeMs === stamp.mtimeMs && st.ctimeMs === stamp.ctimeMs;
+}
+
 type InputRecord = { readonly path: string; readonly hash: string; readonly copy: string | undefined; readonly size: number; readonly mtimeMs: number };
 
 interface Manifest {
@@ -44,8 +66,8 @@ interface Manifest {
   /** The same paths in the order the session links them (an update appends the objects it adds). */
   readonly linkOrder: readonly string[];
   /** The saved session (bound to this manifest by its size and time), or why there is none. */
-  readonly saved: { readonly session: string; readonly size: number; readonly mtimeMs: number } | { readonly unavailable: string };
-  readonly output: { readonly size: number; readonly mtimeMs: number; readonly crc: number };
+  readonly saved: ({ readonly session: string } & FileStamp) | { readonly unavailable: string };
+  readonly output: FileStamp;
   /** When the inputs' sizes and times were taken (before any was read). */
   readonly statedAtMs: number;
 }
@@ -91,10 +113,10 @@ function isInputRecord(i: unknown): i is InputRecord {
 }
 
 function isSavedRecord(s: unknown): s is Manifest["saved"] {
-  const r = s as { session?: unknown; size?: unknown; mtimeMs?: unknown; unavailable?: unknown } | null;
+  const r = s as { session?: unknown; unavailable?: unknown } | null;
   if (typeof r !== "object" || r === null) return false;
   if (typeof r.unavailable === "string") return true;
-  return typeof r.session === "string" && basename(r.session) === r.session && typeof r.size === "number" && typeof r.mtimeMs === "number";
+  return typeof r.session === "string" && basename(r.session) === r.session && isStamp(r);
 }
 
 /** Reads a manifest; any problem (missing, corrupt, another version, another output) is a reason. */
@@ -107,17 +129,18 @@ function readManifest(dir: string, output: string, options: LinkOptions, linkerV
   } catch {
     return "the incremental state is corrupt";
   }
-  if (manifest?.magic !== "linkkit-incremental-state" || typeof manifest.output?.size !== "number") return "the incremental state is corrupt";
+  if (manifest?.magic !== "linkkit-incremental-state" || !isStamp(manifest.output)) return "the incremental state is corrupt";
   if (manifest.version !== STATE_VERSION || manifest.linker !== linkerVersion) return "the incremental state is from another version of linkkit";
   if (!Array.isArray(manifest.inputs) || manifest.inputs.length === 0 || !manifest.inputs.every(isInputRecord)
     || !Array.isArray(manifest.linkOrder) || manifest.linkOrder.length !== manifest.inputs.length || !manifest.linkOrder.every((p) => manifest.inputs.some((i) => i.path === p))
-    || !isSavedRecord(manifest.saved) || typeof manifest.statedAtMs !== "number" || typeof manifest.output.crc !== "number") {
+    || !isSavedRecord(manifest.saved) || typeof manifest.statedAtMs !== "number") {
     return "the incremental state is corrupt";
   }
   if (manifest.optionsKey !== optionsKey(options)) return "the link options changed";
   if (!existsSync(output)) return "the output is missing";
   const st = statSync(output);
-  if (st.size !== manifest.output.size || st.mtimeMs !== manifest.output.mtimeMs) return "the incremental state does not match the output";
+  // An output written or copied over since (even with its old time put back) is not patched.
+  if (!sameStamp(st, manifest.output)) return "the incremental state does not match the output";
   for (const input of manifest.inputs) {
     if (input.copy !== undefined && !existsSync(join(dir, input.copy))) return "the incremental state is incomplete";
   }
@@ -210,11 +233,11 @@ function restoreSavedSession(dir: string, manifest: Manifest, opts: LinkOptions,
   if ("unavailable" in saved) return `the incremental state has no saved session (${saved.unavailable})`;
   let data: SessionStateData;
   try {
-    // Bound to the manifest by its size and time, as inputs are: it is written before the manifest and
-    // never touched after (a CRC of tens of megabytes would cost more than the rest of a small update).
+    // Bound to the manifest by its size and times, as the output is: it is written before the manifest and
+    // never touched after (hashing tens of megabytes would cost more than the rest of a small update).
     const path = join(dir, saved.session);
     const st = statSync(path);
-    if (st.size !== saved.size || st.mtimeMs !== saved.mtimeMs) return "the saved session is corrupt (its size or time differs from the manifest's)";
+    if (!sameStamp(st, saved)) return "the saved session is corrupt (its size or time differs from the manifest's)";
     data = readSavedSession(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return "the saved session is missing";
@@ -222,7 +245,7 @@ function restoreSavedSession(dir: string, manifest: Manifest, opts: LinkOptions,
   }
   // Room to grow: an update that adds to the file's end must not copy the whole image first.
   const image = readBytes(opts.output!, manifest.output.size >> 3);
-  if (image.length !== manifest.output.size || crc32(image) !== manifest.output.crc) return "the output differs from the one the saved session describes";
+  if (image.length !== manifest.output.size) return "the output changed while it was read";
   const copies = new Map(manifest.inputs.flatMap((i) => (i.copy === undefined ? [] : [[i.path, join(dir, i.copy)] as const])));
   const objectBytes = (name: string) => {
     const copy = copies.get(name);
@@ -295,14 +318,14 @@ function writeState(dir: string, options: LinkOptions, output: string, current: 
     saved = { unavailable: "a MinGW link's session is not saved (its pseudo relocations are not kept)" };
   } else {
     const st = writeSessionFile(join(dir, SESSION_FILE), session.saveState());
-    saved = { session: SESSION_FILE, size: st.size, mtimeMs: st.mtimeMs };
+    saved = { session: SESSION_FILE, ...stampOf(st) };
   }
   const st = statSync(output);
   const image = session.bytes;
   if (image.length !== st.size) saved = { unavailable: `the output is ${st.size} bytes, the session's image ${image.length}` };
   const manifest: Manifest = {
     magic: "linkkit-incremental-state", version: STATE_VERSION, linker: linkerVersion, optionsKey: optionsKey(options),
-    inputs, linkOrder, saved, output: { size: st.size, mtimeMs: st.mtimeMs, crc: crc32(image) }, statedAtMs,
+    inputs, linkOrder, saved, output: stampOf(st), statedAtMs,
   };
   writeAtomically(join(dir, "manifest.json"), () => JSON.stringify(manifest), false);
   // Copies no manifest names any more are garbage.

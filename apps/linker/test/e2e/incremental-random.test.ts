@@ -5,7 +5,7 @@
 // behave exactly like lld-link's full link of the same objects: same output and exit code under wine, the
 // same imports and exports, and the same code up to layout.
 //
-// LINKKIT_RANDOM_SEED=<n> replays a run; LINKKIT_RANDOM_STEPS=<n> sets its length (50 by default).
+// LINKKIT_RANDOM_SEED=<n> replays a run; LINKKIT_RANDOM_STEPS=<n> sets its length (100 by default).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -22,7 +22,7 @@ import * as programs from "./programs.js";
 
 const target = "x86_64-pc-windows-msvc" as const;
 const seed = Number(process.env.LINKKIT_RANDOM_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const steps = Number(process.env.LINKKIT_RANDOM_STEPS ?? 50);
+const steps = Number(process.env.LINKKIT_RANDOM_STEPS ?? 100);
 
 describeWithTools("incremental relinking of random edits", ["clang", "dlltool", "lldLink", "objdump", "readobj", "wine"], () => {
   it(`behaves like a full link after every step (seed ${seed}, ${steps} steps)`, () => {
