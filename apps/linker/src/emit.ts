@@ -118,6 +118,9 @@ export class ImageEmitter {
   baseRelocCount = 0;
   /** Entries [0, sortedBaseRelocs) are in (address, type) order: an update merges its few new ones in. */
   private sortedBaseRelocs = 0;
+  /** Entries `dropBaseRelocs` marked and `sortBaseRelocs` has yet to take back or remove; whether any is in the tail. */
+  private droppedBaseRelocs = 0;
+  private droppedInTail = false;
   private lastBaseRelocations: { readonly rvas: Uint32Array; readonly types: Uint8Array; readonly table: Uint8Array } | undefined;
   /**
    * During an update: the atoms whose contents change (rewritten, freed, or a site in them re-applied).
@@ -525,18 +528,34 @@ export class ImageEmitter {
     this.baseRelocAtom[this.baseRelocCount++] = atom;
   }
 
-  /** Forgets the base relocations of atoms that are rewritten or gone (the order of the rest is kept). */
+  /**
+   * Forgets the base relocations of atoms that are rewritten or gone. They are only marked (owner -2 - atom)
+   * here: an update usually adds the very same entries back (a function edited, its absolute addresses
+   * where they were), and then `sortBaseRelocs` takes the marked ones back instead of moving every entry
+   * after them twice, out and in again.
+   */
   dropBaseRelocs(atoms: ReadonlySet<number>): void {
     if (atoms.size === 0) return;
     const dropped = atomMarks(atoms);
+    const owner = this.baseRelocAtom;
+    for (let i = 0; i < this.baseRelocCount; i++) {
+      const atom = owner[i]!;
+      if (atom < 0 || atom >= dropped.length || dropped[atom] !== 1) continue;
+      owner[i] = -2 - atom;
+      this.droppedBaseRelocs++;
+      if (i >= this.sortedBaseRelocs) this.droppedInTail = true;
+    }
+  }
+
+  /** Removes the entries `dropBaseRelocs` marked, keeping the order of the rest. */
+  private removeDroppedBaseRelocs(): void {
     const rvas = this.baseRelocRva, types = this.baseRelocType, owner = this.baseRelocAtom;
-    // Entries before the first dropped one stay where they are.
     let first = 0;
-    while (first < this.baseRelocCount && !(owner[first]! < dropped.length && dropped[owner[first]!] === 1)) first++;
+    while (first < this.baseRelocCount && owner[first]! >= -1) first++;
     let w = first, sorted = Math.min(first, this.sortedBaseRelocs);
     for (let i = first; i < this.baseRelocCount; i++) {
       const atom = owner[i]!;
-      if (atom < dropped.length && dropped[atom] === 1) continue;
+      if (atom < -1) continue;
       if (i < this.sortedBaseRelocs) sorted++;
       rvas[w] = rvas[i]!;
       types[w] = types[i]!;
@@ -544,6 +563,32 @@ export class ImageEmitter {
     }
     this.baseRelocCount = w;
     this.sortedBaseRelocs = sorted;
+    this.droppedBaseRelocs = 0;
+    this.droppedInTail = false;
+  }
+
+  /**
+   * When the entries added since the drop (the unsorted tail) are exactly the dropped ones, by address and
+   * type, takes the dropped ones back (with their new atoms) and forgets the tail: nothing moves.
+   */
+  private restoreDroppedBaseRelocs(): boolean {
+    const n = this.baseRelocCount, k = this.sortedBaseRelocs;
+    if (this.droppedInTail || n - k !== this.droppedBaseRelocs) return false;
+    const rvas = this.baseRelocRva, types = this.baseRelocType, owner = this.baseRelocAtom;
+    const tail = n - k;
+    const order = Array.from({ length: tail }, (_, i) => k + i).sort((a, b) => rvas[a]! - rvas[b]! || types[a]! - types[b]!);
+    let j = 0;
+    for (let i = 0; i < k && j < tail; i++) {
+      if (owner[i]! >= -1) continue;
+      const t = order[j++]!;
+      if (rvas[i] !== rvas[t] || types[i] !== types[t]) return false;
+    }
+    if (j !== tail) return false;
+    j = 0;
+    for (let i = 0; i < k && j < tail; i++) if (owner[i]! < -1) owner[i] = owner[order[j++]!]!;
+    this.baseRelocCount = k;
+    this.droppedBaseRelocs = 0;
+    return true;
   }
 
   /**
@@ -551,6 +596,7 @@ export class ImageEmitter {
    * few an update added) is sorted and merged into the sorted prefix from the back, in place.
    */
   private sortBaseRelocs(): void {
+    if (this.droppedBaseRelocs > 0 && !this.restoreDroppedBaseRelocs()) this.removeDroppedBaseRelocs();
     const n = this.baseRelocCount, k = this.sortedBaseRelocs;
     if (k === n) return;
     const rvas = this.baseRelocRva, types = this.baseRelocType, owner = this.baseRelocAtom;
@@ -817,7 +863,10 @@ export class ImageEmitter {
     const { image, options } = this.req;
     const layout = image.layout;
     const section = image.relocSection;
-    if (!section) return;
+    if (!section) {
+      if (this.droppedBaseRelocs > 0) this.removeDroppedBaseRelocs(); // a fixed image keeps no table, nor marks
+      return;
+    }
     this.sortBaseRelocs();
     const rvas = this.baseRelocRva.subarray(0, this.baseRelocCount), types = this.baseRelocType.subarray(0, this.baseRelocCount);
     // Most edits add or drop no absolute address: the table encoded last time is still the table.
