@@ -194,6 +194,9 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
     if (!sameOrder) reason = "the order of the inputs changed";
     else if (libraryChanged) reason = `${libraryChanged.path} changed (only objects are updated in place)`;
     else if ([...removed, ...added].some((p) => !isObjectPath(p))) reason = "a library was added or removed";
+    if (reason === undefined && savedSessionIntact(dir, manifest) && before.length === after.length && last.every((i, k) => i.path === after[k] && i.hash === current[k]!.hash)) {
+      return unchanged(dir, manifest, opts, current, statedAtMs, host, afterWrite);
+    }
     if (reason === undefined) {
       const restored = restoreSavedSession(dir, manifest, opts, host, afterWrite);
       if (typeof restored === "string") {
@@ -301,7 +304,36 @@ function applyDifference(session: LinkSession, from: readonly InputRecord[], to:
   }
 }
 
-/** Copies of the objects, then the layout snapshot, then (last: it makes the state trusted) the manifest. */
+function savedSessionIntact(dir: string, manifest: Manifest): boolean {
+  const st = "session" in manifest.saved ? statOrUndefined(join(dir, manifest.saved.session)) : undefined;
+  return st !== undefined && sameStamp(st, manifest.saved as FileStamp);
+}
+
+/**
+ * Nothing changed (a build tool relinks after a time changed, not a byte): the output is what a link of
+ * these inputs gives, and nothing is restored or written but the inputs' new times in the manifest. The
+ * session is restored only if asked for (--watch).
+ */
+function unchanged(dir: string, manifest: Manifest, opts: LinkOptions, current: readonly CurrentInput[], statedAtMs: number, host: LinkHost, afterWrite: ((i: number) => void) | undefined): IncrementalResult {
+  const inputs = manifest.inputs.map((record, k) => ({ ...record, size: current[k]!.size, mtimeMs: current[k]!.mtimeMs }));
+  writeAtomically(join(dir, "manifest.json"), () => JSON.stringify({ ...manifest, inputs, statedAtMs }), false);
+  const report: UpdateReport = { mode: "incremental", changed: [], atomsPlaced: 0, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: 0, bytesWritten: 0, milliseconds: 0 };
+  let session: LinkSession | undefined;
+  return {
+    report,
+    summary: "incremental link: 0 input(s) changed, 0 bytes written, 0 relocations applied",
+    get session(): LinkSession {
+      if (session === undefined) {
+        const restored = restoreSavedSession(dir, manifest, opts, host, afterWrite);
+        if (typeof restored === "string") throw new LinkError(`the incremental state could not be restored: ${restored}`);
+        session = restored;
+      }
+      return session;
+    },
+  };
+}
+
+/** Copies of the objects, then the session, then (last: it makes the state trusted) the manifest. */
 function writeState(dir: string, options: LinkOptions, output: string, current: readonly CurrentInput[], statedAtMs: number, linkOrder: readonly string[], session: LinkSession, host: LinkHost, linkerVersion: string): void {
   mkdirSync(join(dir, "objects"), { recursive: true });
   const inputs: InputRecord[] = current.map((c) => {
