@@ -19,7 +19,7 @@ import type { LinkOptions } from "./options.js";
 import { LinkSession, type SessionStateData, type UpdateReport } from "./session.js";
 import { readSessionFile, writeSessionFile } from "./session-file.js";
 
-export const STATE_VERSION = 4;
+export const STATE_VERSION = 5;
 
 const SESSION_FILE = "session.state";
 
@@ -82,6 +82,7 @@ interface CurrentInput {
 }
 
 export interface IncrementalResult {
+  readonly output: string;
   readonly report: UpdateReport;
   readonly session: LinkSession;
   /** One line for /verbose: whether the run was incremental and, if not, why. */
@@ -224,7 +225,7 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
   const summary = r.mode === "incremental"
     ? `incremental link: ${r.changed.length} input(s) changed, ${r.bytesWritten} bytes written, ${r.relocationsApplied} relocations applied`
     : `full link: ${r.reason ?? "requested"}`;
-  return { report: r, session, summary };
+  return { output, report: r, session, summary };
 }
 
 /**
@@ -320,6 +321,7 @@ function unchanged(dir: string, manifest: Manifest, opts: LinkOptions, current: 
   const report: UpdateReport = { mode: "incremental", changed: [], atomsPlaced: 0, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: 0, bytesWritten: 0, milliseconds: 0 };
   let session: LinkSession | undefined;
   return {
+    output: opts.output!,
     report,
     summary: "incremental link: 0 input(s) changed, 0 bytes written, 0 relocations applied",
     get session(): LinkSession {
@@ -343,15 +345,8 @@ function writeState(dir: string, options: LinkOptions, output: string, current: 
     writeAtomically(join(dir, copy), () => c.bytes ?? host.readFile(c.path), true);
     return { ...record, copy };
   });
-  let saved: Manifest["saved"];
-  if (options.mingw) {
-    // The next run links fully and says why.
-    rmSync(join(dir, SESSION_FILE), { force: true });
-    saved = { unavailable: "a MinGW link's session is not saved (its pseudo relocations are not kept)" };
-  } else {
-    const st = writeSessionFile(join(dir, SESSION_FILE), session.saveState());
-    saved = { session: SESSION_FILE, ...stampOf(st) };
-  }
+  const written = writeSessionFile(join(dir, SESSION_FILE), session.saveState());
+  let saved: Manifest["saved"] = { session: SESSION_FILE, ...stampOf(written) };
   const st = statSync(output);
   const image = session.bytes;
   if (image.length !== st.size) saved = { unavailable: `the output is ${st.size} bytes, the session's image ${image.length}` };

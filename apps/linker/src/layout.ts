@@ -87,6 +87,8 @@ class ChunkGroup {
   subName = new Int32Array(16);
   /** Whether every chunk so far has the same input section name (the common case: ordering is a no-op). */
   private oneSubName = true;
+  /** Whether an input section whose place is fixed (see `isOrderedSectionName`) is in it. */
+  holdsOrdered = false;
 
   push(subName: number, kind: AtomKind, input: number, detail: number, size: number, alignment: number): void {
     const i = this.count;
@@ -205,7 +207,10 @@ export function layOut(req: LayoutRequest): ImageLayout {
       }
       // The output section is found once per distinct input section name, not once per section.
       let sub = subNameIds.get(name);
-      if (sub === undefined) sub = subNameId(outputName(name, req.merges), name);
+      if (sub === undefined) {
+        sub = subNameId(outputName(name, req.merges), name);
+        if (isOrderedSectionName(name)) subNameGroup[sub]!.holdsOrdered = true;
+      }
       const g = subNameGroup[sub]!;
       g.flags |= flags & CONTENT_FLAGS;
       g.push(sub, AtomKind.InputSection, file.input, s, coff.sectionSizeOfRawData(s), alignment);
@@ -275,7 +280,9 @@ export function layOut(req: LayoutRequest): ImageLayout {
     const attrs = req.sectionAttributes.get(name);
     if (attrs !== undefined) flags = applySectionAttributes(flags, attrs, name);
     const noBits = (flags & IMAGE_SCN.CNT_UNINITIALIZED_DATA) !== 0 && (flags & (IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.CNT_CODE)) === 0;
-    const id = layout.addSection(name, { noBits });
+    // Lists walked from a start marker to an end marker (see `isOrderedSectionName`) must have no holes:
+    // their section gets no room between atoms, even in an incremental image.
+    const id = layout.addSection(name, { noBits, ...(req.incremental && g.holdsOrdered ? { mode: "packed" as const } : {}) });
     const section: OutputSection = { name, characteristics: flags, noBits, id, number: sections.length + 1 };
     sections.push(section);
     // Stable sort by the full input section name: `.text$a` before `.text$b`, input order within a name.
@@ -409,6 +416,18 @@ export function planImports(used: readonly ImportFile[], is64: boolean): { plan:
 
 /** The output section an input section name goes to (`.text$mn` → `.text`, then /merge rules). */
 export { outputName };
+
+/**
+ * Input sections whose place among their neighbours is what the program reads: tables walked from a start
+ * marker to an end marker (`.CRT$XCA`…`$XCZ` initialisers, `.tls$` between `_tls_start` and `_tls_end`,
+ * GCC's `.ctors` between its list heads, `.eh_frame` before crtend's terminator, one DLL's `.idata$4`/`$5`
+ * entries). An update may rewrite one in place, never put one elsewhere or leave a hole in the list.
+ */
+const ORDERED_SECTION = /^\.(CRT\$|tls(\$|\.|$)|idata\$|didat\$|rtc\$|ctors|dtors|eh_frame|init_array|fini_array|jcr$|gfids\$|giats\$|gljmp\$|gehcont\$)/;
+
+export function isOrderedSectionName(name: string): boolean {
+  return ORDERED_SECTION.test(name);
+}
 
 /** Byte-wise order, as link.exe sorts `$` suffixes (not locale order). */
 function compareNames(a: string, b: string): number {

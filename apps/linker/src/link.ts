@@ -7,7 +7,7 @@ import { collectExports, exportTableInput, writeImportLibrary, type ResolvedExpo
 import { ImageEmitter, symbolRva, type EmitterState } from "./emit.js";
 import { layOut, restoreImageLayout, saveImageLayout, type ImageLayout, type ImageLayoutState } from "./layout.js";
 import { markLive } from "./live.js";
-import { MingwLink } from "./mingw/mingw-link.js";
+import { MingwLink, SYNTHETIC_NAME as MINGW_SYNTHETIC_NAME, type MingwState } from "./mingw/mingw-link.js";
 import { writeMapFile } from "./map-file.js";
 import type { LinkOptions, Machine } from "./options.js";
 import { checkSymbols, ResolvedSymbols, settleLinkerSymbols, type ResolvedSymbolsState } from "./resolve.js";
@@ -34,6 +34,8 @@ export interface LinkState extends LinkResult {
   readonly imageBase: number;
   readonly entryId: number | undefined;
   readonly subsystem: string;
+  /** The GNU ld (MinGW) flavour's part of the link. */
+  readonly mingw: MingwLink | undefined;
 }
 
 class PhaseTimer {
@@ -144,7 +146,8 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   timer.mark("relocate");
   // Write: the synthetic tables, base relocations and headers, then the files.
   const emitted = emitter.finishImage();
-  mingw?.patchImage(inputs, resolved, image, imageBase, emitted.bytes);
+  const unfit = mingw?.patchImage(inputs, resolved, image, imageBase, emitted.bytes);
+  if (unfit !== undefined) throw new Error(`internal: ${unfit}`);
 
   writeMapIfAsked(host, opts, output, inputs, resolved, image, imageBase, entryId, is64);
   if (exportTable) writeImportLibraryIfDll(host, opts, output, dllName, machine, exports, exportTable);
@@ -152,7 +155,7 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   timer.mark("write");
   return {
     output, bytes: emitted.bytes, warnings, timings: timer.timings, options: opts, loader, inputs, resolved, image,
-    emitter, exports, dllName, imageBase, entryId, subsystem: entry.subsystem,
+    emitter, exports, dllName, imageBase, entryId, subsystem: entry.subsystem, mingw,
   };
 }
 
@@ -174,11 +177,12 @@ export interface LinkStateData {
   readonly imageBase: number;
   readonly entryId: number | undefined;
   readonly subsystem: string;
+  readonly mingw: MingwState | undefined;
 }
 
 export function saveLinkState(state: LinkState): LinkStateData {
-  if (state.options.mingw) throw new LinkError("a MinGW link's session cannot be saved (its pseudo relocations are not kept)");
   return {
+    mingw: state.mingw?.saveState(state.loader),
     output: state.output, loader: state.loader.saveState(), symbols: state.loader.symbols.saveState(), resolved: state.resolved.saveState(),
     image: saveImageLayout(state.image), emitter: state.emitter.saveState(), exportTable: state.emitter.req.exportTable, exports: state.exports,
     dllName: state.dllName, imageBase: state.imageBase, entryId: state.entryId, subsystem: state.subsystem,
@@ -190,7 +194,12 @@ export function saveLinkState(state: LinkState): LinkStateData {
  * update needs their bytes, through `objectBytes` (by object name) or their archive.
  */
 export function restoreLink(options: LinkOptions, host: LinkHost, data: LinkStateData, image: Uint8Array, objectBytes: (name: string) => Uint8Array): LinkState {
-  const loader = new InputLoader(options, host, { state: data.loader, symbols: data.symbols, objectBytes });
+  if ((options.mingw === undefined) !== (data.mingw === undefined)) throw new LinkError("the saved link is of the other flavour (MinGW or not)");
+  const savedMingw = data.mingw;
+  // The MinGW flavour's synthetic object is in the state, not in a file.
+  const bytesOf = savedMingw ? (name: string) => (name === MINGW_SYNTHETIC_NAME ? savedMingw.syntheticBytes : objectBytes(name)) : objectBytes;
+  const loader = new InputLoader(options, host, { state: data.loader, symbols: data.symbols, objectBytes: bytesOf });
+  const mingw = savedMingw ? MingwLink.restore(options, savedMingw, loader) : undefined;
   const inputs = loader.finish();
   const resolved = ResolvedSymbols.restore(data.resolved);
   if (resolved.kind.length !== inputs.symbols.symbolCount) throw new LinkError("the saved resolution does not cover the saved symbol table");
@@ -201,7 +210,7 @@ export function restoreLink(options: LinkOptions, host: LinkHost, data: LinkStat
   emitter.restoreState(data.emitter, image);
   return {
     output: data.output, bytes: image.subarray(0, data.emitter.fileSize), warnings: [], timings: [], options, loader, inputs, resolved, image: layout,
-    emitter, exports: data.exports, dllName: data.dllName, imageBase: data.imageBase, entryId: data.entryId, subsystem: data.subsystem,
+    emitter, exports: data.exports, dllName: data.dllName, imageBase: data.imageBase, entryId: data.entryId, subsystem: data.subsystem, mingw,
   };
 }
 

@@ -5,7 +5,7 @@
 // the session links from scratch and says why.
 import { IMAGE_SCN, IMAGE_SYM_CLASS, sectionAlignment, symbolTableIndices, toCoffObjectModel, writeCoffObject, type CoffObjectModel } from "@linkkit/coff-format";
 import { planExportTable, thunkSize } from "@linkkit/pe-writer";
-import { AtomKind, outputName, planImports, SYNTHETIC_SECTION_NAME, type ImageLayout } from "./layout.js";
+import { AtomKind, isOrderedSectionName, outputName, planImports, SYNTHETIC_SECTION_NAME, type ImageLayout } from "./layout.js";
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
 import { ImportFile } from "./inputs/import-file.js";
@@ -121,7 +121,7 @@ export class LinkSession {
 
   /**
    * Everything the session knows, as data that survives serialisation (see `restore`); the output's bytes
-   * are not in it. Only between updates, and not for a MinGW link.
+   * are not in it. Only between updates.
    */
   saveState(): SessionStateData {
     if (this.broken || this.pending.length > 0) throw new LinkError("a session with changes not yet applied cannot be saved");
@@ -262,7 +262,7 @@ export class LinkSession {
 
   private update(changes: readonly PendingChange[]): Omit<UpdateReport, "mode" | "reason" | "changed" | "milliseconds"> {
     const st = this.state;
-    const { loader, image, emitter } = st;
+    const { loader, image, emitter, mingw } = st;
     const symbols = loader.symbols;
     const layout = image.layout;
     if (this.sites === undefined) this.buildSiteIndex();
@@ -319,6 +319,8 @@ export class LinkSession {
       if (!sameDirectivesApartFromExports("", f.directives, f.name)) throw new NeedsFullLink(`${f.name} took linker directives with it`);
       loader.replaceDirectiveExports(f.name, []);
     }
+    // --export-all-symbols (a MinGW DLL's default) exports what the objects define now.
+    mingw?.refreshAutoExports(loader);
     // Exported names are asked for by an input of their own: when the exports changed, it asks again, so
     // that a name no longer exported is no longer required (and a newly exported one may load a member).
     const exportedNames: number[] = [];
@@ -328,10 +330,15 @@ export class LinkSession {
         if (e.symbolName !== undefined) exportedNames.push(symbols.reference(loader.exportsInput, e.symbolName));
       }
     }
-    loader.resolveLazyMembers();
+    // MinGW: names still undefined may be auto-imported (or, on x86, stdcall-fixed).
+    const newlyAutoImported = mingw ? mingw.resolveUndefined(loader) : (loader.resolveLazyMembers(), []);
     this.dropUnneededMembers(askedBefore, newFiles, oldFiles);
     for (const o of loader.objects.slice(objectsBefore)) if (!newFiles.includes(o) && o.directives.trim() !== "") throw new NeedsFullLink(`archive member ${o.name} brings linker directives`);
     for (const o of loader.objects.slice(objectsBefore)) if (!newFiles.includes(o)) newFiles.push(o);
+    if (mingw) {
+      mingw.prepareFiles(loader, newFiles);
+      if (mingw.refreshAutoExports(loader)) throw new NeedsFullLink("archive members this update loads change what --export-all-symbols exports");
+    }
     const newImports = loader.imports.slice(importsBefore);
     const inputs = st.inputs;
     // The loaded set of imports may grow; `inputs` shares the loader's arrays.
@@ -379,6 +386,22 @@ export class LinkSession {
       }
     }
 
+    // 3b. MinGW: the pseudo-relocation list follows the objects that went and came.
+    let listSymbolsMoved: readonly number[] = [];
+    if (mingw) {
+      const changedInputs = new Set([...oldFiles, ...newFiles].map((f) => f.input));
+      const sitesOutside = (id: number) => {
+        let outside = false;
+        this.sites!.forEachSite(id, (input) => { if (!changedInputs.has(input)) outside = true; });
+        return outside;
+      };
+      const problem = mingw.updateSites(oldFiles, [...newFiles, ...new Set(switched.map((w) => w.file))], newlyAutoImported, sitesOutside, (id) => symbols.nameOf(id));
+      if (problem !== undefined) throw new NeedsFullLink(problem);
+      const pointed = mingw.pointListSymbols(inputs, resolved);
+      if (pointed.problem !== undefined) throw new NeedsFullLink(pointed.problem);
+      listSymbolsMoved = pointed.changed;
+    }
+
     // 4. Which imports are in use: counts of the sites naming them, less the old files', plus the new.
     for (const f of oldFiles) this.countImportUse(f, -1, oldResolved);
     for (const { file, s } of switched) if (!file.sectionLive[s]) this.countImportUseOfSection(file, s, -1, oldResolved);
@@ -407,7 +430,11 @@ export class LinkSession {
         const size = file.coff.section(s).sizeOfRawData;
         const alignment = sectionAlignment(file.coff.sectionCharacteristics(s)) || 16;
         const oldAtom = old && oldS !== undefined ? old.sectionAtom[oldS]! : -1;
-        if (oldAtom >= 0 && layout.atom(oldAtom).alignment >= alignment && layout.atomAddress(oldAtom) % alignment === 0) {
+        const reusable = oldAtom >= 0 && layout.atom(oldAtom).alignment >= alignment && layout.atomAddress(oldAtom) % alignment === 0;
+        if (isOrderedSectionName(name) && !(reusable && layout.atom(oldAtom).size === size)) {
+          throw new NeedsFullLink(`${file.name}: section ${name} ${oldAtom < 0 ? "appeared" : "changed"} (its place among the others is fixed)`);
+        }
+        if (reusable) {
           const atomMoved = this.resizeAtom(oldAtom, size);
           file.sectionAtom[s] = oldAtom;
           image.atomInput[oldAtom] = file.input;
@@ -427,6 +454,7 @@ export class LinkSession {
       for (let s = 0; s < old.sectionCount; s++) {
         const atom = old.sectionAtom[s]!;
         if (atom < 0 || claimed.has(atom)) continue;
+        if (isOrderedSectionName(old.coff.sectionName(s))) throw new NeedsFullLink(`${old.name}: section ${old.coff.sectionName(s)} went away (its place among the others is fixed)`);
         this.clearAtom(atom);
         layout.freeAtom(atom);
         freedAtoms.add(atom);
@@ -434,6 +462,7 @@ export class LinkSession {
       }
     }
     for (const { file, s } of switched) {
+      if (isOrderedSectionName(file.coff.sectionName(s))) throw new NeedsFullLink(`${file.name}: section ${file.coff.sectionName(s)} ${file.sectionLive[s] ? "is kept now" : "is discarded now"} (its place among the others is fixed)`);
       if (file.sectionLive[s]) {
         const size = file.coff.section(s).sizeOfRawData;
         file.sectionAtom[s] = this.placeInputSection(st.image, file, s, size, sectionAlignment(file.coff.sectionCharacteristics(s)) || 16);
@@ -558,7 +587,7 @@ export class LinkSession {
     emitter.forgetAddresses();
     for (const { file, s } of rewritten) emitter.writeObjectSection(file, s);
 
-    const affected = new Set<number>(changes2.symbols);
+    const affected = new Set<number>([...changes2.symbols, ...listSymbolsMoved]);
     for (const [id, rva] of oldRva) if (symbolRva(inputs, resolved, image, id, st.imageBase) !== rva) affected.add(id);
     for (const { file } of switched) for (let i = 0; i < file.symbolCount; i++) { const id = file.symbolIds[i]!; if (id >= 0) affected.add(id); }
     if (importsChanged || layoutChanges.movedAtoms.length > 0) {
@@ -601,6 +630,10 @@ export class LinkSession {
     if (layout.takeChanges().movedSections.length > 0) throw new NeedsFullLink("the base-relocation table outgrew its reserve");
     emitter.fileSize = Math.max(emitter.fileSize, emitter.layoutFileEnd());
     emitter.writeHeaders();
+    if (mingw) {
+      const unfit = mingw.patchImage(inputs, resolved, image, st.imageBase, emitter.buffer, (at, length) => emitter.markDirty(at, length));
+      if (unfit !== undefined) throw new NeedsFullLink(unfit);
+    }
 
     // 9. Only the dirty ranges go to the file.
     // The buffer mirrors the file: bridging small gaps trades a few unchanged bytes for fewer write calls.

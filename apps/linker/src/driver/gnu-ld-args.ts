@@ -167,6 +167,10 @@ const flags: Record<string, FlagHandler> = {
   O0: () => {}, O1: () => {}, O2: () => {}, O3: () => {}, "relax": () => {}, "no-relax": () => {},
   "Bsymbolic": () => {}, "Bsymbolic-functions": () => {}, "no-dynamicbase": (p) => { p.o.dynamicBase = false; },
   "time": (p) => { p.o.time = true; },
+  // As gold spells them: the first run links fully and keeps state next to the output; later runs patch it.
+  incremental: (p) => { p.o.incremental = true; },
+  "no-incremental": (p) => { p.o.incremental = false; p.o.watch = false; },
+  watch: (p) => { p.o.incremental = true; p.o.watch = true; },
 };
 
 /** One-letter options whose value may follow directly (`-lfoo`, `-L/dir`, `-ofile`, `-mi386pep`). */

@@ -6,17 +6,22 @@
 //   afterLiveness  the pseudo-relocation list's end is known (only live sites count);
 //   patchImage     the records of that list, and one import directory for both dlltool-made
 //                  (`.idata$2`…`$7` objects) and short import objects.
+// An incremental session (session.ts) calls the same steps for what an update changed: `prepareFiles`
+// for new objects, `resolveUndefined` for names they leave undefined, `updateSites` and `pointListSymbols`
+// for the pseudo-relocation list, and `patchImage` again at the end; `saveState`/`restore` carry it over
+// to the next `--incremental` run.
 import { IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE, IMAGE_SCN, IMAGE_SYM_CLASS, writeCoffObject, type CoffSymbolModel } from "@linkkit/coff-format";
 import { SymbolKind, type ComdatId, type Diagnostic, type SymbolId } from "@linkkit/symbol-resolver";
+import { LinkError } from "../errors.js";
 import { symbolRva } from "../emit.js";
 import { NO_COMDAT, ObjectFile } from "../inputs/object-file.js";
 import type { InputLoader, LoadedInputs } from "../inputs/loader.js";
 import type { ImageLayout } from "../layout.js";
-import type { LinkOptions, MingwOptions } from "../options.js";
+import type { ExportSpec, LinkOptions, MingwOptions } from "../options.js";
 import { TargetKind, type ResolvedSymbols } from "../resolve.js";
 import { autoExportSpecs } from "./auto-export.js";
 
-const SYNTHETIC_NAME = "<mingw linker symbols>";
+export const SYNTHETIC_NAME = "<mingw linker symbols>";
 const PSEUDO_RELOC_SECTION = ".rdata$linkkit.runtime_pseudo_reloc";
 /** Sorts after every `.idata$2` descriptor and before `.idata$4`: where GNU ld puts the null descriptor. */
 const IMPORT_DIRECTORY_SECTION = ".idata$3";
@@ -30,7 +35,27 @@ const LIST_PLACEHOLDER = 0x6d696e67;
 const DATA_RW = IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE;
 const DATA_R = IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ;
 
-interface PseudoRelocSite { readonly file: ObjectFile; readonly section: number; readonly offset: number; readonly symbol: SymbolId; readonly bits: number }
+interface PseudoRelocSite { readonly section: number; readonly offset: number; readonly symbol: SymbolId; readonly bits: number }
+
+/** Room an incremental link leaves for pseudo relocations and import descriptors that later updates add. */
+const SPARE_PSEUDO_RELOCS = 16;
+const SPARE_DESCRIPTORS = 4;
+
+/** What `MingwLink` knows after a link, as data (see `saveState`). */
+export interface MingwState {
+  readonly is64: boolean;
+  readonly synthetic: number;
+  readonly syntheticBytes: Uint8Array;
+  readonly autoImported: Int32Array;
+  /** Symbol, section, 1 for the end of the list. */
+  readonly listSymbols: Int32Array;
+  readonly pseudoRelocBound: number;
+  readonly directoryCapacity: number;
+  /** Input, section, offset, symbol, bits per pseudo-relocation site. */
+  readonly sites: Int32Array;
+  /** Where in the loader's exports the ones --export-all-symbols made are. */
+  readonly autoExports: Int32Array;
+}
 
 export class MingwLink {
   private readonly mingw: MingwOptions;
@@ -38,15 +63,24 @@ export class MingwLink {
   /** Names resolved to an import's IAT slot because nothing else defines them (auto-import). */
   private readonly autoImported = new Set<SymbolId>();
   private synthetic: ObjectFile | undefined;
+  private syntheticBytes: Uint8Array | undefined;
   private pseudoRelocBound = 0;
-  private liveSites: PseudoRelocSite[] = [];
+  /** Relocations in live sections against auto-imported names, by object (only objects that have some). */
+  private readonly sites = new Map<ObjectFile, PseudoRelocSite[]>();
   private directoryCapacity = 0;
+  /** The exports --export-all-symbols added to the loader's (an update makes them again). */
+  private autoExports: ExportSpec[] = [];
 
   /** The list symbols, defined before any archive member loads (libmingw32 has fallback definitions). */
   private readonly listSymbols = new Map<SymbolId, { readonly section: number; readonly end: boolean }>();
 
-  constructor(private readonly options: LinkOptions, loader: InputLoader) {
+  constructor(private readonly options: LinkOptions, loader: InputLoader | undefined) {
     this.mingw = options.mingw!;
+    if (loader) this.defineLinkerSymbols(loader);
+  }
+
+  /** The names GNU ld's scripts define, and placeholders for the list symbols. */
+  private defineLinkerSymbols(loader: InputLoader): void {
     const symbols = loader.symbols;
     const mangle = (n: string) => loader.mangle(n);
     // The linker-defined names of GNU ld's PE scripts, as absolute values.
@@ -93,34 +127,87 @@ export class MingwLink {
     loader.resolveLazyMembers();
 
     this.orderInputsAsGnuLd(loader);
-    for (const file of loader.objects) associateUnwindWithFunction(file, loader);
-    if (this.mingw.strip) {
-      for (const file of loader.objects) {
-        for (let s = 0; s < file.sectionCount; s++) if (file.coff.sectionName(s).startsWith(".debug")) file.sectionIncluded[s] = 0;
-      }
-    }
-
-    // `.ctors.NNNNN` (constructor priorities) join `.ctors`, sorted by name after it, and `.text.startup`
-    // and friends join `.text` etc., as in GNU ld's script.
-    for (const file of loader.objects) {
-      for (let s = 0; s < file.sectionCount; s++) {
-        const name = file.coff.sectionName(s);
-        const m = /^\.(ctors|dtors|text|data|rdata|bss|pdata|xdata|tls)\./.exec(name);
-        if (m) loader.merges.set(name, `.${m[1]}`);
-      }
-    }
+    this.prepareFiles(loader, loader.objects);
     loader.merges.set(".ctors~", ".ctors");
     loader.merges.set(".dtors~", ".dtors");
-    if (!loader.merges.has(".ctors")) loader.merges.set(".ctors", ".data");
-    if (!loader.merges.has(".dtors")) loader.merges.set(".dtors", ".data");
+    if (this.options.incremental) {
+      // Sections of their own, laid out without room between atoms (holes would end the lists early),
+      // so that `.data` and `.rdata` keep their room to grow.
+      if (!loader.merges.has(".idata")) loader.merges.set(".idata", ".idata");
+    } else {
+      if (!loader.merges.has(".ctors")) loader.merges.set(".ctors", ".data");
+      if (!loader.merges.has(".dtors")) loader.merges.set(".dtors", ".data");
+    }
 
     if (this.options.dll) {
       const explicit = loader.exports.length > 0;
       const exportAll = this.mingw.exportAll ?? (!explicit && !this.mingw.excludeAll);
-      if (exportAll) loader.exports.push(...autoExportSpecs(loader, this.mingw));
+      if (exportAll) {
+        this.autoExports = autoExportSpecs(loader, this.mingw);
+        loader.exports.push(...this.autoExports);
+      }
     }
 
     this.addSyntheticObject(loader);
+  }
+
+  /**
+   * What every object gets before liveness: GCC's unwind sections follow their function, -s drops debug
+   * sections, and `.ctors.NNNNN` (constructor priorities) join `.ctors`, sorted by name after it, and
+   * `.text.startup` and friends join `.text` etc., as in GNU ld's script.
+   */
+  prepareFiles(loader: InputLoader, files: readonly ObjectFile[]): void {
+    for (const file of files) {
+      associateUnwindWithFunction(file, loader);
+      for (let s = 0; s < file.sectionCount; s++) {
+        const name = file.coff.sectionName(s);
+        if (this.mingw.strip && name.startsWith(".debug")) file.sectionIncluded[s] = 0;
+        const m = /^\.(ctors|dtors|text|data|rdata|bss|pdata|xdata|tls)\./.exec(name);
+        if (m) loader.merges.set(name, `.${m[1]}`);
+      }
+    }
+  }
+
+  /**
+   * An update's undefined names: archive members, then auto-import and stdcall fixup, as `beforeFinish`
+   * settles them. Returns the names auto-imported now.
+   */
+  resolveUndefined(loader: InputLoader): SymbolId[] {
+    const before = this.autoImported.size;
+    for (let round = 0; round < 100; round++) {
+      loader.resolveLazyMembers();
+      if (!this.resolveByImportsAndDecorations(loader)) break;
+    }
+    loader.resolveLazyMembers();
+    return [...this.autoImported].slice(before);
+  }
+
+  /**
+   * --export-all-symbols again over the objects as they are now. The loader keeps the same spec objects
+   * when nothing changed, so that an update sees no change of exports.
+   */
+  refreshAutoExports(loader: InputLoader): boolean {
+    if (!this.options.dll) return false;
+    const explicit = loader.exports.length > this.autoExports.length;
+    if (!(this.mingw.exportAll ?? (!explicit && !this.mingw.excludeAll))) {
+      if (this.autoExports.length === 0) return false;
+      // The first explicit export ends GNU ld's export-everything default, as in a full link.
+      const old = new Set(this.autoExports);
+      const kept = loader.exports.filter((e) => !old.has(e));
+      loader.exports.length = 0;
+      loader.exports.push(...kept);
+      this.autoExports = [];
+      return true;
+    }
+    const fresh = autoExportSpecs(loader, this.mingw);
+    const key = (e: ExportSpec) => JSON.stringify([e.name, e.internalName, e.data, e.noName, e.private, e.ordinal, e.forwardTo]);
+    if (fresh.length === this.autoExports.length && fresh.every((e, i) => key(e) === key(this.autoExports[i]!))) return false;
+    const old = new Set(this.autoExports);
+    const kept = loader.exports.filter((e) => !old.has(e));
+    loader.exports.length = 0;
+    loader.exports.push(...kept, ...fresh);
+    this.autoExports = fresh;
+    return true;
   }
 
   /** One round of auto-import and stdcall fixup over the undefined names; true if it changed anything. */
@@ -220,6 +307,10 @@ export class MingwLink {
       }
     }
     descriptors += new Set(loader.imports.map((f) => f.dllName.toLowerCase())).size;
+    if (this.options.incremental) {
+      sites += SPARE_PSEUDO_RELOCS + (sites >> 2);
+      descriptors += SPARE_DESCRIPTORS;
+    }
     this.pseudoRelocBound = sites;
     this.directoryCapacity = descriptors + 1;
 
@@ -238,6 +329,7 @@ export class MingwLink {
     const bytes = writeCoffObject({
       machine: this.is64 ? IMAGE_FILE_MACHINE.AMD64 : IMAGE_FILE_MACHINE.I386, sections, symbols: defined,
     });
+    this.syntheticBytes = bytes;
     this.synthetic = loader.addObjectBytes(SYNTHETIC_NAME, bytes);
     // The list heads must precede every `.ctors` input: the synthetic object goes first.
     const objects = loader.objects;
@@ -247,58 +339,108 @@ export class MingwLink {
 
   /** Only relocations in live sections get records: the list's end moves to cover exactly those. */
   afterLiveness(inputs: LoadedInputs, resolved: ResolvedSymbols): void {
-    this.liveSites = [];
-    for (const file of inputs.objects) {
-      for (let s = 0; s < file.sectionCount; s++) {
-        if (!file.sectionLive[s]) continue;
-        const relocs = file.coff.relocations(s);
-        for (let r = 0; r < relocs.length; r++) {
-          const index = relocs.symbolIndex(r);
-          const id = index < file.symbolCount ? file.symbolIds[index]! : -1;
-          if (id < 0 || !this.autoImported.has(id)) continue;
-          const bits = relocationBits(this.is64, relocs.type(r));
-          if (bits === 0) continue;
-          this.liveSites.push({ file, section: s, offset: relocs.offset(r), symbol: id, bits });
-        }
+    for (const file of inputs.objects) this.findSites(file);
+    const problem = this.pointListSymbols(inputs, resolved).problem;
+    if (problem !== undefined) throw new Error(`internal: ${problem}`);
+  }
+
+  /** The pseudo-relocation sites of one object (its live sections' relocations against auto-imported names). */
+  private findSites(file: ObjectFile): void {
+    const found: PseudoRelocSite[] = [];
+    for (let s = 0; s < file.sectionCount; s++) {
+      if (!file.sectionLive[s]) continue;
+      const relocs = file.coff.relocations(s);
+      for (let r = 0; r < relocs.length; r++) {
+        const index = relocs.symbolIndex(r);
+        const id = index < file.symbolCount ? file.symbolIds[index]! : -1;
+        if (id < 0 || !this.autoImported.has(id)) continue;
+        const bits = relocationBits(this.is64, relocs.type(r));
+        if (bits === 0) continue;
+        found.push({ section: s, offset: relocs.offset(r), symbol: id, bits });
       }
     }
-    if (this.liveSites.length > this.pseudoRelocBound) throw new Error("internal: more pseudo relocations than bounded");
-    const records = this.liveSites.length === 0 ? 0 : 12 + 12 * this.liveSites.length;
+    if (found.length > 0) this.sites.set(file, found);
+    else this.sites.delete(file);
+  }
+
+  /**
+   * An update's part: the sites of objects that went and came (or whose sections switched), and why the
+   * update cannot be applied in place, if it cannot: a name auto-imported now that objects the update did
+   * not touch refer to (their sites would need records) — `sitesOutside` says whether it has such sites.
+   */
+  updateSites(gone: readonly ObjectFile[], came: readonly ObjectFile[], newlyAutoImported: readonly SymbolId[], sitesOutside: (id: SymbolId) => boolean, nameOf: (id: SymbolId) => string): string | undefined {
+    for (const id of newlyAutoImported) if (sitesOutside(id)) return `${nameOf(id)} is auto-imported now and unchanged objects refer to it`;
+    for (const f of gone) this.sites.delete(f);
+    for (const f of came) this.findSites(f);
+    return undefined;
+  }
+
+  /** Sites whose name is still the auto-import alias (a definition that came since takes the name over). */
+  private liveSites(inputs: LoadedInputs): { file: ObjectFile; site: PseudoRelocSite }[] {
+    const out: { file: ObjectFile; site: PseudoRelocSite }[] = [];
+    for (const [file, list] of this.sites) {
+      for (const site of list) if (inputs.symbols.winnerInput(site.symbol) === inputs.linkerInput) out.push({ file, site });
+    }
+    return out;
+  }
+
+  /**
+   * Points the list symbols at the synthetic object's sections, the end of the pseudo-relocation list after
+   * its last record. Returns the symbols whose address changed, or why the list does not fit its room.
+   */
+  pointListSymbols(inputs: LoadedInputs, resolved: ResolvedSymbols): { changed: SymbolId[]; problem?: string } {
+    const count = this.liveSites(inputs).length;
+    if (count > this.pseudoRelocBound) return { changed: [], problem: `${count} pseudo relocations, room for ${this.pseudoRelocBound}` };
+    const records = count === 0 ? 0 : 12 + 12 * count;
     const synthetic = this.synthetic!;
+    const changed: SymbolId[] = [];
     for (const [id, { section, end }] of this.listSymbols) {
       if (inputs.symbols.resolveAlias(id) !== id || inputs.symbols.winnerInput(id) !== inputs.linkerInput) continue;
+      const value = end ? records : 0;
+      if (resolved.kind[id] === TargetKind.Section && resolved.input[id] === synthetic.input && resolved.section[id] === section + 1 && resolved.value[id] === value) continue;
       resolved.kind[id] = TargetKind.Section;
       resolved.input[id] = synthetic.input;
       resolved.section[id] = section + 1;
-      resolved.value[id] = end ? records : 0;
+      resolved.value[id] = value;
+      changed.push(id);
     }
+    return { changed };
   }
 
-  /** Writes the pseudo-relocation records and the import directory into the finished image. */
-  patchImage(inputs: LoadedInputs, resolved: ResolvedSymbols, image: ImageLayout, imageBase: number, bytes: Uint8Array): void {
+  /**
+   * Writes the pseudo-relocation records and the import directory into the image; `markDirty` hears of
+   * every range written (an update writes only those). Returns why they do not fit, if they do not.
+   */
+  patchImage(inputs: LoadedInputs, resolved: ResolvedSymbols, image: ImageLayout, imageBase: number, bytes: Uint8Array, markDirty?: (offset: number, length: number) => void): string | undefined {
     const synthetic = this.synthetic;
-    if (!synthetic) return;
+    if (!synthetic) return undefined;
     const layout = image.layout;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const fileOffsetOfAtom = (atom: number) => layout.section(layout.atomSection(atom)).fileOffset + layout.atomOffset(atom);
 
     // Version 2 records: the IAT slot, the site, the site's width in bits; after the 0, 0, 1 header.
     const tableAtom = synthetic.sectionAtom[SECTION_PSEUDO_RELOCS]!;
-    if (tableAtom >= 0 && this.liveSites.length > 0) {
+    const live = this.liveSites(inputs);
+    if (tableAtom >= 0) {
       let at = fileOffsetOfAtom(tableAtom);
-      view.setUint32(at, 0, true); view.setUint32(at + 4, 0, true); view.setUint32(at + 8, 1, true);
-      at += 12;
-      for (const site of this.liveSites) {
-        const slot = symbolRva(inputs, resolved, image, site.symbol, imageBase) ?? 0;
-        const rva = layout.atomAddress(site.file.sectionAtom[site.section]!) + site.offset;
-        view.setUint32(at, slot, true); view.setUint32(at + 4, rva, true); view.setUint32(at + 8, site.bits, true);
+      // An update clears the records a shorter list no longer has.
+      bytes.fill(0, at, at + layout.atom(tableAtom).size);
+      markDirty?.(at, layout.atom(tableAtom).size);
+      if (live.length > 0) {
+        view.setUint32(at, 0, true); view.setUint32(at + 4, 0, true); view.setUint32(at + 8, 1, true);
         at += 12;
+        for (const { file, site } of live) {
+          const slot = symbolRva(inputs, resolved, image, site.symbol, imageBase) ?? 0;
+          const rva = layout.atomAddress(file.sectionAtom[site.section]!) + site.offset;
+          view.setUint32(at, slot, true); view.setUint32(at + 4, rva, true); view.setUint32(at + 8, site.bits, true);
+          at += 12;
+        }
       }
     }
 
     // One descriptor array: dlltool `.idata$2` descriptors in layout order, then the short imports' ones.
     const dirAtom = synthetic.sectionAtom[SECTION_IMPORT_DIRECTORY]!;
-    if (dirAtom < 0) return;
+    if (dirAtom < 0) return undefined;
     const descriptors: Uint8Array[] = [];
     const descriptorAtoms: number[] = [];
     let iatStart = Infinity, iatEnd = 0;
@@ -328,13 +470,62 @@ export class MingwLink {
       iatStart = Math.min(iatStart, base + tables.plan.iatOffset);
       iatEnd = Math.max(iatEnd, base + tables.plan.iatOffset + tables.plan.iatSize);
     }
-    if (descriptors.length === 0) return;
-    if (descriptors.length + 1 > this.directoryCapacity) throw new Error("internal: more import descriptors than bounded");
+    if (descriptors.length === 0) return undefined;
+    if (descriptors.length + 1 > this.directoryCapacity) return `${descriptors.length} import descriptors, room for ${this.directoryCapacity - 1}`;
     const dirAt = fileOffsetOfAtom(dirAtom);
     descriptors.forEach((d, i) => bytes.set(d, dirAt + i * DESCRIPTOR_SIZE));
-    bytes.fill(0, dirAt + descriptors.length * DESCRIPTOR_SIZE, dirAt + (descriptors.length + 1) * DESCRIPTOR_SIZE);
-    setDataDirectory(view, IMAGE_DIRECTORY_ENTRY.IMPORT, layout.atomAddress(dirAtom), (descriptors.length + 1) * DESCRIPTOR_SIZE);
-    if (iatEnd > iatStart) setDataDirectory(view, IMAGE_DIRECTORY_ENTRY.IAT, iatStart, iatEnd - iatStart);
+    bytes.fill(0, dirAt + descriptors.length * DESCRIPTOR_SIZE, dirAt + this.directoryCapacity * DESCRIPTOR_SIZE);
+    markDirty?.(dirAt, this.directoryCapacity * DESCRIPTOR_SIZE);
+    const importEntry = setDataDirectory(view, IMAGE_DIRECTORY_ENTRY.IMPORT, layout.atomAddress(dirAtom), (descriptors.length + 1) * DESCRIPTOR_SIZE);
+    markDirty?.(importEntry, 8);
+    if (iatEnd > iatStart) {
+      const iatEntry = setDataDirectory(view, IMAGE_DIRECTORY_ENTRY.IAT, iatStart, iatEnd - iatStart);
+      markDirty?.(iatEntry, 8);
+    }
+    return undefined;
+  }
+
+  /** Everything an update needs, as data; the synthetic object's bytes are in it (no file holds them). */
+  saveState(loader: InputLoader): MingwState {
+    const sites: number[] = [];
+    for (const [file, list] of this.sites) for (const s of list) sites.push(file.input, s.section, s.offset, s.symbol, s.bits);
+    const listSymbols: number[] = [];
+    for (const [id, { section, end }] of this.listSymbols) listSymbols.push(id, section, end ? 1 : 0);
+    const auto = new Set(this.autoExports);
+    const autoExports: number[] = [];
+    loader.exports.forEach((e, i) => { if (auto.has(e)) autoExports.push(i); });
+    return {
+      is64: this.is64, synthetic: this.synthetic?.input ?? -1, syntheticBytes: this.syntheticBytes ?? new Uint8Array(0),
+      autoImported: Int32Array.from(this.autoImported), listSymbols: Int32Array.from(listSymbols),
+      pseudoRelocBound: this.pseudoRelocBound, directoryCapacity: this.directoryCapacity, sites: Int32Array.from(sites),
+      autoExports: Int32Array.from(autoExports),
+    };
+  }
+
+  /** The MinGW side of a restored link (`files`: the restored loader's inputs, by id). */
+  static restore(options: LinkOptions, data: MingwState, loader: InputLoader): MingwLink {
+    const m = new MingwLink(options, undefined);
+    const files = loader.files;
+    const objectAt = (input: number): ObjectFile => {
+      const f = files[input];
+      if (!(f instanceof ObjectFile)) throw new LinkError(`the saved MinGW state names input ${input}, not an object`);
+      return f;
+    };
+    m.is64 = data.is64;
+    if (data.synthetic >= 0) m.synthetic = objectAt(data.synthetic);
+    m.syntheticBytes = data.syntheticBytes;
+    for (const id of data.autoImported) m.autoImported.add(id);
+    for (let i = 0; i + 2 < data.listSymbols.length; i += 3) m.listSymbols.set(data.listSymbols[i]!, { section: data.listSymbols[i + 1]!, end: data.listSymbols[i + 2] === 1 });
+    m.pseudoRelocBound = data.pseudoRelocBound;
+    m.directoryCapacity = data.directoryCapacity;
+    for (let i = 0; i + 4 < data.sites.length; i += 5) {
+      const file = objectAt(data.sites[i]!);
+      let list = m.sites.get(file);
+      if (!list) m.sites.set(file, (list = []));
+      list.push({ section: data.sites[i + 1]!, offset: data.sites[i + 2]!, symbol: data.sites[i + 3]!, bits: data.sites[i + 4]! });
+    }
+    m.autoExports = [...data.autoExports].map((i) => loader.exports[i]!);
+    return m;
   }
 }
 
@@ -385,11 +576,13 @@ function relocationBits(is64: boolean, type: number): number {
   return 0;
 }
 
-function setDataDirectory(view: DataView, index: number, rva: number, size: number): void {
+/** Sets one data directory entry of the image's optional header; returns the entry's offset. */
+function setDataDirectory(view: DataView, index: number, rva: number, size: number): number {
   const pe = view.getUint32(0x3c, true);
   const optional = pe + 24;
   const magic = view.getUint16(optional, true);
-  const directories = optional + (magic === 0x20b ? 112 : 96);
-  view.setUint32(directories + index * 8, rva, true);
-  view.setUint32(directories + index * 8 + 4, size, true);
+  const entry = optional + (magic === 0x20b ? 112 : 96) + index * 8;
+  view.setUint32(entry, rva, true);
+  view.setUint32(entry + 4, size, true);
+  return entry;
 }

@@ -1,0 +1,130 @@
+// `linkkit-ld --incremental` (through gcc's driver, `-Wl,--incremental`): a MinGW program on the full
+// runtime, with data of a DLL used without dllimport (auto-import, pseudo relocations), relinked in place
+// edit after edit; after each, the image runs like GNU ld's link of the same objects. Changes that cannot
+// be applied in place (a constructor list growing) link fully and say why; a crash during an update
+// leaves nothing a later run trusts; a DLL with --export-all-symbols gains an export in place.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { readobjFacts } from "../harness/linkers.js";
+import { compile, link, linkerShims, mingwToolchain, runWineIn } from "../harness/mingw.js";
+import { describeWithTools, makeTempDir, run } from "../harness/toolchain.js";
+
+const needed = ["mingwGcc", "readobj", "wine"] as const;
+
+const dllSource = `
+__declspec(dllexport) int dll_counter = 40;
+__declspec(dllexport) int dll_table[3] = {7, 8, 9};
+__declspec(dllexport) int dll_add(int x) { return x + dll_counter; }
+`;
+
+const mainSource = `
+#include <stdio.h>
+int work(int);
+int extra(void);
+extern int dll_counter;          /* no dllimport: auto-imported */
+extern int dll_table[3];
+int main(void) {
+  int r = work(3) + extra() + dll_table[0];
+  printf("main sees %d, counter %d\\n", r, dll_counter);
+  return r & 0x7f;
+}
+`;
+
+/** The edited module: `variant` changes bodies, adds functions, references the DLL's data or not. */
+function workerSource(variant: { k: number; pad: number; useTable: boolean; helpers: number; ctor?: boolean; callDll?: boolean }): string {
+  const helpers = Array.from({ length: variant.helpers }, (_, i) => `static int helper${i}(int x) { return x * ${i + 2} + ${variant.k}; }`).join("\n");
+  const calls = Array.from({ length: variant.helpers }, (_, i) => `s += helper${i}(s & 15);`).join(" ");
+  return `
+#include <stdio.h>
+extern int dll_table[3];
+int dll_add(int);
+${helpers}
+static const char *label = "work v${variant.k}";
+int work(int x) {
+  int s = x * ${variant.k};
+  ${"s = s * 3 + (s >> 2); ".repeat(variant.pad)}
+  ${calls}
+  ${variant.useTable ? "s += dll_table[1];" : ""}
+  ${variant.callDll ? "s += dll_add(1);" : ""}
+  printf("%s: %d\\n", label, s);
+  return s & 0xff;
+}
+int extra(void) { return ${variant.k} * 2; }
+${variant.ctor ? `__attribute__((constructor)) static void early(void) { printf("constructor runs\\n"); }` : ""}
+`;
+}
+
+describeWithTools("linkkit-ld --incremental", needed, () => {
+  const b = { tc: mingwToolchain("x86_64"), compiler: "gcc" as const, cxx: false };
+
+  it("patches a MinGW program in place edit after edit, auto-imported data included, and links fully when it must", () => {
+    const dir = makeTempDir("ld-inc");
+    // The DLL and its import library, by GNU ld: the program's links all use the same one.
+    const dllDir = join(dir, "dll");
+    mkdirSync(dllDir);
+    const [dllObject] = compile(b, dllDir, { "demo.c": dllSource });
+    const implib = join(dllDir, "libdemo.dll.a");
+    link(b, "gnu", { objects: [dllObject!], out: join(dir, "demo.dll"), flags: ["-shared", `-Wl,--out-implib,${implib}`] });
+
+    const [mainObject] = compile(b, dir, { "main.c": mainSource });
+    const out = join(dir, "app.exe");
+    let step = 0;
+    const relink = (variant: Parameters<typeof workerSource>[0], extraFlags: string[] = []): string => {
+      step++;
+      const [workerObject] = compile(b, dir, { "worker.c": workerSource(variant) });
+      const objects = [mainObject!, workerObject!];
+      const flags = [implib, "-Wl,--incremental", ...extraFlags];
+      const stderr = link(b, "linkkit", { objects, out, flags });
+      const ref = join(dir, `ref-${step}.exe`);
+      link(b, "gnu", { objects, out: ref, flags: [implib] });
+      const ours = runWineIn(out), theirs = runWineIn(ref);
+      expect({ status: ours.status, stdout: ours.stdout }, `step ${step}`).toEqual({ status: theirs.status, stdout: theirs.stdout });
+      expect(ours.stdout).toMatch(/counter 40/);
+      const facts = readobjFacts(out);
+      expect(facts.errors).toBe("");
+      expect(facts.imports).toEqual(readobjFacts(ref).imports);
+      return stderr;
+    };
+
+    expect(relink({ k: 3, pad: 1, useTable: false, helpers: 1 })).toMatch(/full link: no incremental state/);
+    // A body that grows, functions added, and a new reference to the DLL's data (a new pseudo relocation).
+    expect(relink({ k: 5, pad: 4, useTable: false, helpers: 1 })).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(relink({ k: 6, pad: 9, useTable: true, helpers: 3 })).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(relink({ k: 7, pad: 2, useTable: false, helpers: 0 })).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(relink({ k: 8, pad: 2, useTable: true, helpers: 2 })).toMatch(/incremental link: 1 input\(s\) changed/);
+    // A constructor joins the list GCC's runtime walks: its place is fixed, so the link is full (and right).
+    expect(relink({ k: 8, pad: 2, useTable: true, helpers: 2, ctor: true })).toMatch(/full link: .*section \.ctors appeared/);
+    expect(relink({ k: 9, pad: 3, useTable: true, helpers: 2, ctor: true })).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(runWineIn(out).stdout).toMatch(/^constructor runs/);
+    // A function of the DLL called for the first time: its import entries must join the DLL's list in
+    // GNU ld's order, which only a full link gives.
+    expect(relink({ k: 9, pad: 3, useTable: true, helpers: 2, ctor: true, callDll: true })).toMatch(/full link: .*section \.idata\$\d appeared/);
+    expect(relink({ k: 10, pad: 1, useTable: true, helpers: 2, ctor: true, callDll: true })).toMatch(/incremental link: 1 input\(s\) changed/);
+    // An option that changes the link links fully.
+    expect(relink({ k: 10, pad: 1, useTable: true, helpers: 2, ctor: true, callDll: true }, ["-Wl,--stack,0x300000"])).toMatch(/full link: the link options changed/);
+
+    // A crash after the first write of an update: the next run links fully, and correctly.
+    const [workerObject] = compile(b, dir, { "worker.c": workerSource({ k: 11, pad: 5, useTable: true, helpers: 1, ctor: true, callDll: true }) });
+    const env = { ...process.env, LINKKIT_CRASH_AFTER_WRITE: "1" };
+    const crash = run(`${b.tc.triple}-gcc`, ["-B", linkerShims().linkkit, mainObject!, workerObject!, "-o", out, implib, "-Wl,--incremental,--verbose,--stack,0x300000"], { env });
+    expect(crash.status).not.toBe(0);
+    expect(existsSync(join(`${out}.linkkit`, "manifest.json"))).toBe(false);
+    expect(relink({ k: 11, pad: 5, useTable: true, helpers: 1, ctor: true, callDll: true }, ["-Wl,--stack,0x300000"])).toMatch(/full link: no incremental state/);
+  });
+
+  it("gives a DLL with --export-all-symbols a new export in place", () => {
+    const dir = makeTempDir("ld-inc-dll");
+    const dll = join(dir, "demo.dll");
+    const exportsOf = () => readobjFacts(dll).exports.map((e) => e.replace(/^\d+:/, ""));
+    // No dllexport at all: GNU ld's default for a DLL, every global definition.
+    const plain = (n: number) => dllSource.replace(/__declspec\(dllexport\) /g, "") + Array.from({ length: n }, (_, i) => `int more${i}(int x) { return x * ${i + 3}; }\n`).join("");
+    const [first] = compile(b, dir, { "demo.c": plain(0) });
+    expect(link(b, "linkkit", { objects: [first!], out: dll, flags: ["-shared", "-Wl,--incremental"] })).toMatch(/full link: no incremental state/);
+    expect(exportsOf()).toEqual(["dll_add", "dll_counter", "dll_table"]);
+    const [second] = compile(b, dir, { "demo.c": plain(2) });
+    expect(link(b, "linkkit", { objects: [second!], out: dll, flags: ["-shared", "-Wl,--incremental"] })).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(exportsOf()).toEqual(["dll_add", "dll_counter", "dll_table", "more0", "more1"]);
+    expect(readobjFacts(dll).errors).toBe("");
+  });
+});
