@@ -68,8 +68,8 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
   writeFileSync(rsp, [...objects, ...workload.libraries].map((f) => `"${f}"`).join("\n") + "\n");
   const out = join(dir, "app.exe"), ref = join(dir, "ref.exe");
   const args = (output) => [...LINK_FLAGS, `/out:${output}`, `@${rsp}`];
-  const verify = (label) => {
-    const expected = runUnderWine(ref, dir), got = runUnderWine(out, dir);
+  const verify = (label, image = out) => {
+    const expected = runUnderWine(ref, dir), got = runUnderWine(image, dir);
     if (got.code !== expected.code || got.stdout !== expected.stdout) {
       throw new BenchError(`${size} ${label}: linkkit's image differs from lld-link's under wine: exit ${got.code} vs ${expected.code}, output ${JSON.stringify(got.stdout.slice(0, 200))} vs ${JSON.stringify(expected.stdout.slice(0, 200))}`);
     }
@@ -93,6 +93,31 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
     lld.push(await lldFull());
     verify(`one-shot run ${r + 1}`);
   }
+
+  // The same one-shot command with /server: the first run starts a resident linkkit, the next ones hand it
+  // their command (apps/linker/src/server.ts). It warms up as --watch does (six untimed runs; the first
+  // served run is reported on its own), then the same edits are timed. Its memory is its own peak RSS.
+  const serverOut = join(dir, "served.exe");
+  const serverArgs = [linkkitJs, "/incremental", "/server", "/verbose", ...args(serverOut)];
+  copyFileSync(variants.original, edited);
+  await measure(process.execPath, serverArgs);
+  const served = [];
+  let serverPid, firstServedMs, servedRuns = 0;
+  for (let r = 0; served.length < runs; r++) {
+    if (r > 40) throw new BenchError(`${size}: no link server answered`);
+    copyFileSync(r % 2 === 0 ? variants.body : variants.original, edited);
+    const m = await measure(process.execPath, serverArgs);
+    const line = /incremental link: .*, link server (\d+)\)/.exec(m.output);
+    if (!line) { await new Promise((resolve) => setTimeout(resolve, 300)); continue; } // not up yet: this run linked in its own process
+    serverPid ??= Number(line[1]);
+    firstServedMs ??= m.wall;
+    if (++servedRuns <= 6) continue;
+    served.push(m.wall);
+    await lldFull();
+    verify(`served run ${served.length}`, serverOut);
+  }
+  const serverRssMB = serverPid ? Number(/VmHWM:\s*(\d+)/.exec(readFileSync(`/proc/${serverPid}/status`, "utf8"))?.[1] ?? 0) / 1024 : 0;
+  if (serverPid) process.kill(serverPid);
 
   // The session (what --watch runs on each change): the same edits, in memory, no process start.
   copyFileSync(variants.original, edited);
@@ -140,6 +165,7 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
   return {
     size, inputMB: workload.inputMB, objects: objects.length, lldWall: median(lld), firstWall: first.wall,
     oneShotWall: median(oneShot), oneShotBytes: median(oneShotBytes), stateBytes: median(stateBytes), openMs, firstUpdateMs,
+    servedWall: median(served), firstServedWall: firstServedMs, serverRssMB,
     bodyMs: median(edits.body), bodyBytes: median(bytes.body), growMs: median(edits.grow), growBytes: median(bytes.grow),
   };
 }
@@ -166,6 +192,9 @@ body changes; then a function is added) and recompiled; lld-link links the edite
 \`linkkit /incremental\` relinks in a new process from its state (one-shot), and a \`LinkSession\` (what
 \`linkkit --watch\` runs on each change) applies the same edits in memory: its medians come after six untimed
 updates (V8 optimises the update path over about five), the first update of a fresh process is shown apart.
+With \`/server\` the same one-shot command hands its work to a resident linkkit that the first run started
+(it keeps the session in memory and writes the state after answering; apps/linker/src/server.ts): timed
+after six untimed runs, as the session is, with the first served run and the server's own peak memory shown.
 Every output is run under wine against lld-link's before a time counts. Besides its few bytes of the output,
 the one-shot rewrites its saved session whole (the state next to the output), which grows with the program.
 Targets (issue 5): one-shot at most lld-link ÷ 5, a \`--watch\` update on L under 20 ms, bytes written and time
@@ -180,11 +209,11 @@ ${incrementalTable(rows)}
 export function incrementalTable(rows) {
   const ms = (s) => `${(s * 1000).toFixed(0)} ms`;
   const lines = [
-    "| workload | objects | lld-link full link | linkkit `/incremental`, first (full) | linkkit `/incremental`, one module edited | ratio to lld-link | bytes written to the output | saved session rewritten | session: first update | session update: body edit | session update: function added |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "| workload | objects | lld-link full link | linkkit `/incremental`, first (full) | linkkit `/incremental`, one module edited | ratio to lld-link | the same with `/server` (first served; server's peak RSS) | ratio to lld-link | bytes written to the output | saved session rewritten | session: first update | session update: body edit | session update: function added |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
-    lines.push(`| ${r.size} | ${r.objects}, ${r.inputMB.toFixed(1)} MB | ${ms(r.lldWall)} | ${ms(r.firstWall)} | ${ms(r.oneShotWall)} | ${(r.oneShotWall / r.lldWall).toFixed(2)} × | ${(r.oneShotBytes / 1024).toFixed(1)} KB | ${(r.stateBytes / 2 ** 20).toFixed(1)} MB | ${r.firstUpdateMs.toFixed(1)} ms | ${r.bodyMs.toFixed(1)} ms, ${(r.bodyBytes / 1024).toFixed(1)} KB | ${r.growMs.toFixed(1)} ms, ${(r.growBytes / 1024).toFixed(1)} KB |`);
+    lines.push(`| ${r.size} | ${r.objects}, ${r.inputMB.toFixed(1)} MB | ${ms(r.lldWall)} | ${ms(r.firstWall)} | ${ms(r.oneShotWall)} | ${(r.oneShotWall / r.lldWall).toFixed(2)} × | ${ms(r.servedWall)} (${ms(r.firstServedWall)}; ${r.serverRssMB.toFixed(0)} MB) | ${(r.servedWall / r.lldWall).toFixed(2)} × | ${(r.oneShotBytes / 1024).toFixed(1)} KB | ${(r.stateBytes / 2 ** 20).toFixed(1)} MB | ${r.firstUpdateMs.toFixed(1)} ms | ${r.bodyMs.toFixed(1)} ms, ${(r.bodyBytes / 1024).toFixed(1)} KB | ${r.growMs.toFixed(1)} ms, ${(r.growBytes / 1024).toFixed(1)} KB |`);
   }
   return lines.join("\n");
 }

@@ -4,13 +4,20 @@
 // heap down. Together these take about 0.1 s off a small link and 0.1 s off a large one.
 import { existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import module, { createRequire } from "node:module";
-import { dirname } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 
 /** Runs command `name` (its `main` runs on load, as the plain build's bin module does). */
 export async function run(name) {
   const bundle = freshBundle(name);
+  if (name === "linkkit" && wantsServer(process.argv.slice(2))) {
+    // `/server`: a resident linkkit runs the command if one is there (apps/linker/src/server.ts).
+    const socket = serverSocket(bundle ?? fileURLToPath(new URL(`../dist/bin/${name}.js`, import.meta.url)));
+    if (await askServer(socket)) return exitWhenDone();
+    process.env.LINKKIT_SERVER_SOCKET = socket; // the command starts one when it is done
+  }
   if (bundle === undefined) {
     module.enableCompileCache?.(); // Node 22.1+; Node 20 has none (checked on 20.20)
     await import(new URL(`../dist/bin/${name}.js`, import.meta.url));
@@ -68,8 +75,63 @@ function runCached(file) {
   }
 }
 
-// Handles that mean the command is not done: file watchers (--watch), timers, child processes, sockets.
-const KEEP_ALIVE = new Set(["StatWatcher", "FSEventWrap", "Timeout", "Immediate", "ProcessWrap", "TCPWrap", "TCPServerWrap"]);
+/** `/server` on the command line itself (not in a response file), and no crash test or --watch. */
+function wantsServer(argv) {
+  if (process.env.LINKKIT_CRASH_AFTER_WRITE !== undefined) return false;
+  let server = false;
+  for (const arg of argv) {
+    if (/^[/-]-?server(:yes)?$/i.test(arg)) server = true;
+    else if (/^[/-]-?server:no$/i.test(arg)) server = false;
+    else if (/^[/-]-?watch$/i.test(arg)) return false;
+  }
+  return server;
+}
+
+/**
+ * The server's socket for this command line, in this directory, of this build of linkkit (a rebuilt
+ * linkkit gets servers of its own; the old ones leave when idle). Any hash does: a server runs whatever
+ * command it is sent, a collision only shares one.
+ */
+function serverSocket(entry) {
+  const key = JSON.stringify([process.cwd(), process.argv.slice(2), entry, statSync(entry).mtimeMs]);
+  let h1 = 0x811c9dc5, h2 = 0x01000193;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
+  return join(tmpdir(), `linkkit-${uid}`, `${h1.toString(16).padStart(8, "0")}${h2.toString(16).padStart(8, "0")}.sock`);
+}
+
+/** Sends the command to the server on `socket`; false when there is none (then the command runs here). */
+async function askServer(socket) {
+  if (!existsSync(socket)) return false;
+  const { connect } = createRequire(import.meta.url)("node:net");
+  const reply = await new Promise((resolve) => {
+    let text = "", answered = false;
+    const conn = connect(socket);
+    conn.setEncoding("utf8");
+    conn.on("connect", () => {
+      conn.write(`${JSON.stringify({ cwd: process.cwd(), argv: process.argv.slice(2), env: process.env })}\n`);
+    });
+    conn.on("data", (chunk) => { text += chunk; });
+    conn.on("end", () => {
+      answered = true;
+      try { resolve(JSON.parse(text)); } catch { resolve(undefined); }
+    });
+    conn.on("error", () => { if (!answered) resolve(undefined); });
+  });
+  if (reply === undefined || typeof reply.code !== "number") return false;
+  process.stdout.write(reply.stdout);
+  process.stderr.write(reply.stderr);
+  process.exitCode = reply.code;
+  return true;
+}
+
+// Handles that mean the command is not done: file watchers (--watch), timers, child processes, sockets
+// (the link server's among them).
+const KEEP_ALIVE = new Set(["StatWatcher", "FSEventWrap", "Timeout", "Immediate", "ProcessWrap", "TCPWrap", "TCPServerWrap", "PipeWrap", "PipeServerWrap"]);
 
 /**
  * Ends the process once the command returned, unless it left something running: a normal exit first tears

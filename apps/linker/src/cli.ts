@@ -1,17 +1,17 @@
 // Shared by the command-line tools: how a failure is shown (one line per diagnostic, exit code 1).
 import { LinkError } from "./errors.js";
 
-export function reportFailure(tool: string, error: unknown): number {
+export function reportFailure(tool: string, error: unknown, write: (text: string) => void = (t) => { process.stderr.write(t); }): number {
   if (error instanceof LinkError) {
-    for (const d of error.diagnostics) process.stderr.write(`${tool}: error: ${d}\n`);
+    for (const d of error.diagnostics) write(`${tool}: error: ${d}\n`);
     return 1;
   }
   const e = error as Error;
   if (e && typeof e === "object" && typeof e.name === "string" && /Error$/.test(e.name) && e.name !== "Error" && e.name !== "InternalError" && !(e instanceof TypeError) && !(e instanceof RangeError)) {
     // Typed errors from the format packages: the input is bad, not linkkit.
-    process.stderr.write(`${tool}: error: ${e.message}\n`);
+    write(`${tool}: error: ${e.message}\n`);
     return 1;
   }
-  process.stderr.write(`${tool}: internal error (please report): ${e?.stack ?? String(error)}\n`);
+  write(`${tool}: internal error (please report): ${e?.stack ?? String(error)}\n`);
   return 1;
 }

@@ -87,6 +87,30 @@ export interface IncrementalResult {
   readonly session: LinkSession;
   /** One line for /verbose: whether the run was incremental and, if not, why. */
   readonly summary: string;
+  /**
+   * Writes the state the next run needs, unless it is written already (see `deferState`), and returns
+   * what a process that stays (the link server) keeps to skip restoring it next time.
+   */
+  readonly writeState: () => WarmSession;
+}
+
+/**
+ * A session a resident process kept from its previous run, with the stamp of the manifest that run wrote:
+ * while the manifest on disk still has that stamp, the session in memory is what the state on disk holds
+ * (nobody linked or wrote the state since), and restoring it from disk can be skipped.
+ */
+export interface WarmSession {
+  readonly session: LinkSession;
+  readonly manifest: FileStamp;
+}
+
+export interface IncrementalOptions {
+  /** Called after each range an update writes (crash tests). */
+  readonly afterWrite?: ((i: number) => void) | undefined;
+  /** The session this process kept from its previous run (the link server). */
+  readonly warm?: WarmSession | undefined;
+  /** Leave writing the state to the caller (`writeState`): the server answers its client first. */
+  readonly deferState?: boolean | undefined;
 }
 
 export function stateDirectory(output: string): string {
@@ -98,7 +122,7 @@ function hashBytes(bytes: Uint8Array): string {
 }
 
 function optionsKey(options: LinkOptions): string {
-  const { inputs: _inputs, verbose: _v, time: _t, warnings: _w, ...rest } = options;
+  const { inputs: _inputs, verbose: _v, time: _t, warnings: _w, server: _s, watch: _watch, ...rest } = options;
   return JSON.stringify(rest, (_k, v) => (typeof v === "bigint" ? `${v}n` : v instanceof Map ? [...v] : v));
 }
 
@@ -142,8 +166,9 @@ function readManifest(dir: string, output: string, options: LinkOptions, linkerV
   const st = statSync(output);
   // An output written or copied over since (even with its old time put back) is not patched.
   if (!sameStamp(st, manifest.output)) return "the incremental state does not match the output";
+  const copies = new Set(readdirSafe(join(dir, "objects")));
   for (const input of manifest.inputs) {
-    if (input.copy !== undefined && !existsSync(join(dir, input.copy))) return "the incremental state is incomplete";
+    if (input.copy !== undefined && !copies.has(basename(input.copy))) return "the incremental state is incomplete";
   }
   return manifest;
 }
@@ -171,7 +196,8 @@ function currentInput(path: string, manifest: Manifest | undefined, host: LinkHo
  * Links with `/incremental`: patches the output when the state allows it, else links fully with room to
  * grow. Either way writes a fresh state for the next run.
  */
-export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVersion: string, afterWrite?: (i: number) => void): IncrementalResult {
+export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVersion: string, how: IncrementalOptions = {}): IncrementalResult {
+  const { afterWrite } = how;
   const output = options.output ?? options.inputs[0]!.replace(/\.[^.\\/]*$/, "") + (options.dll ? ".dll" : ".exe");
   const opts = { ...options, output };
   const dir = stateDirectory(output);
@@ -195,11 +221,12 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
     if (!sameOrder) reason = "the order of the inputs changed";
     else if (libraryChanged) reason = `${libraryChanged.path} changed (only objects are updated in place)`;
     else if ([...removed, ...added].some((p) => !isObjectPath(p))) reason = "a library was added or removed";
-    if (reason === undefined && savedSessionIntact(dir, manifest) && before.length === after.length && last.every((i, k) => i.path === after[k] && i.hash === current[k]!.hash)) {
-      return unchanged(dir, manifest, opts, current, statedAtMs, host, afterWrite);
+    const warm = how.warm !== undefined && manifestStampIs(dir, how.warm.manifest) ? how.warm.session : undefined;
+    if (reason === undefined && (warm !== undefined || savedSessionIntact(dir, manifest)) && before.length === after.length && last.every((i, k) => i.path === after[k] && i.hash === current[k]!.hash)) {
+      return unchanged(dir, manifest, opts, current, statedAtMs, host, afterWrite, warm);
     }
     if (reason === undefined) {
-      const restored = restoreSavedSession(dir, manifest, opts, host, afterWrite);
+      const restored = warm ?? restoreSavedSession(dir, manifest, opts, host, afterWrite);
       if (typeof restored === "string") {
         reason = restored;
       } else {
@@ -220,12 +247,23 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
     linkOrder = opts.inputs;
     report = { mode: "full", reason, changed: [], atomsPlaced: session.atomCount, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: 0, bytesWritten: session.bytes.length, milliseconds: 0 };
   }
-  writeState(dir, opts, output, current, statedAtMs, linkOrder, session, host, linkerVersion);
+  const linked = session;
+  let kept: WarmSession | undefined;
+  const persist = (): WarmSession => {
+    kept ??= { session: linked, manifest: writeState(dir, opts, output, current, statedAtMs, linkOrder, linked, host, linkerVersion) };
+    return kept;
+  };
+  if (!how.deferState) persist();
   const r = report;
   const summary = r.mode === "incremental"
     ? `incremental link: ${r.changed.length} input(s) changed, ${r.bytesWritten} bytes written, ${r.relocationsApplied} relocations applied`
     : `full link: ${r.reason ?? "requested"}`;
-  return { output, report: r, session, summary };
+  return { output, report: r, session, summary, writeState: persist };
+}
+
+function manifestStampIs(dir: string, stamp: FileStamp): boolean {
+  const st = statOrUndefined(join(dir, "manifest.json"));
+  return st !== undefined && sameStamp(st, stamp);
 }
 
 /**
@@ -297,9 +335,11 @@ function readBytes(path: string, slack = 0): Uint8Array {
 
 /** Queues on `session` what turns the input list `from` into `to` (removals first, then in `to`'s order). */
 function applyDifference(session: LinkSession, from: readonly InputRecord[], to: readonly { path: string; hash: string; bytes: () => Uint8Array }[]): void {
-  for (const i of from) if (!to.some((t) => t.path === i.path)) session.removeObject(i.path);
+  const next = new Set(to.map((t) => t.path));
+  const before = new Map(from.map((i) => [i.path, i]));
+  for (const i of from) if (!next.has(i.path)) session.removeObject(i.path);
   for (const t of to) {
-    const old = from.find((i) => i.path === t.path);
+    const old = before.get(t.path);
     if (!old) session.addObject(t.path, t.bytes());
     else if (old.hash !== t.hash) session.replaceObject(t.path, t.bytes());
   }
@@ -315,28 +355,37 @@ function savedSessionIntact(dir: string, manifest: Manifest): boolean {
  * these inputs gives, and nothing is restored or written but the inputs' new times in the manifest. The
  * session is restored only if asked for (--watch).
  */
-function unchanged(dir: string, manifest: Manifest, opts: LinkOptions, current: readonly CurrentInput[], statedAtMs: number, host: LinkHost, afterWrite: ((i: number) => void) | undefined): IncrementalResult {
+function unchanged(dir: string, manifest: Manifest, opts: LinkOptions, current: readonly CurrentInput[], statedAtMs: number, host: LinkHost, afterWrite: ((i: number) => void) | undefined, warm: LinkSession | undefined): IncrementalResult {
   const inputs = manifest.inputs.map((record, k) => ({ ...record, size: current[k]!.size, mtimeMs: current[k]!.mtimeMs }));
-  writeAtomically(join(dir, "manifest.json"), () => JSON.stringify({ ...manifest, inputs, statedAtMs }), false);
+  const manifestPath = join(dir, "manifest.json");
+  writeAtomically(manifestPath, () => JSON.stringify({ ...manifest, inputs, statedAtMs }), false);
+  const manifestStamp = stampOf(statSync(manifestPath));
   const report: UpdateReport = { mode: "incremental", changed: [], atomsPlaced: 0, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: 0, bytesWritten: 0, milliseconds: 0 };
-  let session: LinkSession | undefined;
+  let session = warm;
+  const restored = (): LinkSession => {
+    if (session === undefined) {
+      const r = restoreSavedSession(dir, manifest, opts, host, afterWrite);
+      if (typeof r === "string") throw new LinkError(`the incremental state could not be restored: ${r}`);
+      session = r;
+    }
+    return session;
+  };
   return {
     output: opts.output!,
     report,
     summary: "incremental link: 0 input(s) changed, 0 bytes written, 0 relocations applied",
     get session(): LinkSession {
-      if (session === undefined) {
-        const restored = restoreSavedSession(dir, manifest, opts, host, afterWrite);
-        if (typeof restored === "string") throw new LinkError(`the incremental state could not be restored: ${restored}`);
-        session = restored;
-      }
-      return session;
+      return restored();
     },
+    writeState: () => ({ session: restored(), manifest: manifestStamp }),
   };
 }
 
-/** Copies of the objects, then the session, then (last: it makes the state trusted) the manifest. */
-function writeState(dir: string, options: LinkOptions, output: string, current: readonly CurrentInput[], statedAtMs: number, linkOrder: readonly string[], session: LinkSession, host: LinkHost, linkerVersion: string): void {
+/**
+ * Copies of the objects, then the session, then (last: it makes the state trusted) the manifest, whose
+ * stamp it returns.
+ */
+function writeState(dir: string, options: LinkOptions, output: string, current: readonly CurrentInput[], statedAtMs: number, linkOrder: readonly string[], session: LinkSession, host: LinkHost, linkerVersion: string): FileStamp {
   mkdirSync(join(dir, "objects"), { recursive: true });
   const inputs: InputRecord[] = current.map((c) => {
     const record = { path: c.path, hash: c.hash, size: c.size, mtimeMs: c.mtimeMs };
@@ -354,10 +403,12 @@ function writeState(dir: string, options: LinkOptions, output: string, current: 
     magic: "linkkit-incremental-state", version: STATE_VERSION, linker: linkerVersion, optionsKey: optionsKey(options),
     inputs, linkOrder, saved, output: stampOf(st), statedAtMs,
   };
-  writeAtomically(join(dir, "manifest.json"), () => JSON.stringify(manifest), false);
   // Copies no manifest names any more are garbage.
   const keep = new Set(inputs.flatMap((i) => (i.copy ? [basename(i.copy)] : [])));
   for (const name of readdirSafe(join(dir, "objects"))) if (!keep.has(name)) rmSync(join(dir, "objects", name), { force: true });
+  const manifestPath = join(dir, "manifest.json");
+  writeAtomically(manifestPath, () => JSON.stringify(manifest), false);
+  return stampOf(statSync(manifestPath));
 }
 
 /** A temporary file then a rename: a crash leaves the old file or the new one. `once`: an existing file is kept (named by its hash). */

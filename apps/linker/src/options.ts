@@ -68,6 +68,11 @@ export interface LinkOptions {
   readonly incremental: boolean;
   /** Stay running and relink incrementally whenever an input changes. */
   readonly watch: boolean;
+  /**
+   * `/server`: hand the command to a resident linkkit that keeps this link warm (the session in memory,
+   * the code compiled), starting one when there is none (see server.ts).
+   */
+  readonly server: boolean;
   readonly warnings: readonly string[];
   /** Set by the GNU ld (MinGW) command line: what the MinGW runtime needs from the linker. */
   readonly mingw?: MingwOptions | undefined;
@@ -106,6 +111,6 @@ export function defaultLinkOptions(): LinkOptions {
     sectionAttributes: new Map(), sectionAlignment: 0x1000, fileAlignment: 0x200, stack: undefined,
     heap: undefined, timestamp: 0, force: { multiple: false, unresolved: false }, implib: undefined,
     map: undefined, verbose: false, time: false, gcSections: true, wholeArchive: false, wholeArchiveLibs: [],
-    release: false, incremental: false, watch: false, warnings: [],
+    release: false, incremental: false, watch: false, server: false, warnings: [],
   };
 }

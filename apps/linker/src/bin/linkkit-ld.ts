@@ -42,7 +42,7 @@ function main(argv: string[]): number {
     }
     if (options.incremental) {
       const start = performance.now();
-      const result = linkIncrementally({ ...options, warnings: [] }, hostMakingExecutable(options.output), LINKKIT_VERSION, faultInjection());
+      const result = linkIncrementally({ ...options, warnings: [] }, hostMakingExecutable(options.output), LINKKIT_VERSION, { afterWrite: faultInjection() });
       const output = result.output;
       if (options.verbose) {
         process.stderr.write(`linkkit-ld: ${result.summary} (${(performance.now() - start).toFixed(1)} ms)\n`);

@@ -5,20 +5,32 @@ import { link } from "../link.js";
 import { nodeHost } from "../node-host.js";
 import { reportFailure } from "../cli.js";
 import { faultInjection, watchInputs } from "../watch.js";
-import { linkIncrementally } from "../incremental-state.js";
+import { linkIncrementally, type WarmSession } from "../incremental-state.js";
+import { serveCommands, startServer, type CommandIo } from "../server.js";
 import { LINKKIT_VERSION } from "../version.js";
 import type { LinkOptions } from "../options.js";
 
-function printTimings(timings: readonly (readonly [string, number])[]): void {
+/** A command run in this process writes to its own standard output and error, and leaves nothing for later. */
+const processIo: CommandIo = {
+  out: (t) => { process.stdout.write(t); },
+  err: (t) => { process.stderr.write(t); },
+  later: (task) => { task(); },
+};
+
+function printTimings(timings: readonly (readonly [string, number])[], io: CommandIo): void {
   let total = 0;
   for (const [phase, ms] of timings) {
     total += ms;
-    process.stderr.write(`  ${phase.padEnd(16)} ${ms.toFixed(1).padStart(9)} ms\n`);
+    io.err(`  ${phase.padEnd(16)} ${ms.toFixed(1).padStart(9)} ms\n`);
   }
-  process.stderr.write(`  ${"total".padEnd(16)} ${total.toFixed(1).padStart(9)} ms\n`);
+  io.err(`  ${"total".padEnd(16)} ${total.toFixed(1).padStart(9)} ms\n`);
 }
 
-function main(argv: string[]): number {
+/** In the link server: the session of the last incremental command, kept for the next (see WarmSession). */
+let warm: WarmSession | undefined;
+
+/** One command line; `served`: run by the link server for a client. */
+function main(argv: string[], io: CommandIo, served: boolean): number {
   let options: LinkOptions;
   try {
     options = parseLldLinkArgs(argv, {
@@ -26,22 +38,42 @@ function main(argv: string[]): number {
       fileExists: nodeHost.fileExists,
       env: nodeHost.env,
     });
-    for (const w of options.warnings) process.stderr.write(`linkkit: warning: ${w}\n`);
+    for (const w of options.warnings) io.err(`linkkit: warning: ${w}\n`);
+    const where = served ? `, link server ${process.pid}` : "";
     if (options.incremental) {
       const start = performance.now();
-      const result = linkIncrementally({ ...options, warnings: [] }, nodeHost, LINKKIT_VERSION, faultInjection());
-      if (options.verbose) process.stderr.write(`linkkit: ${result.summary} (${(performance.now() - start).toFixed(1)} ms)\n`);
-      if (options.watch) watchInputs("linkkit", { ...options, warnings: [] }, result.session);
+      const kept = served ? warm : undefined;
+      warm = undefined;
+      const result = linkIncrementally({ ...options, warnings: [] }, nodeHost, LINKKIT_VERSION, {
+        afterWrite: served ? undefined : faultInjection(), warm: kept, deferState: served,
+      });
+      if (options.verbose) io.err(`linkkit: ${result.summary} (${(performance.now() - start).toFixed(1)} ms${where})\n`);
+      if (served) io.later(() => { warm = result.writeState(); });
+      if (options.watch && !served) watchInputs("linkkit", { ...options, warnings: [] }, result.session);
       return 0;
     }
     const result = link(options, nodeHost);
-    for (const w of result.warnings) process.stderr.write(`linkkit: ${w.startsWith("warning:") ? w : `warning: ${w}`}\n`);
-    if (options.time) printTimings(result.timings);
-    if (options.verbose) process.stderr.write(`linkkit: wrote ${result.output} (${result.bytes.length} bytes)\n`);
+    for (const w of result.warnings) io.err(`linkkit: ${w.startsWith("warning:") ? w : `warning: ${w}`}\n`);
+    if (options.time) printTimings(result.timings, io);
+    if (options.verbose) io.err(`linkkit: wrote ${result.output} (${result.bytes.length} bytes${where})\n`);
     return 0;
   } catch (error) {
-    return reportFailure("linkkit", error);
+    return reportFailure("linkkit", error, io.err);
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv[0] === "--linkkit-server" && argv[1] !== undefined) {
+  // The first command's line follows the socket: running it again restores its session (nothing changed).
+  const first = argv.slice(2);
+  const quiet: CommandIo = { out: () => {}, err: () => {}, later: (task) => { task(); } };
+  serveCommands(argv[1], (command, io) => main(command, io, true), () => {
+    if (!first.some((a) => /^[/-]-?incremental(:yes)?$/i.test(a))) return; // a full link is not repeated
+    main(first, quiet, true);
+    warm?.session.prepareUpdates();
+  });
+} else {
+  process.exitCode = main(argv, processIo, false);
+  // `/server` and no server answered (the launcher said where one would listen): start one for next time.
+  if (process.env.LINKKIT_SERVER_SOCKET && process.argv[1]) startServer(process.argv[1]);
+}

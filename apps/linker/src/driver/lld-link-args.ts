@@ -166,6 +166,8 @@ const handlers: Record<string, Handler> = {
   incremental: (o, v, n) => { o.incremental = yesNo(v, n); },
   watch: (o) => { o.watch = true; o.incremental = true; },
   "-watch": (o) => { o.watch = true; o.incremental = true; },
+  server: (o, v, n) => { o.server = yesNo(v, n); },
+  "-server": (o) => { o.server = true; },
   // Accepted for compatibility; they do not change what linkkit writes.
   nologo: () => {}, debug: () => {}, pdb: () => {}, manifest: () => {}, manifestuac: () => {},
   manifestfile: () => {}, guard: () => {}, errorreport: () => {}, ignore: () => {}, pdbaltpath: () => {},

@@ -1,0 +1,149 @@
+// The link server (`linkkit /server ...`): a resident linkkit that runs the commands later runs of the same
+// command line hand it, so that they pay neither V8's warm-up (a cold process runs a small link's code
+// mostly in the interpreter: ~150 ms where a warm one takes ~20) nor, with /incremental, restoring and
+// saving the session (the server keeps it in memory and writes the state after it has answered).
+//
+// The launcher (bin/fresh-bundle.js) is the client: it finds the server by a socket named after the
+// command line, the working directory and the build it runs, sends the command, prints the answer. When
+// there is none, the command runs in its own process as always and then starts one. The server trusts
+// nothing it kept that the files on disk contradict: an incremental run checks the state and the output
+// exactly as a run in a fresh process does (the session it kept stands in for the saved one only while
+// the manifest on disk is the one it wrote). It leaves after a while without commands.
+import { spawn } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname } from "node:path";
+
+/** What the client sends, one JSON line. */
+export interface ServerRequest {
+  readonly cwd: string;
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** What the server answers, one JSON line. */
+export interface ServerReply {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Where a command run by the server writes, and what it leaves for after the answer. */
+export interface CommandIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Runs after the client has its answer, before the next command (writing the incremental state). */
+  later(task: () => void): void;
+}
+
+/** Runs one command line; returns its exit code. */
+export type CommandRunner = (argv: string[], io: CommandIo) => number;
+
+/** How long a server waits for a command before it leaves. */
+function idleMilliseconds(): number {
+  const seconds = Number(process.env.LINKKIT_SERVER_IDLE_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 10 * 60 * 1000;
+}
+
+/**
+ * Serves commands on `socketPath` until it has been idle for a while, one at a time, in arrival order.
+ * Another server on the same path (a race between two first runs) makes this one leave.
+ */
+export function serveCommands(socketPath: string, run: CommandRunner, prepare?: () => void): void {
+  const queue: { request: ServerRequest; answer: (reply: ServerReply) => void }[] = [];
+  let busy = false;
+  const idleMs = idleMilliseconds();
+  const leave = () => {
+    server.close();
+    rmSync(socketPath, { force: true });
+    rmSync(`${socketPath}.pid`, { force: true });
+    process.exit(0);
+  };
+  let idle = setTimeout(leave, idleMs);
+  process.on("SIGTERM", leave);
+  process.on("SIGINT", leave);
+
+  const pump = () => {
+    if (busy) return;
+    const next = queue.shift();
+    if (!next) return;
+    busy = true;
+    clearTimeout(idle);
+    const later: (() => void)[] = [];
+    let stdout = "", stderr = "";
+    const io: CommandIo = { out: (t) => { stdout += t; }, err: (t) => { stderr += t; }, later: (task) => { later.push(task); } };
+    let code: number;
+    try {
+      applyEnvironment(next.request.env);
+      process.chdir(next.request.cwd);
+      code = run([...next.request.argv], io);
+    } catch (e) {
+      stderr += `linkkit: internal error in the link server (please report): ${e instanceof Error ? e.stack : String(e)}\n`;
+      code = 1;
+    }
+    next.answer({ code, stdout, stderr });
+    // The state is written while the client goes on; the next command waits for it.
+    setImmediate(() => {
+      for (const task of later) {
+        try { task(); } catch { /* the next command finds no state it trusts and links fully */ }
+      }
+      busy = false;
+      idle = setTimeout(leave, idleMs);
+      pump();
+    });
+  };
+
+  const server = createServer((socket) => {
+    let text = "";
+    socket.setEncoding("utf8");
+    socket.on("error", () => { /* a client that went away */ });
+    socket.on("data", (chunk: string) => {
+      text += chunk;
+      const end = text.indexOf("\n");
+      if (end < 0) return;
+      let request: ServerRequest;
+      try {
+        request = JSON.parse(text.slice(0, end)) as ServerRequest;
+        if (typeof request.cwd !== "string" || !Array.isArray(request.argv) || typeof request.env !== "object") throw new Error("bad request");
+      } catch {
+        socket.destroy();
+        return;
+      }
+      queue.push({ request, answer: (reply) => socket.end(`${JSON.stringify(reply)}\n`) });
+      pump();
+    });
+  });
+  server.on("error", () => process.exit(0));
+  // Before the first client: what the run that started this server left on disk, taken up now (a first
+  // command would otherwise pay for it).
+  try { prepare?.(); } catch { /* the first command links as a fresh process would */ }
+  mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
+  server.listen(socketPath, () => {
+    try { writeFileSync(`${socketPath}.pid`, `${process.pid}\n`); } catch { /* only for tools that look */ }
+  });
+}
+
+/** The client's environment for one command: linkkit reads LIB and friends from it. */
+function applyEnvironment(env: Readonly<Record<string, string>>): void {
+  for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
+  Object.assign(process.env, env);
+}
+
+/**
+ * Starts a server for the socket the launcher named (LINKKIT_SERVER_SOCKET), after a run that found none.
+ * A socket file left by a server that died is removed first (the launcher could not connect to it).
+ */
+export function startServer(launcher: string): boolean {
+  const socketPath = process.env.LINKKIT_SERVER_SOCKET;
+  if (!socketPath) return false;
+  try {
+    mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
+    rmSync(socketPath, { force: true });
+    const { LINKKIT_SERVER_SOCKET: _, ...env } = process.env;
+    // The command line that started it goes along: the server takes up its state before it listens.
+    spawn(process.execPath, [launcher, "--linkkit-server", socketPath, ...process.argv.slice(2)], { detached: true, stdio: "ignore", env }).unref();
+    return true;
+  } catch {
+    return false; // the next run tries again
+  }
+}
