@@ -11,13 +11,13 @@ import vm from "node:vm";
 
 /** Runs command `name` (its `main` runs on load, as the plain build's bin module does). */
 export async function run(name) {
-  const bundle = freshBundle(name);
   if (name === "linkkit" && wantsServer(process.argv.slice(2))) {
     // `/server`: a resident linkkit runs the command if one is there (apps/linker/src/server.ts).
-    const socket = serverSocket(bundle ?? fileURLToPath(new URL(`../dist/bin/${name}.js`, import.meta.url)));
+    const socket = serverSocket(name);
     if (await askServer(socket)) return exitWhenDone();
     process.env.LINKKIT_SERVER_SOCKET = socket; // the command starts one when it is done
   }
+  const bundle = freshBundle(name);
   if (bundle === undefined) {
     module.enableCompileCache?.(); // Node 22.1+; Node 20 has none (checked on 20.20)
     await import(new URL(`../dist/bin/${name}.js`, import.meta.url));
@@ -92,8 +92,10 @@ function wantsServer(argv) {
  * linkkit gets servers of its own; the old ones leave when idle). Any hash does: a server runs whatever
  * command it is sent, a collision only shares one.
  */
-function serverSocket(entry) {
-  const key = JSON.stringify([process.cwd(), process.argv.slice(2), entry, statSync(entry).mtimeMs]);
+function serverSocket(name) {
+  const built = (url) => { try { return statSync(url).mtimeMs; } catch { return 0; } };
+  const build = [built(new URL(`../dist/bundle/${name}.cjs`, import.meta.url)), built(new URL(`../dist/bin/${name}.js`, import.meta.url))];
+  const key = JSON.stringify([process.cwd(), process.argv.slice(2), fileURLToPath(import.meta.url), build]);
   let h1 = 0x811c9dc5, h2 = 0x01000193;
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
@@ -115,11 +117,14 @@ async function askServer(socket) {
     conn.on("connect", () => {
       conn.write(`${JSON.stringify({ cwd: process.cwd(), argv: process.argv.slice(2), env: process.env })}\n`);
     });
-    conn.on("data", (chunk) => { text += chunk; });
-    conn.on("end", () => {
+    // The answer is one line: taken as soon as it is whole (the server goes on to write its state).
+    const take = () => {
       answered = true;
+      conn.destroy();
       try { resolve(JSON.parse(text)); } catch { resolve(undefined); }
-    });
+    };
+    conn.on("data", (chunk) => { text += chunk; if (!answered && text.endsWith("\n")) take(); });
+    conn.on("end", () => { if (!answered) take(); });
     conn.on("error", () => { if (!answered) resolve(undefined); });
   });
   if (reply === undefined || typeof reply.code !== "number") return false;
