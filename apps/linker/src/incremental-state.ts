@@ -157,7 +157,7 @@ function readManifest(dir: string, output: string, options: LinkOptions, linkerV
   if (manifest?.magic !== "linkkit-incremental-state" || !isStamp(manifest.output)) return "the incremental state is corrupt";
   if (manifest.version !== STATE_VERSION || manifest.linker !== linkerVersion) return "the incremental state is from another version of linkkit";
   if (!Array.isArray(manifest.inputs) || manifest.inputs.length === 0 || !manifest.inputs.every(isInputRecord)
-    || !Array.isArray(manifest.linkOrder) || manifest.linkOrder.length !== manifest.inputs.length || !manifest.linkOrder.every((p) => manifest.inputs.some((i) => i.path === p))
+    || !Array.isArray(manifest.linkOrder) || manifest.linkOrder.length !== manifest.inputs.length || !sameMembers(manifest.linkOrder, manifest.inputs.map((i) => i.path))
     || !isSavedRecord(manifest.saved) || typeof manifest.statedAtMs !== "number") {
     return "the incremental state is corrupt";
   }
@@ -173,6 +173,12 @@ function readManifest(dir: string, output: string, options: LinkOptions, linkerV
   return manifest;
 }
 
+/** Whether `a` and `b` hold the same strings, each once. */
+function sameMembers(a: readonly unknown[], b: readonly string[]): boolean {
+  const set = new Set(b);
+  return set.size === a.length && a.every((p) => typeof p === "string" && set.has(p));
+}
+
 function statOrUndefined(path: string): Stats | undefined {
   try {
     return statSync(path);
@@ -182,9 +188,9 @@ function statOrUndefined(path: string): Stats | undefined {
 }
 
 /** An input's hash: the manifest's when its size and time are unchanged (and not racy), else from its bytes. */
-function currentInput(path: string, manifest: Manifest | undefined, host: LinkHost): CurrentInput {
+function currentInput(path: string, manifest: Manifest | undefined, records: ReadonlyMap<string, InputRecord>, host: LinkHost): CurrentInput {
   const st = statOrUndefined(path);
-  const record = manifest?.inputs.find((i) => i.path === path);
+  const record = records.get(path);
   if (st && record && record.size === st.size && record.mtimeMs === st.mtimeMs && st.mtimeMs < manifest!.statedAtMs - RACY_MARGIN_MS) {
     return { path, hash: record.hash, size: st.size, mtimeMs: st.mtimeMs, bytes: undefined };
   }
@@ -203,7 +209,9 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
   const dir = stateDirectory(output);
   const manifest = readManifest(dir, output, opts, linkerVersion);
   const statedAtMs = Date.now();
-  const current = opts.inputs.map((path) => currentInput(path, typeof manifest === "string" ? undefined : manifest, host));
+  const known = typeof manifest === "string" ? undefined : manifest;
+  const records = new Map((known?.inputs ?? []).map((i) => [i.path, i] as const));
+  const current = opts.inputs.map((path) => currentInput(path, known, records, host));
 
   let session: LinkSession | undefined;
   let report: UpdateReport | undefined;
@@ -211,13 +219,16 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
   let linkOrder = opts.inputs;
   if (typeof manifest !== "string") {
     // Inputs that are not objects (libraries) must be unchanged, and the list of inputs the same order.
+    // Sets, not `includes`: hundreds of inputs with long common prefixes made these quadratic scans ~15 ms.
     const last = manifest.inputs;
     const before = last.map((i) => i.path);
     const after = opts.inputs;
-    const removed = before.filter((p) => !after.includes(p));
-    const added = after.filter((p) => !before.includes(p));
-    const sameOrder = before.filter((p) => after.includes(p)).join("\n") === after.filter((p) => before.includes(p)).join("\n");
-    const libraryChanged = last.find((i) => !isObjectPath(i.path) && after.includes(i.path) && current[after.indexOf(i.path)]!.hash !== i.hash);
+    const beforeSet = new Set(before);
+    const afterIndex = new Map(after.map((p, k) => [p, k]));
+    const removed = before.filter((p) => !afterIndex.has(p));
+    const added = after.filter((p) => !beforeSet.has(p));
+    const sameOrder = before.filter((p) => afterIndex.has(p)).join("\n") === after.filter((p) => beforeSet.has(p)).join("\n");
+    const libraryChanged = last.find((i) => !isObjectPath(i.path) && afterIndex.has(i.path) && current[afterIndex.get(i.path)!]!.hash !== i.hash);
     if (!sameOrder) reason = "the order of the inputs changed";
     else if (libraryChanged) reason = `${libraryChanged.path} changed (only objects are updated in place)`;
     else if ([...removed, ...added].some((p) => !isObjectPath(p))) reason = "a library was added or removed";
@@ -235,7 +246,8 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
         session = restored;
         applyDifference(session, last, current.map((c) => ({ path: c.path, hash: c.hash, bytes: () => c.bytes ?? host.readFile(c.path) })));
         // The session appends the objects an update adds: the next run must link them in that order.
-        linkOrder = [...manifest.linkOrder.filter((p) => !removed.includes(p)), ...added];
+        const gone = new Set(removed);
+        linkOrder = [...manifest.linkOrder.filter((p) => !gone.has(p)), ...added];
         report = session.flush();
         reason = report.reason;
       }
