@@ -4,19 +4,12 @@
 // heap down. Together these take about 0.1 s off a small link and 0.1 s off a large one.
 import { existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import module, { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 
 /** Runs command `name` (its `main` runs on load, as the plain build's bin module does). */
 export async function run(name) {
-  if (name === "linkkit" && wantsServer(process.argv.slice(2))) {
-    // `/server`: a resident linkkit runs the command if one is there (apps/linker/src/server.ts).
-    const socket = serverSocket(name);
-    if (await askServer(socket)) return exitWhenDone();
-    process.env.LINKKIT_SERVER_SOCKET = socket; // the command starts one when it is done
-  }
   const bundle = freshBundle(name);
   if (bundle === undefined) {
     module.enableCompileCache?.(); // Node 22.1+; Node 20 has none (checked on 20.20)
@@ -75,65 +68,6 @@ function runCached(file) {
   }
 }
 
-/** `/server` on the command line itself (not in a response file), and no crash test or --watch. */
-function wantsServer(argv) {
-  if (process.env.LINKKIT_CRASH_AFTER_WRITE !== undefined) return false;
-  let server = false;
-  for (const arg of argv) {
-    if (/^[/-]-?server(:yes)?$/i.test(arg)) server = true;
-    else if (/^[/-]-?server:no$/i.test(arg)) server = false;
-    else if (/^[/-]-?watch$/i.test(arg)) return false;
-  }
-  return server;
-}
-
-/**
- * The server's socket for this command line, in this directory, of this build of linkkit (a rebuilt
- * linkkit gets servers of its own; the old ones leave when idle). Any hash does: a server runs whatever
- * command it is sent, a collision only shares one.
- */
-function serverSocket(name) {
-  const built = (url) => { try { return statSync(url).mtimeMs; } catch { return 0; } };
-  const build = [built(new URL(`../dist/bundle/${name}.cjs`, import.meta.url)), built(new URL(`../dist/bin/${name}.js`, import.meta.url))];
-  const key = JSON.stringify([process.cwd(), process.argv.slice(2), fileURLToPath(import.meta.url), build]);
-  let h1 = 0x811c9dc5, h2 = 0x01000193;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
-  }
-  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
-  return join(tmpdir(), `linkkit-${uid}`, `${h1.toString(16).padStart(8, "0")}${h2.toString(16).padStart(8, "0")}.sock`);
-}
-
-/** Sends the command to the server on `socket`; false when there is none (then the command runs here). */
-async function askServer(socket) {
-  if (!existsSync(socket)) return false;
-  const { connect } = createRequire(import.meta.url)("node:net");
-  const reply = await new Promise((resolve) => {
-    let text = "", answered = false;
-    const conn = connect(socket);
-    conn.setEncoding("utf8");
-    conn.on("connect", () => {
-      conn.write(`${JSON.stringify({ cwd: process.cwd(), argv: process.argv.slice(2), env: process.env })}\n`);
-    });
-    // The answer is one line: taken as soon as it is whole (the server goes on to write its state).
-    const take = () => {
-      answered = true;
-      conn.destroy();
-      try { resolve(JSON.parse(text)); } catch { resolve(undefined); }
-    };
-    conn.on("data", (chunk) => { text += chunk; if (!answered && text.endsWith("\n")) take(); });
-    conn.on("end", () => { if (!answered) take(); });
-    conn.on("error", () => { if (!answered) resolve(undefined); });
-  });
-  if (reply === undefined || typeof reply.code !== "number") return false;
-  process.stdout.write(reply.stdout);
-  process.stderr.write(reply.stderr);
-  process.exitCode = reply.code;
-  return true;
-}
-
 // Handles that mean the command is not done: file watchers (--watch), timers, child processes, sockets
 // (the link server's among them).
 const KEEP_ALIVE = new Set(["StatWatcher", "FSEventWrap", "Timeout", "Immediate", "ProcessWrap", "TCPWrap", "TCPServerWrap", "PipeWrap", "PipeServerWrap"]);
@@ -143,7 +77,7 @@ const KEEP_ALIVE = new Set(["StatWatcher", "FSEventWrap", "Timeout", "Immediate"
  * down a heap of hundreds of MB after a large link (about 0.1 s). Standard output and error are written
  * synchronously on Linux and to files, so nothing is lost.
  */
-function exitWhenDone() {
+export function exitWhenDone() {
   if (process.getActiveResourcesInfo().some((resource) => KEEP_ALIVE.has(resource))) return;
   process.exit();
 }

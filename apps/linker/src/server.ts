@@ -3,8 +3,9 @@
 // mostly in the interpreter: ~150 ms where a warm one takes ~20) nor, with /incremental, restoring and
 // saving the session (the server keeps it in memory and writes the state after it has answered).
 //
-// The launcher (bin/fresh-bundle.js) is the client: it finds the server by a socket named after the
-// command line, the working directory and the build it runs, sends the command, prints the answer. When
+// The launcher is the client (bin/server-client.js, loaded before anything else): it finds the server by a
+// socket named after the command line, the working directory and the build it runs, sends the command,
+// prints the answer. When
 // there is none, the command runs in its own process as always and then starts one. The server trusts
 // nothing it kept that the files on disk contradict: an incremental run checks the state and the output
 // exactly as a run in a fresh process does (the session it kept stands in for the saved one only while

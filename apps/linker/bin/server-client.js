@@ -1,0 +1,79 @@
+// The link server's client (apps/linker/src/server.ts): `linkkit /server ...` sends its command to the
+// resident linkkit for this command line when there is one, and prints its answer. Kept apart from the
+// launcher and light on imports: a served run is mostly Node's start, and every module loaded adds to it.
+import { existsSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * True when a server ran the command (its output printed, `process.exitCode` set); otherwise says, through
+ * LINKKIT_SERVER_SOCKET, where the command should start one once it is done.
+ */
+export async function served(name) {
+  const argv = process.argv.slice(2);
+  if (!wantsServer(argv)) return false;
+  const socket = serverSocket(name, argv);
+  if (await askServer(socket, argv)) return true;
+  process.env.LINKKIT_SERVER_SOCKET = socket;
+  return false;
+}
+
+/** `/server` on the command line itself (not in a response file), and no crash test or --watch. */
+function wantsServer(argv) {
+  if (process.env.LINKKIT_CRASH_AFTER_WRITE !== undefined) return false;
+  let server = false;
+  for (const arg of argv) {
+    if (/^[/-]-?server(:yes)?$/i.test(arg)) server = true;
+    else if (/^[/-]-?server:no$/i.test(arg)) server = false;
+    else if (/^[/-]-?watch$/i.test(arg)) return false;
+  }
+  return server;
+}
+
+/**
+ * The server's socket for this command line, in this directory, of this build of linkkit (a rebuilt
+ * linkkit gets servers of its own; the old ones leave when idle). Any hash does: a server runs whatever
+ * command it is sent, a collision only shares one.
+ */
+function serverSocket(name, argv) {
+  const built = (url) => { try { return statSync(url).mtimeMs; } catch { return 0; } };
+  const build = [built(new URL(`../dist/bundle/${name}.cjs`, import.meta.url)), built(new URL(`../dist/bin/${name}.js`, import.meta.url))];
+  const key = JSON.stringify([process.cwd(), argv, fileURLToPath(import.meta.url), build]);
+  let h1 = 0x811c9dc5, h2 = 0x01000193;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  const uid = typeof process.getuid === "function" ? process.getuid() : "user";
+  return join(tmpdir(), `linkkit-${uid}`, `${h1.toString(16).padStart(8, "0")}${h2.toString(16).padStart(8, "0")}.sock`);
+}
+
+/** Sends the command to the server on `socket`; false when there is none (then the command runs here). */
+async function askServer(socket, argv) {
+  if (!existsSync(socket)) return false;
+  const { connect } = await import("node:net");
+  const reply = await new Promise((resolve) => {
+    let text = "", answered = false;
+    const conn = connect(socket);
+    conn.setEncoding("utf8");
+    conn.on("connect", () => {
+      conn.write(`${JSON.stringify({ cwd: process.cwd(), argv, env: process.env })}\n`);
+    });
+    // The answer is one line: taken as soon as it is whole (the server goes on to write its state).
+    const take = () => {
+      answered = true;
+      conn.destroy();
+      try { resolve(JSON.parse(text)); } catch { resolve(undefined); }
+    };
+    conn.on("data", (chunk) => { text += chunk; if (!answered && text.endsWith("\n")) take(); });
+    conn.on("end", () => { if (!answered) take(); });
+    conn.on("error", () => { if (!answered) resolve(undefined); });
+  });
+  if (reply === undefined || typeof reply.code !== "number") return false;
+  process.stdout.write(reply.stdout);
+  process.stderr.write(reply.stderr);
+  process.exitCode = reply.code;
+  return true;
+}
