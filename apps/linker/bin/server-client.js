@@ -3,7 +3,7 @@
 // launcher and light on imports: a served run is mostly Node's start, and every module loaded adds to it.
 import { existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -53,6 +53,9 @@ function serverSocket(name, argv) {
 /** Sends the command to the server on `socket`; false when there is none (then the command runs here). */
 async function askServer(socket, argv) {
   if (!existsSync(socket)) return false;
+  // Only a directory of this user's alone (commands carry the environment).
+  const dir = statSync(dirname(socket));
+  if (typeof process.getuid === "function" && (dir.uid !== process.getuid() || (dir.mode & 0o077) !== 0)) return false;
   const { connect } = await import("node:net");
   const reply = await new Promise((resolve) => {
     let text = "", answered = false;

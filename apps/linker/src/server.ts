@@ -11,7 +11,7 @@
 // exactly as a run in a fresh process does (the session it kept stands in for the saved one only while
 // the manifest on disk is the one it wrote). It leaves after a while without commands.
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname } from "node:path";
 import { setFlagsFromString } from "node:v8";
@@ -101,12 +101,15 @@ export function serveCommands(socketPath: string, run: CommandRunner, prepare?: 
 
   const server = createServer((socket) => {
     let text = "";
+    let received = false;
     socket.setEncoding("utf8");
     socket.on("error", () => { /* a client that went away */ });
     socket.on("data", (chunk: string) => {
+      if (received) return; // one command per connection
       text += chunk;
       const end = text.indexOf("\n");
       if (end < 0) return;
+      received = true;
       let request: ServerRequest;
       try {
         request = JSON.parse(text.slice(0, end)) as ServerRequest;
@@ -137,6 +140,15 @@ export function serveCommands(socketPath: string, run: CommandRunner, prepare?: 
   });
 }
 
+/**
+ * The sockets' directory must be this user's alone: commands carry the environment, and a socket someone
+ * else could put there would receive them.
+ */
+function privateDirectory(dir: string): boolean {
+  const st = statSync(dir);
+  return st.isDirectory() && (typeof process.getuid !== "function" || st.uid === process.getuid()) && (st.mode & 0o077) === 0;
+}
+
 /** V8's full collection, which Node exposes only behind a flag (set here, for this process only). */
 function garbageCollector(): (() => void) | undefined {
   try {
@@ -162,6 +174,7 @@ export function startServer(launcher: string): boolean {
   if (!socketPath) return false;
   try {
     mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
+    if (!privateDirectory(dirname(socketPath))) return false;
     rmSync(socketPath, { force: true });
     const { LINKKIT_SERVER_SOCKET: _, ...env } = process.env;
     // The command line that started it goes along: the server takes up its state before it listens.
