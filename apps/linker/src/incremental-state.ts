@@ -173,10 +173,10 @@ function readManifest(dir: string, output: string, options: LinkOptions, linkerV
   return manifest;
 }
 
-/** Whether `a` and `b` hold the same strings, each once. */
+/** Whether `a` is as long as `b` and holds only strings of `b` (a GNU ld command line repeats libraries). */
 function sameMembers(a: readonly unknown[], b: readonly string[]): boolean {
   const set = new Set(b);
-  return set.size === a.length && a.every((p) => typeof p === "string" && set.has(p));
+  return a.length === b.length && a.every((p) => typeof p === "string" && set.has(p));
 }
 
 function statOrUndefined(path: string): Stats | undefined {
