@@ -232,7 +232,7 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
     if (!sameOrder) reason = "the order of the inputs changed";
     else if (libraryChanged) reason = `${libraryChanged.path} changed (only objects are updated in place)`;
     else if ([...removed, ...added].some((p) => !isObjectPath(p))) reason = "a library was added or removed";
-    const warm = how.warm !== undefined && manifestStampIs(dir, how.warm.manifest) ? how.warm.session : undefined;
+    const warm = how.warm !== undefined && hasStamp(join(dir, "manifest.json"), how.warm.manifest) ? how.warm.session : undefined;
     if (reason === undefined && (warm !== undefined || savedSessionIntact(dir, manifest)) && before.length === after.length && last.every((i, k) => i.path === after[k] && i.hash === current[k]!.hash)) {
       return unchanged(dir, manifest, opts, current, statedAtMs, host, afterWrite, warm);
     }
@@ -273,8 +273,9 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
   return { output, report: r, session, summary, writeState: persist };
 }
 
-function manifestStampIs(dir: string, stamp: FileStamp): boolean {
-  const st = statOrUndefined(join(dir, "manifest.json"));
+/** Whether the file at `path` is there with `stamp`. */
+function hasStamp(path: string, stamp: FileStamp): boolean {
+  const st = statOrUndefined(path);
   return st !== undefined && sameStamp(st, stamp);
 }
 
@@ -358,8 +359,7 @@ function applyDifference(session: LinkSession, from: readonly InputRecord[], to:
 }
 
 function savedSessionIntact(dir: string, manifest: Manifest): boolean {
-  const st = "session" in manifest.saved ? statOrUndefined(join(dir, manifest.saved.session)) : undefined;
-  return st !== undefined && sameStamp(st, manifest.saved as FileStamp);
+  return "session" in manifest.saved && hasStamp(join(dir, manifest.saved.session), manifest.saved);
 }
 
 /**
@@ -369,9 +369,7 @@ function savedSessionIntact(dir: string, manifest: Manifest): boolean {
  */
 function unchanged(dir: string, manifest: Manifest, opts: LinkOptions, current: readonly CurrentInput[], statedAtMs: number, host: LinkHost, afterWrite: ((i: number) => void) | undefined, warm: LinkSession | undefined): IncrementalResult {
   const inputs = manifest.inputs.map((record, k) => ({ ...record, size: current[k]!.size, mtimeMs: current[k]!.mtimeMs }));
-  const manifestPath = join(dir, "manifest.json");
-  writeAtomically(manifestPath, () => JSON.stringify({ ...manifest, inputs, statedAtMs }), false);
-  const manifestStamp = stampOf(statSync(manifestPath));
+  const manifestStamp = writeManifest(dir, { ...manifest, inputs, statedAtMs });
   const report: UpdateReport = { mode: "incremental", changed: [], atomsPlaced: 0, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: 0, bytesWritten: 0, milliseconds: 0 };
   let session = warm;
   const restored = (): LinkSession => {
@@ -418,9 +416,14 @@ function writeState(dir: string, options: LinkOptions, output: string, current: 
   // Copies no manifest names any more are garbage.
   const keep = new Set(inputs.flatMap((i) => (i.copy ? [basename(i.copy)] : [])));
   for (const name of readdirSafe(join(dir, "objects"))) if (!keep.has(name)) rmSync(join(dir, "objects", name), { force: true });
-  const manifestPath = join(dir, "manifest.json");
-  writeAtomically(manifestPath, () => JSON.stringify(manifest), false);
-  return stampOf(statSync(manifestPath));
+  return writeManifest(dir, manifest);
+}
+
+/** The manifest, written whole or not at all; returns its stamp (what a link server keeps). */
+function writeManifest(dir: string, manifest: Manifest): FileStamp {
+  const path = join(dir, "manifest.json");
+  writeAtomically(path, () => JSON.stringify(manifest), false);
+  return stampOf(statSync(path));
 }
 
 /** A temporary file then a rename: a crash leaves the old file or the new one. `once`: an existing file is kept (named by its hash). */

@@ -29,15 +29,19 @@ function printTimings(timings: readonly (readonly [string, number])[], io: Comma
 /** In the link server: the session of the last incremental command, kept for the next (see WarmSession). */
 let warm: WarmSession | undefined;
 
+function parseCommandLine(argv: readonly string[]): LinkOptions {
+  return parseLldLinkArgs(argv, {
+    readText: (p) => new TextDecoder().decode(nodeHost.readFile(p)),
+    fileExists: nodeHost.fileExists,
+    env: nodeHost.env,
+  });
+}
+
 /** One command line; `served`: run by the link server for a client. */
 function main(argv: string[], io: CommandIo, served: boolean): number {
   let options: LinkOptions;
   try {
-    options = parseLldLinkArgs(argv, {
-      readText: (p) => new TextDecoder().decode(nodeHost.readFile(p)),
-      fileExists: nodeHost.fileExists,
-      env: nodeHost.env,
-    });
+    options = parseCommandLine(argv);
     for (const w of options.warnings) io.err(`linkkit: warning: ${w}\n`);
     const where = served ? `, link server ${process.pid}` : "";
     if (options.incremental) {
@@ -68,7 +72,7 @@ if (argv[0] === "--linkkit-server" && argv[1] !== undefined) {
   const first = argv.slice(2);
   const quiet: CommandIo = { out: () => {}, err: () => {}, later: (task) => { task(); } };
   serveCommands(argv[1], (command, io) => main(command, io, true), () => {
-    if (!first.some((a) => /^[/-]-?incremental(:yes)?$/i.test(a))) return; // a full link is not repeated
+    if (!parseCommandLine(first).incremental) return; // a full link is not repeated
     main(first, quiet, true);
     warm?.session.prepareUpdates();
   });

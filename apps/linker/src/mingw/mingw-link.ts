@@ -139,15 +139,7 @@ export class MingwLink {
       if (!loader.merges.has(".dtors")) loader.merges.set(".dtors", ".data");
     }
 
-    if (this.options.dll) {
-      const explicit = loader.exports.length > 0;
-      const exportAll = this.mingw.exportAll ?? (!explicit && !this.mingw.excludeAll);
-      if (exportAll) {
-        this.autoExports = autoExportSpecs(loader, this.mingw);
-        loader.exports.push(...this.autoExports);
-      }
-    }
-
+    this.refreshAutoExports(loader);
     this.addSyntheticObject(loader);
   }
 
@@ -183,23 +175,15 @@ export class MingwLink {
   }
 
   /**
-   * --export-all-symbols again over the objects as they are now. The loader keeps the same spec objects
-   * when nothing changed, so that an update sees no change of exports.
+   * A DLL's --export-all-symbols (GNU ld's default while nothing is exported explicitly), over the objects
+   * as they are now: at the first link, and again at each update. The loader keeps the same spec objects
+   * when nothing changed (then it returns false), so that an update sees no change of exports.
    */
   refreshAutoExports(loader: InputLoader): boolean {
     if (!this.options.dll) return false;
     const explicit = loader.exports.length > this.autoExports.length;
-    if (!(this.mingw.exportAll ?? (!explicit && !this.mingw.excludeAll))) {
-      if (this.autoExports.length === 0) return false;
-      // The first explicit export ends GNU ld's export-everything default, as in a full link.
-      const old = new Set(this.autoExports);
-      const kept = loader.exports.filter((e) => !old.has(e));
-      loader.exports.length = 0;
-      loader.exports.push(...kept);
-      this.autoExports = [];
-      return true;
-    }
-    const fresh = autoExportSpecs(loader, this.mingw);
+    const exportAll = this.mingw.exportAll ?? (!explicit && !this.mingw.excludeAll);
+    const fresh = exportAll ? autoExportSpecs(loader, this.mingw) : [];
     const key = (e: ExportSpec) => JSON.stringify([e.name, e.internalName, e.data, e.noName, e.private, e.ordinal, e.forwardTo]);
     if (fresh.length === this.autoExports.length && fresh.every((e, i) => key(e) === key(this.autoExports[i]!))) return false;
     const old = new Set(this.autoExports);
@@ -502,7 +486,7 @@ export class MingwLink {
     };
   }
 
-  /** The MinGW side of a restored link (`files`: the restored loader's inputs, by id). */
+  /** The MinGW side of a restored link, over the restored loader's inputs. */
   static restore(options: LinkOptions, data: MingwState, loader: InputLoader): MingwLink {
     const m = new MingwLink(options, undefined);
     const files = loader.files;
