@@ -1,15 +1,20 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): the functions with the most self time and the most
 // total (inclusive) time, with their source file and line, so a profile can be read without DevTools.
 //
-//   node bench/profile-summary.mjs profile.cpuprofile [--top N]
+//   node bench/profile-summary.mjs profile.cpuprofile [--top N] [--lines]
+//
+// --lines adds the hottest source lines (V8's per-line ticks), with the line's text when the file is local.
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const [file, ...rest] = process.argv.slice(2);
 if (file === undefined) {
   console.error("usage: node bench/profile-summary.mjs profile.cpuprofile [--top N]");
   process.exit(2);
 }
-const top = rest[0] === "--top" ? Number(rest[1]) : 25;
+const topAt = rest.indexOf("--top");
+const top = topAt >= 0 ? Number(rest[topAt + 1]) : 25;
+const lines = rest.includes("--lines");
 const profile = JSON.parse(readFileSync(file, "utf8"));
 
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -54,3 +59,32 @@ const print = (title, map) => {
 };
 print("self time", self);
 print("total time", total);
+
+if (lines) {
+  // Ticks per source line; a line's share of the samples stands for its share of the time.
+  const ticks = new Map();
+  let tickTotal = 0;
+  for (const n of profile.nodes) {
+    tickTotal += n.hitCount ?? 0;
+    for (const t of n.positionTicks ?? []) {
+      const key = `${n.callFrame.url}:${t.line}`;
+      ticks.set(key, (ticks.get(key) ?? 0) + t.ticks);
+    }
+  }
+  const sources = new Map();
+  const text = (url, line) => {
+    if (!url.startsWith("file://")) return "";
+    if (!sources.has(url)) {
+      try { sources.set(url, readFileSync(fileURLToPath(url), "utf8").split("\n")); } catch { sources.set(url, []); }
+    }
+    return (sources.get(url)[line - 1] ?? "").trim().slice(0, 100);
+  };
+  console.log(`\nhottest lines (share of ${tickTotal} samples)`);
+  for (const [key, n] of [...ticks].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    const at = key.lastIndexOf(":");
+    const url = key.slice(0, at);
+    const line = Number(key.slice(at + 1));
+    const where = `${url.replace(/^.*\/(packages|apps)\//, "$1/")}:${line}`;
+    console.log(`${((100 * n) / tickTotal).toFixed(1).padStart(5)}%  ${where.padEnd(44)} ${text(url, line)}`);
+  }
+}

@@ -240,23 +240,13 @@ export class ImageEmitter {
     const { inputs, resolved, image, options, imageBase } = this.req;
     const layout = image.layout;
     const is64 = this.is64;
-    // Bound the base-relocation table before relocating so that one buffer holds the whole image.
-    let absoluteRelocs = image.thunkAtoms.size;
-    for (const file of inputs.objects) {
-      const bytes = file.coff.bytes;
-      for (let s = 0; s < file.sectionCount; s++) {
-        if (file.sectionAtom[s]! < 0) continue;
-        // The type is the u16 at +8 of each 10-byte record (the reader checked the records lie inside).
-        for (let p = file.coff.relocationOffsetOf(s) + 8, end = p + file.coff.relocationCountOf(s) * 10; p < end; p += 10) {
-          const t = bytes[p]! | (bytes[p + 1]! << 8);
-          if (is64 ? t === 1 || t === 2 : t === 6) absoluteRelocs++;
-        }
-      }
-    }
-    this.growBaseRelocs(absoluteRelocs + 16);
-    const relocBound = image.relocSection ? align(absoluteRelocs * 12 + 16, options.fileAlignment) : 0;
+    // Room after the sections for the base-relocation table, which is known only after relocating: a guess
+    // (tables are a few percent of an image); a bigger one grows the buffer once. Counting the absolute
+    // relocations up front was a pass over every relocation record of the link.
+    this.growBaseRelocs(1024 + image.thunkAtoms.size);
     this.fileSize = this.layoutFileEnd();
-    this.ensureSize(this.fileSize + relocBound);
+    const relocRoom = image.relocSection ? align(Math.ceil(this.fileSize / 32) + 4096, options.fileAlignment) : 0;
+    this.ensureSize(this.fileSize + relocRoom);
 
     // Code gaps are int3, as link.exe fills them, so a stray jump traps.
     for (const out of image.sections) {
@@ -708,11 +698,15 @@ export class ImageEmitter {
     }
     const size = table.entries.length;
     if (size > info.usedSize) throw new LinkError(`the exception table (${size} bytes) does not fit its section (${info.usedSize} bytes)`);
-    this.exceptionAtoms = this.buffer.slice(at, at + info.usedSize);
+    // What later updates start from; an image that is never updated keeps none of it.
+    const updatable = this.req.options.incremental;
+    if (updatable) this.exceptionAtoms = this.buffer.slice(at, at + info.usedSize);
     this.buffer.set(table.entries, at);
     this.buffer.fill(0, at + size, at + info.usedSize);
-    this.exceptionTableOnDisk = this.buffer.slice(at, at + info.usedSize);
-    this.exceptionEntryAtom = table.atoms;
+    if (updatable) {
+      this.exceptionTableOnDisk = this.buffer.slice(at, at + info.usedSize);
+      this.exceptionEntryAtom = table.atoms;
+    }
     if (onDisk) {
       const common = Math.min(onDisk.length, info.usedSize);
       this.markChanged(onDisk.subarray(0, common), at);
@@ -749,6 +743,8 @@ export class ImageEmitter {
       for (let e = p / entrySize, end = (p + length) / entrySize; e < end; e++) owner[e] = atom;
       p += length;
     }
+    // A full link lays functions and their .pdata out in the same (input) order: the table is sorted already.
+    if (isSortedByBegin(packed)) return { entries: packed, atoms: owner };
     const order = runtimeFunctionOrder(packed, 0, size);
     const entries = new Uint8Array(size);
     const atomOf = new Int32Array(order.length);
@@ -997,6 +993,18 @@ export function targetAtom(inputs: LoadedInputs, resolved: ResolvedSymbols, imag
     case TargetKind.ImportThunk: return image.thunkAtoms.get(inputs.files[resolved.input[id]!] as ImportFile) ?? -1;
     default: return -1;
   }
+}
+
+/** Are the packed function entries' BeginAddress fields in ascending order? */
+function isSortedByBegin(packed: Uint8Array): boolean {
+  const entrySize = ImageRuntimeFunctionEntry.size;
+  let previous = -1;
+  for (let p = 0; p < packed.length; p += entrySize) {
+    const begin = (packed[p]! | (packed[p + 1]! << 8) | (packed[p + 2]! << 16) | (packed[p + 3]! << 24)) >>> 0;
+    if (begin < previous) return false;
+    previous = begin;
+  }
+  return true;
 }
 
 function sameEntries(a: Uint32Array | Uint8Array, b: Uint32Array | Uint8Array): boolean {

@@ -11,6 +11,7 @@ import {
   type SymbolTableOptions,
   type SymbolTableState,
 } from "./index.js";
+import { STATE_VERSION } from "./state.js";
 
 // Names with a NUL, non-ASCII characters, an empty name; "g0" and "g1" also name COMDAT groups, "g2" only a group.
 const NAMES = ["a", "b", "c", "d", "g0", "g1", "caf\u00e9", "nul\0name", "", "a_rather_long_name_of_some_function@@YAXXZ"];
@@ -326,7 +327,9 @@ describe("saveState and restoreState", () => {
         "instGroup", "instInput", "instSelection", "instSize", "instChecksum", "instNext", "instPrev", "instNextInInput",
         "instDefHead", "instAssocHead", "instCount", "instFree",
         "assocSection", "assocNext", "assocCount", "assocFree",
-        "epoch", "journal", "journalLength", "journalGroup", "journalGroupWinner",
+        "epoch", "journal", "journalLength", "journalGroup", "journalGroupWinner", "newNamesFrom", "newGroupsFrom",
+        // Not saved: removeInput's flag (false between calls).
+        "journalEverything",
       ].sort(),
     );
   });
@@ -381,7 +384,7 @@ describe("a malformed or foreign state", () => {
     ["an array", []],
     ["an empty object", {}],
     ["another format", withField(state, "format", "something-else")],
-    ["a later version", withField(state, "version", 2)],
+    ["a later version", withField(state, "version", STATE_VERSION + 1)],
     ["a version as a string", withField(state, "version", "1")],
     ["no epoch", withField(state, "epoch", undefined)],
     ["a fractional epoch", withField(state, "epoch", 1.5)],
@@ -401,6 +404,7 @@ describe("a malformed or foreign state", () => {
     ["a group named after a symbol of another group", withField(state, "groups.symbol", state.groups.symbol.map((s) => (s === -1 ? s : 0)))],
     ["a pending load out of range", withField(state, "symbols.pendingLoads", Int32Array.of(symbolCount))],
     ["a journal of partial entries", withField(state, "journal.entries", new Float64Array(3))],
+    ["a journal floor past the names", withField(state, "journal.newNamesFrom", symbolCount + 1)],
     ["group journal columns of different lengths", withField(state, "journal.groupWinners", new Int32Array(state.journal.groups.length + 1))],
     ["a JSON round trip (typed arrays become objects)", JSON.parse(JSON.stringify(state))],
   ];

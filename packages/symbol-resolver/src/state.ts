@@ -4,7 +4,7 @@ import { SymbolTableUsageError } from "./errors.js";
 
 export const STATE_FORMAT = "@linkkit/symbol-resolver/SymbolTable";
 /** Bump on any change to the fields below or to what they mean: a state of another version is refused. */
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
 
 /**
  * Strings as one string and where each starts in it: serializing one long string is several times faster
@@ -113,6 +113,9 @@ export interface SymbolTableState {
     readonly entries: Float64Array<ArrayBuffer>;
     readonly groups: Int32Array<ArrayBuffer>;
     readonly groupWinners: Int32Array<ArrayBuffer>;
+    /** Names (groups) from this id on were made since the last report and are not in the journal. */
+    readonly newNamesFrom: number;
+    readonly newGroupsFrom: number;
   };
 }
 

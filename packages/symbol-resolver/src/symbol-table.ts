@@ -218,6 +218,14 @@ export class SymbolTable {
   private journalLength = 0;
   private journalGroup: number[] = [];
   private journalGroupWinner: number[] = [];
+  /**
+   * Names and groups made since the last report have no journal entries: their state before is "nothing"
+   * (no winner), so a full link's 300,000 new names cost no journal. `removeInput` journals every name it
+   * changes (its report is about that call alone), new or not.
+   */
+  private newNamesFrom = 0;
+  private newGroupsFrom = 0;
+  private journalEverything = false;
 
   constructor(options: SymbolTableOptions = {}) {
     this.options = options;
@@ -497,6 +505,7 @@ export class SymbolTable {
     const groupStart = this.journalGroup.length;
     // A fresh epoch: this call's journal entries hold each name's state from before the call.
     this.epoch++;
+    this.journalEverything = true;
 
     const touched: SymbolId[] = [];
     for (let c = this.inputCandHead[input] as number; c !== NONE; ) {
@@ -555,7 +564,8 @@ export class SymbolTable {
       this.symMarked[symbol] = 0;
       this.recomputeSymbol(symbol);
     }
-    const report = this.changesSince(symbolStart, groupStart);
+    this.journalEverything = false;
+    const report = this.changesSince(symbolStart, groupStart, this.names.length, this.groupNames.length);
     this.epoch++;
     return report;
   }
@@ -566,7 +576,7 @@ export class SymbolTable {
    * not reported). Includes what `removeInput` reported.
    */
   takeChanges(): ChangeReport {
-    const report = this.changesSince(0, 0);
+    const report = this.changesSince(0, 0, this.newNamesFrom, this.newGroupsFrom);
     this.discardChanges();
     return report;
   }
@@ -579,6 +589,8 @@ export class SymbolTable {
     this.journalLength = 0;
     this.journalGroup.length = 0;
     this.journalGroupWinner.length = 0;
+    this.newNamesFrom = this.names.length;
+    this.newGroupsFrom = this.groupNames.length;
     this.epoch++;
   }
 
@@ -925,6 +937,8 @@ export class SymbolTable {
         entries: this.journal.subarray(0, this.journalLength),
         groups: Int32Array.from(this.journalGroup),
         groupWinners: Int32Array.from(this.journalGroupWinner),
+        newNamesFrom: this.newNamesFrom,
+        newGroupsFrom: this.newGroupsFrom,
       },
     };
   }
@@ -1059,6 +1073,8 @@ export class SymbolTable {
     const journalGroups = read.indices("journal.groups", undefined, 0, groupCount - 1);
     table.journalGroup = Array.from(journalGroups);
     table.journalGroupWinner = Array.from(read.indices("journal.groupWinners", journalGroups.length, NONE, inputCount - 1));
+    table.newNamesFrom = read.integer("journal.newNamesFrom", 0, symbolCount);
+    table.newGroupsFrom = read.integer("journal.newGroupsFrom", 0, groupCount);
     return table;
   }
 
@@ -1385,7 +1401,7 @@ export class SymbolTable {
     }
     const old = this.groupWinner[group] as number;
     if (best === old) return;
-    if (this.groupEpoch[group] !== this.epoch) {
+    if (this.groupEpoch[group] !== this.epoch && (group < this.newGroupsFrom || this.journalEverything)) {
       this.groupEpoch[group] = this.epoch;
       this.journalGroup.push(group);
       this.journalGroupWinner.push(old === NONE ? NONE : (this.instInput[old] as number));
@@ -1420,6 +1436,7 @@ export class SymbolTable {
   /** Records the name's resolution before its first change in this epoch. */
   private touch(symbol: SymbolId): void {
     if (this.symEpoch[symbol] === this.epoch) return;
+    if (symbol >= this.newNamesFrom && !this.journalEverything) return;
     this.symEpoch[symbol] = this.epoch;
     const winner = this.symWinner[symbol] as number;
     const at = this.journalLength;
@@ -1437,12 +1454,19 @@ export class SymbolTable {
     return this.candKind[winner] === SymbolKind.Common ? (this.symAlign[symbol] as number) : (this.candA[winner] as number);
   }
 
-  private changesSince(symbolStart: number, groupStart: number): ChangeReport {
+  /**
+   * What changed since the journal entries from `symbolStart` and `groupStart` were made; names from
+   * `newNamesFrom` and groups from `newGroupsFrom` on were made since, from nothing: changed if they have a winner.
+   */
+  private changesSince(symbolStart: number, groupStart: number, newNamesFrom: number, newGroupsFrom: number): ChangeReport {
     const changed = new Set<SymbolId>();
+    for (let symbol = newNamesFrom; symbol < this.names.length; symbol++) {
+      if (this.symWinner[symbol] !== NONE) changed.add(symbol);
+    }
     const seen = new Set<SymbolId>();
     for (let i = symbolStart; i < this.journalLength; i += JOURNAL_STRIDE) {
       const symbol = this.journal[i] as number;
-      if (seen.has(symbol)) continue;
+      if (symbol >= newNamesFrom || seen.has(symbol)) continue;
       seen.add(symbol);
       const winner = this.symWinner[symbol] as number;
       const kind = winner === NONE ? SymbolKind.Undefined : (this.candKind[winner] as number);
@@ -1472,10 +1496,13 @@ export class SymbolTable {
       }
     }
     const comdats = new Set<ComdatId>();
+    for (let group = newGroupsFrom; group < this.groupNames.length; group++) {
+      if (this.groupWinner[group] !== NONE) comdats.add(group);
+    }
     const seenGroups = new Set<ComdatId>();
     for (let i = groupStart; i < this.journalGroup.length; i++) {
       const group = this.journalGroup[i] as number;
-      if (seenGroups.has(group)) continue;
+      if (group >= newGroupsFrom || seenGroups.has(group)) continue;
       seenGroups.add(group);
       if (this.comdatWinner(group) !== this.journalGroupWinner[i]) comdats.add(group);
     }
@@ -1557,6 +1584,8 @@ export class SymbolTable {
     }
     inst = this.instCount++;
     const n = this.instCount;
+    // One length check, not ten calls: a large link makes 100,000 groups.
+    if (this.instGroup.length >= n) return inst;
     this.instGroup = growInt32(this.instGroup, n, NONE);
     this.instInput = growInt32(this.instInput, n, NONE);
     this.instSelection = growUint8(this.instSelection, n);
