@@ -433,3 +433,65 @@ describe("empty atoms", () => {
     expect(layout.atomOffset(empty)).toBe(48);
   });
 });
+
+describe("lists laid out as a unit (packed-growable sections, arrangeSection)", () => {
+  function listLayout(): { layout: Layout; list: number; data: number; entries: number[] } {
+    const layout = new Layout({ headerSize: 0x400, sectionAlignment: 0x1000, fileAlignment: 0x200, mode: "incremental", minimumVirtualReserve: 0x10000 });
+    const list = layout.addSection(".CRT", { mode: "packed-growable" });
+    const data = layout.addSection(".data");
+    const entries = [layout.addAtom(list, 8, 8), layout.addAtom(list, 8, 8), layout.addAtom(list, 8, 8)];
+    layout.addAtom(data, 0x40, 16);
+    layout.assignAddresses();
+    return { layout, list, data, entries };
+  }
+
+  it("packs atoms without surplus but reserves room to grow, as an incremental section does", () => {
+    const { layout, list, data, entries } = listLayout();
+    expect(entries.map((a) => layout.atomOffset(a))).toEqual([0, 8, 16]);
+    expect(layout.atom(entries[2]!).capacity).toBe(8);
+    expect(layout.section(list)).toMatchObject({ mode: "packed-growable", usedSize: 24, virtualReserve: 0x10000, fileReserve: 0x200 });
+    expect(layout.section(data).address).toBe(0x11000);
+  });
+
+  it("puts a new entry in the middle and resizes one, moving only what follows, within the reserve", () => {
+    const { layout, list, data, entries } = listLayout();
+    const [a, b, c] = entries as [number, number, number];
+    // A placeholder of size 0 goes to the end without growing anything; its place comes from the order.
+    const added = layout.placeAtom(list, 0, 8).atom;
+    const changes = layout.arrangeSection(list, [{ atom: a, size: 8 }, { atom: added, size: 16 }, { atom: b, size: 8 }, { atom: c, size: 24 }]);
+    expect(changes.movedSections).toEqual([]);
+    expect([a, added, b, c].map((x) => layout.atomOffset(x))).toEqual([0, 8, 24, 32]);
+    expect(layout.section(list).usedSize).toBe(56);
+    const report = layout.takeChanges();
+    expect(report.placedAtoms).toEqual([added]);
+    expect(report.movedAtoms.map((m) => [m.atom, m.oldOffset, m.newOffset])).toEqual([[b, 8, 24], [c, 16, 32]]);
+    expect(report.resizedAtoms.map((r) => [r.atom, r.newSize])).toEqual([[c, 24]]);
+    expect(layout.section(data).address).toBe(0x11000);
+    layout.verify();
+  });
+
+  it("closes the hole an entry leaves, and grows the section when the list outgrows its reserve", () => {
+    const { layout, list, data, entries } = listLayout();
+    const [a, b, c] = entries as [number, number, number];
+    layout.freeAtom(b);
+    layout.arrangeSection(list, [{ atom: a, size: 8 }, { atom: c, size: 8 }]);
+    expect(layout.atomOffset(c)).toBe(8);
+    expect(layout.section(list).usedSize).toBe(16);
+    layout.takeChanges();
+    const changes = layout.arrangeSection(list, [{ atom: c, size: 0x20000 }, { atom: a, size: 8 }]);
+    expect(layout.atomOffset(a)).toBe(0x20000);
+    expect(changes.movedSections.map((m) => m.name)).toEqual([".CRT", ".data"]);
+    expect(layout.section(data).address).toBeGreaterThan(0x20000);
+    layout.verify();
+  });
+
+  it("rejects an order that leaves out, repeats or borrows an atom", () => {
+    const { layout, list, data, entries } = listLayout();
+    const [a, b, c] = entries as [number, number, number];
+    const other = layout.atomsInSection(data)[0]!;
+    expect(() => layout.arrangeSection(list, [{ atom: a, size: 8 }, { atom: b, size: 8 }])).toThrow(InvalidOptionError);
+    expect(() => layout.arrangeSection(list, [{ atom: a, size: 8 }, { atom: a, size: 8 }, { atom: c, size: 8 }])).toThrow(InvalidOptionError);
+    expect(() => layout.arrangeSection(list, [{ atom: a, size: 8 }, { atom: b, size: 8 }, { atom: other, size: 8 }])).toThrow(/an atom of \.CRT/);
+    expect(() => layout.arrangeSection(list, [{ atom: a, size: -1 }, { atom: b, size: 8 }, { atom: c, size: 8 }])).toThrow(InvalidSizeError);
+  });
+});

@@ -27,6 +27,7 @@ import { FileSpace } from "./file-space.js";
 import { decodeState, encodeStateWith } from "./state-codec.js";
 import type { LayoutState, SectionAtomsState } from "./state-codec.js";
 import type {
+  ArrangedAtom,
   AtomId,
   AtomInfo,
   AtomMove,
@@ -54,6 +55,11 @@ const NO_CHANGES: SectionChanges = Object.freeze({
 });
 // Marks "no hole fits: append at the used end" in placement search.
 const APPEND = -2;
+const SECTION_MODES_EXPECTED = '"packed", "incremental" or "packed-growable"';
+
+function isSectionMode(mode: unknown): mode is SectionMode {
+  return mode === "packed" || mode === "incremental" || mode === "packed-growable";
+}
 
 /** Mutable per-section state; few sections, so a plain object each. */
 interface SectionRecord {
@@ -121,8 +127,8 @@ function resolveOptions(options: LayoutOptions): ResolvedOptions {
   checkSize("headerSize", resolved.headerSize);
   checkAlignment("sectionAlignment", resolved.sectionAlignment, MAX_ALIGNMENT);
   checkAlignment("fileAlignment", resolved.fileAlignment, MAX_ALIGNMENT);
-  if (resolved.mode !== "packed" && resolved.mode !== "incremental") {
-    throw new InvalidOptionError("mode", '"packed" or "incremental"', resolved.mode);
+  if (!isSectionMode(resolved.mode)) {
+    throw new InvalidOptionError("mode", SECTION_MODES_EXPECTED, resolved.mode);
   }
   const { surplusNumerator, surplusDenominator } = resolved.capacity;
   if (!Number.isSafeInteger(surplusNumerator) || surplusNumerator < 0 || !Number.isSafeInteger(surplusDenominator) || surplusDenominator <= 0) {
@@ -176,7 +182,7 @@ export class Layout {
   addSection(name: string, options: SectionOptions = {}): SectionId {
     if (this.sectionIdByName.has(name)) throw new DuplicateSectionError(name);
     const mode = options.mode ?? this.options.mode;
-    if (mode !== "packed" && mode !== "incremental") throw new InvalidOptionError("section mode", '"packed" or "incremental"', mode);
+    if (!isSectionMode(mode)) throw new InvalidOptionError("section mode", SECTION_MODES_EXPECTED, mode);
     const alignment = options.alignment ?? this.options.sectionAlignment;
     checkAlignment(`section ${name}`, alignment, MAX_ALIGNMENT);
     const incremental = mode === "incremental";
@@ -343,6 +349,48 @@ export class Layout {
       this.insert(section, atom, newSize, alignLog2);
     }
     return this.placement(section, atom, oldOffset, oldAddress, this.growIfNeeded(section));
+  }
+
+  /**
+   * Lays a section out again as a unit: every live atom of the section, each listed once, in the given
+   * order and at the given size, from offset 0, each at its alignment with its ideal capacity (so back to
+   * back in a packed section). For lists the program walks from one marker to another, where an entry
+   * joining, leaving or changing size in the middle must move what follows rather than leave a hole or go
+   * to the end. Atoms that changed place show up in `takeChanges`; the section grows when they no longer fit.
+   */
+  arrangeSection(id: SectionId, order: readonly ArrangedAtom[]): SectionChanges {
+    const section = this.sectionRecord(id, "arrangeSection");
+    const atoms = this.atoms;
+    const listed = new Set<number>();
+    for (const { atom, size } of order) {
+      if (this.liveSection(atom, "arrangeSection") !== section) throw new InvalidOptionError(`arrangeSection ${section.name} atom ${String(atom)}`, `an atom of ${section.name}`, `an atom of section ${String(atoms.section[atom])}`);
+      if (listed.has(atom)) throw new InvalidOptionError(`arrangeSection ${section.name} order`, "each atom once", `atom ${String(atom)} twice`);
+      if (!Number.isSafeInteger(size) || size < 0) throw new InvalidSizeError(`arrangeSection ${section.name} atom ${String(atom)}: size`, size);
+      listed.add(atom);
+    }
+    if (listed.size !== section.atomCount) throw new InvalidOptionError(`arrangeSection ${section.name} order`, `all ${String(section.atomCount)} live atoms`, `${String(listed.size)} atoms`);
+    for (const atom of section.freeList) atoms.freeSlot[atom] = NONE;
+    section.freeList.length = 0;
+    section.holeBound = 0;
+    let previous = NONE;
+    let end = 0;
+    for (const { atom, size } of order) {
+      this.touchAtom(atom);
+      const offset = alignUp(end, powerOfTwo(atoms.alignLog2[atom] as number));
+      atoms.offset[atom] = offset;
+      atoms.size[atom] = size;
+      atoms.prev[atom] = previous;
+      atoms.next[atom] = NONE;
+      if (previous === NONE) section.first = atom;
+      else atoms.next[previous] = atom;
+      previous = atom;
+      end = offset + this.ideal(section, size);
+    }
+    section.last = previous;
+    section.used = end;
+    // Alignment padding is part of an atom's capacity; large padding is a hole worth tracking.
+    for (const { atom } of order) this.refreshFreeList(section, atom);
+    return this.growIfNeeded(section);
   }
 
   /** Frees an atom: its room joins its predecessor's surplus; freeing the last atom shrinks the used end. */

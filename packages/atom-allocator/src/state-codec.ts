@@ -37,7 +37,7 @@ const SECTION_FIXED_BYTES = 4 + (1 + 1 + 6 * 8 + 4);
 /** Whether typed arrays on this host are little-endian, as the format is: then columns move in bulk. */
 export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const MODES: readonly SectionMode[] = ["packed", "incremental"];
+const MODES: readonly SectionMode[] = ["packed", "incremental", "packed-growable"];
 
 /** Atoms of one section in address order, as parallel columns. */
 export interface SectionAtomsState {

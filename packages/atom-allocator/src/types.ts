@@ -8,8 +8,11 @@ export type SectionId = number;
 /**
  * `packed`: a full link; atoms back to back with only alignment padding, reserves rounded to alignment.
  * `incremental`: each atom gets surplus capacity (pad-to-ideal) and the section reserves room to grow.
+ * `packed-growable`: atoms back to back as in `packed`, room to grow as in `incremental`: for a list the
+ * program walks from one marker to another in an incremental image (no holes between its entries, yet
+ * entries can join it without moving what follows; see `arrangeSection`).
  */
-export type SectionMode = "packed" | "incremental";
+export type SectionMode = "packed" | "incremental" | "packed-growable";
 
 /** Pad-to-ideal: an atom's ideal capacity is `size + floor(size * surplusNumerator / surplusDenominator)`. */
 export interface CapacityPolicy {
@@ -106,6 +109,12 @@ export interface SectionChanges {
  * must be rewritten; the new range may overlap the old one). `address` / `previousAddress` are after and
  * before the operation, so they also differ when only the atom's section moved (see `movedSections`).
  */
+/** One atom of `arrangeSection`'s new order, with its size there. */
+export interface ArrangedAtom {
+  readonly atom: AtomId;
+  readonly size: number;
+}
+
 export interface AtomPlacement extends SectionChanges {
   readonly atom: AtomId;
   readonly section: SectionId;
