@@ -281,8 +281,8 @@ export function layOut(req: LayoutRequest): ImageLayout {
     if (attrs !== undefined) flags = applySectionAttributes(flags, attrs, name);
     const noBits = (flags & IMAGE_SCN.CNT_UNINITIALIZED_DATA) !== 0 && (flags & (IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.CNT_CODE)) === 0;
     // Lists walked from a start marker to an end marker (see `isOrderedSectionName`) must have no holes:
-    // their section gets no room between atoms, even in an incremental image.
-    const id = layout.addSection(name, { noBits, ...(req.incremental && g.holdsOrdered ? { mode: "packed" as const } : {}) });
+    // their section gets no room between atoms, even in an incremental image, but room at its end.
+    const id = layout.addSection(name, { noBits, ...(req.incremental && g.holdsOrdered ? { mode: "packed-growable" as const } : {}) });
     const section: OutputSection = { name, characteristics: flags, noBits, id, number: sections.length + 1 };
     sections.push(section);
     // Stable sort by the full input section name: `.text$a` before `.text$b`, input order within a name.
