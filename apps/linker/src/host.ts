@@ -3,6 +3,12 @@
 
 export interface LinkHost {
   readFile(path: string): Uint8Array;
+  /**
+   * The linker is about to read these files, in this order (a full link's inputs): a host may start
+   * reading them now, on another thread. Optional; a later call replaces the earlier list, and an empty
+   * one ends reading ahead (a file read ahead but not taken is then forgotten).
+   */
+  readAhead?(paths: readonly string[]): void;
   fileExists(path: string): boolean;
   /** Replaces `path` with `bytes` so that a crash leaves either the old file or the new one, never half. */
   writeFileAtomic(path: string, bytes: Uint8Array): void;

@@ -19,7 +19,7 @@ import type { LinkOptions } from "./options.js";
 import { LinkSession, type SessionStateData, type UpdateReport } from "./session.js";
 import { readSessionFile, writeSessionFile } from "./session-file.js";
 
-export const STATE_VERSION = 5;
+export const STATE_VERSION = 6;
 
 const SESSION_FILE = "session.state";
 

@@ -80,7 +80,13 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   const loader = new InputLoader(opts, host);
   // GNU ld (MinGW) flavour: auto-import, constructor lists, pseudo relocations, dlltool import tables.
   const mingw = opts.mingw ? new MingwLink(opts, loader) : undefined;
-  for (const path of opts.inputs) loader.addPath(path);
+  host.readAhead?.(opts.inputs);
+  try {
+    for (const path of opts.inputs) loader.addPath(path);
+  } finally {
+    // Files read ahead but not taken must not stand in for a later read of the same path.
+    host.readAhead?.([]);
+  }
   loader.queueDefaultLibraries(opts.defaultLibs);
   timer.mark("read");
 

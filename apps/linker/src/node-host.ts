@@ -1,12 +1,18 @@
 // The LinkHost of the command-line tools: Node's file system, writes that replace files atomically.
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { LinkHost } from "./host.js";
+import { ReadAhead, readFileAhead } from "./read-ahead.js";
+
+/** Fewer inputs than this are read as they come: a worker thread costs more than it saves on a small link. */
+const READ_AHEAD_MIN_INPUTS = 64;
+let ahead: ReadAhead | undefined;
 
 export const nodeHost: LinkHost = {
-  readFile: (path) => {
-    const b = readFileSync(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  readFile: (path) => readFileAhead(ahead, path),
+  readAhead: (paths) => {
+    ahead?.dispose();
+    ahead = paths.length >= READ_AHEAD_MIN_INPUTS ? new ReadAhead(paths) : undefined;
   },
   fileExists: (path) => {
     try { return statSync(path).isFile(); } catch { return false; }

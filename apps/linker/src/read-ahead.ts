@@ -1,0 +1,108 @@
+// Reading inputs on the other core while the linker parses: a worker thread reads the files of a link in
+// command-line order and hands each over (its memory transferred, not copied); the linker, which is
+// synchronous, takes them in the same order, reading a file itself when the worker has not got to it.
+// On a large link reading is ~5% of the time (400 objects, 54 MB from the page cache).
+import { readFileSync } from "node:fs";
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+
+/** Who reads file i: claimed with a compare-and-swap, so that each file is read once, by whoever comes first. */
+const UNCLAIMED = 0, LINKER = 1, WORKER_READING = 2, WORKER_POSTED = 3;
+
+/**
+ * The worker: plain CommonJS evaluated on its own (it loads nothing of linkkit). It takes ~30 ms to start,
+ * during which the linker reads the first files itself; from then on it runs ahead of the linker.
+ */
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { readFileSync } = require("node:fs");
+const { paths, port, status } = workerData;
+for (let i = 0; i < paths.length; i++) {
+  if (Atomics.compareExchange(status, i, ${UNCLAIMED}, ${WORKER_READING}) !== ${UNCLAIMED}) continue;
+  let buffer;
+  try {
+    const b = readFileSync(paths[i]);
+    // A small file's Buffer is a slice of Node's shared pool, which must not be handed over.
+    buffer = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : new Uint8Array(b).buffer;
+  } catch {
+    buffer = undefined; // the linker reads it itself and reports why it cannot
+  }
+  port.postMessage({ i, buffer }, buffer ? [buffer] : []);
+  Atomics.store(status, i, ${WORKER_POSTED});
+  Atomics.notify(status, i);
+}
+port.close();
+`;
+
+/** How long the linker waits for a file the worker is reading before it reads all files itself. */
+const STALL_MS = 5000;
+
+export class ReadAhead {
+  private readonly index = new Map<string, number>();
+  private readonly arrived = new Map<number, ArrayBuffer | undefined>();
+  private readonly status: Int32Array;
+  private readonly port: MessagePort;
+  private readonly worker: Worker | undefined;
+  private abandoned = false;
+
+  constructor(paths: readonly string[]) {
+    const unique = [...new Set(paths)];
+    unique.forEach((p, i) => this.index.set(p, i));
+    this.status = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, unique.length)));
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    try {
+      this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { paths: unique, port: port2, status: this.status }, transferList: [port2] });
+      this.worker.unref();
+      // A worker that fails shows as a stall; its error must not end the process.
+      this.worker.on("error", () => { this.abandoned = true; });
+    } catch {
+      this.abandoned = true;
+    }
+  }
+
+  /**
+   * The bytes of `path` when the worker read it (waiting if it is reading it now); undefined when the
+   * caller must read it: not on the list, or not reached by the worker yet (then it never will be).
+   */
+  take(path: string): Uint8Array | undefined {
+    const i = this.index.get(path);
+    if (i === undefined || this.abandoned) return undefined;
+    this.index.delete(path);
+    if (Atomics.compareExchange(this.status, i, UNCLAIMED, LINKER) === UNCLAIMED) return undefined;
+    const since = performance.now();
+    while (!this.arrived.has(i)) {
+      const received = receiveMessageOnPort(this.port);
+      if (received !== undefined) {
+        const { i: at, buffer } = received.message as { i: number; buffer: ArrayBuffer | undefined };
+        this.arrived.set(at, buffer);
+        continue;
+      }
+      // Posted means queued (the worker queues the message first): then only look again.
+      if (Atomics.load(this.status, i) === WORKER_READING) Atomics.wait(this.status, i, WORKER_READING, 50);
+      if (performance.now() - since > STALL_MS) { this.dispose(); return undefined; }
+    }
+    const buffer = this.arrived.get(i);
+    this.arrived.delete(i);
+    if (this.index.size === 0) this.dispose();
+    return buffer === undefined ? undefined : new Uint8Array(buffer);
+  }
+
+  /** Stops reading ahead (the worker skips every file not started) and lets go of files not taken. */
+  dispose(): void {
+    if (this.abandoned && this.index.size === 0) return;
+    this.abandoned = true;
+    for (let i = 0; i < this.status.length; i++) Atomics.compareExchange(this.status, i, UNCLAIMED, LINKER);
+    this.index.clear();
+    this.arrived.clear();
+    this.port.close();
+    void this.worker?.terminate();
+  }
+}
+
+/** `readFileSync` as a Uint8Array, unless `ahead` has the file already. */
+export function readFileAhead(ahead: ReadAhead | undefined, path: string): Uint8Array {
+  const early = ahead?.take(path);
+  if (early !== undefined) return early;
+  const b = readFileSync(path);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
