@@ -430,7 +430,7 @@ export function isOrderedSectionName(name: string): boolean {
 }
 
 /** Byte-wise order, as link.exe sorts `$` suffixes (not locale order). */
-function compareNames(a: string, b: string): number {
+export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

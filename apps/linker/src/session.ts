@@ -17,6 +17,7 @@ import { collectExports, exportTableInput, type ResolvedExport } from "./exports
 import { parseDirectives, sameDirectivesApartFromExports } from "./inputs/directives.js";
 import { symbolRva } from "./emit.js";
 import { forEachSiteOfSection, SiteIndex, type SiteIndexState } from "./site-index.js";
+import { fullLinkOrder, orderObjectsAsLldLink } from "./full-link-order.js";
 
 /** A session as data (see `LinkSession.saveState`): what `linkkit /incremental` keeps for its next run. */
 export interface SessionStateData {
@@ -80,6 +81,8 @@ export class LinkSession {
   private importUse = new Map<ImportFile, { slot: number; thunk: number }>();
   /** Ranges to clear once the layout has settled (see `clearRange`). */
   private clears: { section: number; offset: number; size: number }[] = [];
+  /** What an update changed in list sections (see `isListSection`), laid out again by `arrangeLists`. */
+  private lists = emptyListChanges();
 
   private constructor(options: LinkOptions, host: LinkHost, private readonly sessionOptions: SessionOptions, makeState: (host: LinkHost) => LinkState) {
     this.options = options;
@@ -243,6 +246,7 @@ export class LinkSession {
   private recoverByFullLink(): void {
     this.broken = true;
     this.clears = [];
+    this.lists = emptyListChanges();
     this.sites = undefined;
     this.importUse = new Map();
     this.state = fullLink(this.options, this.host);
@@ -272,7 +276,9 @@ export class LinkSession {
     // 1. Inputs: swap objects in the symbol table, then load whatever archive members that now asks for.
     const oldFiles: ObjectFile[] = [];
     const newFiles: ObjectFile[] = [];
-    const objectsBefore = loader.objects.length;
+    const objectsBefore = new Set(loader.objects);
+    /** Objects `replaceObject` swapped where the old ones were: their place in the link order stays. */
+    const replacedInPlace = new Set<ObjectFile>();
     const importsBefore = loader.imports.length;
     // Before anything changes: where the changed objects' definitions are (sites elsewhere are re-applied
     // only for those that move), and the names they ask for (one nobody asks for afterwards may leave an
@@ -304,6 +310,7 @@ export class LinkSession {
         oldFiles.push(existing);
       } else {
         const file = loader.replaceObject(existing, this.host.readFile(change.path));
+        replacedInPlace.add(file);
         oldFiles.push(existing);
         newFiles.push(file);
         if (file.directives.trim() !== existing.directives.trim()) {
@@ -333,11 +340,18 @@ export class LinkSession {
     // MinGW: names still undefined may be auto-imported (or, on x86, stdcall-fixed).
     const newlyAutoImported = mingw ? mingw.resolveUndefined(loader) : (loader.resolveLazyMembers(), []);
     this.dropUnneededMembers(askedBefore, newFiles, oldFiles);
-    for (const o of loader.objects.slice(objectsBefore)) if (!newFiles.includes(o) && o.directives.trim() !== "") throw new NeedsFullLink(`archive member ${o.name} brings linker directives`);
-    for (const o of loader.objects.slice(objectsBefore)) if (!newFiles.includes(o)) newFiles.push(o);
+    const loadedMembers = loader.objects.filter((o) => !objectsBefore.has(o) && !newFiles.includes(o));
+    for (const o of loadedMembers) if (o.directives.trim() !== "") throw new NeedsFullLink(`archive member ${o.name} brings linker directives`);
+    newFiles.push(...loadedMembers);
     if (mingw) {
       mingw.prepareFiles(loader, newFiles);
       if (mingw.refreshAutoExports(loader)) throw new NeedsFullLink("archive members this update loads change what --export-all-symbols exports");
+    }
+    // Objects that joined (added, or archive members loaded) take the place a full link of the new inputs
+    // reads them at: list sections are laid out in that order.
+    if (newFiles.some((f) => !replacedInPlace.has(f))) {
+      if (mingw) mingw.orderInputsAsGnuLd(loader.objects, this.options.inputs);
+      else orderObjectsAsLldLink(loader.objects, this.options.inputs);
     }
     const newImports = loader.imports.slice(importsBefore);
     const inputs = st.inputs;
@@ -431,9 +445,6 @@ export class LinkSession {
         const alignment = sectionAlignment(file.coff.sectionCharacteristics(s)) || 16;
         const oldAtom = old && oldS !== undefined ? old.sectionAtom[oldS]! : -1;
         const reusable = oldAtom >= 0 && layout.atom(oldAtom).alignment >= alignment && layout.atomAddress(oldAtom) % alignment === 0;
-        if (isOrderedSectionName(name) && !(reusable && layout.atom(oldAtom).size === size)) {
-          throw new NeedsFullLink(`${file.name}: section ${name} ${oldAtom < 0 ? "appeared" : "changed"} (its place among the others is fixed)`);
-        }
         if (reusable) {
           const atomMoved = this.resizeAtom(oldAtom, size);
           file.sectionAtom[s] = oldAtom;
@@ -454,15 +465,11 @@ export class LinkSession {
       for (let s = 0; s < old.sectionCount; s++) {
         const atom = old.sectionAtom[s]!;
         if (atom < 0 || claimed.has(atom)) continue;
-        if (isOrderedSectionName(old.coff.sectionName(s))) throw new NeedsFullLink(`${old.name}: section ${old.coff.sectionName(s)} went away (its place among the others is fixed)`);
-        this.clearAtom(atom);
-        layout.freeAtom(atom);
-        freedAtoms.add(atom);
+        this.releaseAtom(atom, freedAtoms);
         freed++;
       }
     }
     for (const { file, s } of switched) {
-      if (isOrderedSectionName(file.coff.sectionName(s))) throw new NeedsFullLink(`${file.name}: section ${file.coff.sectionName(s)} ${file.sectionLive[s] ? "is kept now" : "is discarded now"} (its place among the others is fixed)`);
       if (file.sectionLive[s]) {
         const size = file.coff.section(s).sizeOfRawData;
         file.sectionAtom[s] = this.placeInputSection(st.image, file, s, size, sectionAlignment(file.coff.sectionCharacteristics(s)) || 16);
@@ -470,10 +477,7 @@ export class LinkSession {
         rewritten.push({ file, s });
         freedAtoms.add(file.sectionAtom[s]!);
       } else {
-        const atom = file.sectionAtom[s]!;
-        this.clearAtom(atom);
-        layout.freeAtom(atom);
-        freedAtoms.add(atom);
+        this.releaseAtom(file.sectionAtom[s]!, freedAtoms);
         file.sectionAtom[s] = -1;
         freed++;
       }
@@ -494,16 +498,14 @@ export class LinkSession {
       if (want && atom === undefined) {
         const text = image.sections.find((o) => o.name === outputName(SYNTHETIC_SECTION_NAME[AtomKind.ImportThunk], st.inputs.merges));
         if (!text) throw new NeedsFullLink("no code section for an import thunk");
-        const a = layout.placeAtom(text.id, thunkSize(emitter.is64 ? 0x8664 : 0x14c), emitter.is64 ? 16 : 4).atom;
+        const a = this.placeNewAtom(text.id, thunkSize(emitter.is64 ? 0x8664 : 0x14c), emitter.is64 ? 16 : 4);
         growColumns(image, a);
         image.atomKind[a] = AtomKind.ImportThunk;
         image.atomInput[a] = f.input;
         image.thunkAtoms.set(f, a);
         placed++;
       } else if (!want && atom !== undefined) {
-        this.clearAtom(atom);
-        layout.freeAtom(atom);
-        freedAtoms.add(atom);
+        this.releaseAtom(atom, freedAtoms);
         image.thunkAtoms.delete(f);
         freed++;
       }
@@ -518,7 +520,7 @@ export class LinkSession {
       const table = exports.length > 0 ? exportTableInput(st.dllName, exports, () => 0, st.options.timestamp) : undefined;
       const old = image.exportTable;
       if (!table) {
-        if (old) { this.clearAtom(old.atom); layout.freeAtom(old.atom); freedAtoms.add(old.atom); freed++; }
+        if (old) { this.releaseAtom(old.atom, freedAtoms); freed++; }
         image.exportTable = undefined;
       } else {
         const plan = planExportTable(table);
@@ -529,7 +531,7 @@ export class LinkSession {
         } else {
           const out = image.sections.find((o) => o.name === outputName(SYNTHETIC_SECTION_NAME[AtomKind.ExportTable], st.inputs.merges));
           if (!out) throw new NeedsFullLink("no section for the first export table");
-          atom = layout.placeAtom(out.id, plan.size, 4).atom;
+          atom = this.placeNewAtom(out.id, plan.size, 4);
           growColumns(image, atom);
           image.atomKind[atom] = AtomKind.ExportTable;
           placed++;
@@ -537,6 +539,17 @@ export class LinkSession {
         image.exportTable = { input: table, plan, atom };
       }
       exportsChanged = true;
+    }
+
+    // 6c. Lists: each list section the update changed is laid out again as a unit, in the order a full
+    // link gives it; its atoms from the first that moved or changed size on are written again.
+    const listed = this.arrangeLists(usedBefore);
+    moved += listed.moved;
+    const queuedForWrite = new Set(rewritten.map((w) => w.file.sectionAtom[w.s]!));
+    for (const atom of listed.rewrite) {
+      if (image.atomKind[atom] !== AtomKind.InputSection || queuedForWrite.has(atom)) continue;
+      rewritten.push({ file: inputs.files[image.atomInput[atom]!] as ObjectFile, s: image.atomDetail[atom]! });
+      freedAtoms.add(atom); // its base relocations are recomputed
     }
 
     // 7. The layout is settled. A section that outgrew its room in the file moved there (its bytes are
@@ -599,6 +612,13 @@ export class LinkSession {
       }
     }
     const rewrittenInputs = new Set(newFiles.map((f) => f.input));
+    // Atoms of unchanged objects a list moved: what refers into them is applied again.
+    const movedUnchanged = listed.rewrite.filter((atom) => image.atomKind[atom] === AtomKind.InputSection && !rewrittenInputs.has(image.atomInput[atom]!));
+    if (movedUnchanged.length > 0) {
+      const moves = sectionsByInput(inputs.files, image, movedUnchanged);
+      for (const id of symbolsDefinedIn(resolved, moves)) affected.add(id);
+      this.reapplyLocalSitesInto(moves, new Set(rewritten.map((w) => w.file.sectionAtom[w.s]!)));
+    }
     const sites = this.sites!;
     for (const f of oldFiles) sites.retire(f.input);
     for (const f of newFiles) sites.addFile(f);
@@ -699,7 +719,10 @@ export class LinkSession {
     if ((flags & IMAGE_SCN.CNT_UNINITIALIZED_DATA) !== 0 !== out.noBits && !(flags & IMAGE_SCN.CNT_UNINITIALIZED_DATA && !out.noBits)) {
       throw new NeedsFullLink(`section ${name} changes between initialised and uninitialised data`);
     }
-    const atom = image.layout.placeAtom(out.id, size, alignment).atom;
+    if (isOrderedSectionName(file.coff.sectionName(s)) && !this.isListSection(out.id)) {
+      throw new NeedsFullLink(`${file.name}: section ${file.coff.sectionName(s)} joins ${name}, laid out with room between its atoms (its place among the others is fixed)`);
+    }
+    const atom = this.placeNewAtom(out.id, size, alignment);
     growColumns(image, atom);
     image.atomKind[atom] = AtomKind.InputSection;
     image.atomInput[atom] = file.input;
@@ -713,6 +736,11 @@ export class LinkSession {
    */
   private resizeAtom(atom: number, size: number): boolean {
     const layout = this.state.image.layout;
+    const section = layout.atomSection(atom);
+    if (this.isListSection(section)) {
+      if (size !== layout.atomSize(atom)) this.arrangeLater(section, atom, size);
+      return false;
+    }
     const oldAt = layout.atomOffset(atom), oldSize = layout.atom(atom).size;
     if (layout.resizeAtom(atom, size).moved) {
       this.clearRange(atom, oldAt, oldSize);
@@ -720,6 +748,95 @@ export class LinkSession {
     }
     if (size < oldSize) this.clearRange(atom, oldAt + size, oldSize - size);
     return false;
+  }
+
+  /**
+   * A new atom in an output section. In a list section it starts as a placeholder of size 0 at the end
+   * (which never grows the section); `arrangeLists` gives it its size and its place in the list.
+   */
+  private placeNewAtom(section: number, size: number, alignment: number): number {
+    const layout = this.state.image.layout;
+    if (!this.isListSection(section)) return layout.placeAtom(section, size, alignment).atom;
+    const atom = layout.placeAtom(section, 0, alignment).atom;
+    this.lists.placed.add(atom);
+    this.arrangeLater(section, atom, size);
+    return atom;
+  }
+
+  /** Frees an atom (its base relocations go with it); a list it leaves closes up in `arrangeLists`. */
+  private releaseAtom(atom: number, freedAtoms: Set<number>): void {
+    const layout = this.state.image.layout;
+    const section = layout.atomSection(atom);
+    if (this.isListSection(section)) this.lists.sections.add(section);
+    this.clearAtom(atom);
+    layout.freeAtom(atom);
+    freedAtoms.add(atom);
+  }
+
+  /**
+   * Sections holding a list the program walks from one marker to another (`isOrderedSectionName`): laid
+   * out without room between atoms, so an update lays such a section out again as a unit.
+   */
+  private isListSection(section: number): boolean {
+    return this.state.image.layout.section(section).mode !== "incremental";
+  }
+
+  private arrangeLater(section: number, atom: number, size: number): void {
+    this.lists.sections.add(section);
+    this.lists.sizes.set(atom, size);
+  }
+
+  /**
+   * Lays out again every list section the update changed, each as a unit, in the order a full link of the
+   * current inputs gives it (`fullLinkOrder`), packed, at its place when it still fits its room (else the
+   * section grows, as any section does). From the first atom whose place or size changed to the end, the
+   * section is cleared (as a full link fills gaps) and its atoms are to be written again: returns them, and
+   * how many of those that were there before moved.
+   */
+  private arrangeLists(usedBefore: readonly number[]): { rewrite: number[]; moved: number } {
+    const { image, inputs } = this.state;
+    const layout = image.layout;
+    const { sections, sizes, placed } = this.lists;
+    this.lists = emptyListChanges();
+    const rewrite: number[] = [];
+    let moved = 0;
+    for (const section of sections) {
+      const order = fullLinkOrder(image, inputs, section);
+      const before = order.map((atom) => layout.atomOffset(atom));
+      layout.arrangeSection(section, order.map((atom) => ({ atom, size: sizes.get(atom) ?? layout.atomSize(atom) })));
+      let first = 0;
+      while (first < order.length && layout.atomOffset(order[first]!) === before[first] && !sizes.has(order[first]!)) first++;
+      const from = first === 0 ? 0 : layout.atomOffset(order[first - 1]!) + layout.atomSize(order[first - 1]!);
+      const end = Math.max(usedBefore[section] ?? 0, layout.section(section).usedSize);
+      if (end > from) this.clears.push({ section, offset: from, size: end - from });
+      for (let i = first; i < order.length; i++) {
+        const atom = order[i]!;
+        rewrite.push(atom);
+        if (!placed.has(atom) && layout.atomOffset(atom) !== before[i]) moved++;
+      }
+    }
+    return { rewrite, moved };
+  }
+
+  /**
+   * An object's references to its own sections go through local symbols, which the site index does not
+   * hold: the relocations of `moves`' objects that name a local symbol of a moved section are applied
+   * again (sections being written anyway, `skip`, get all theirs then).
+   */
+  private reapplyLocalSitesInto(moves: ReadonlyMap<ObjectFile, ReadonlySet<number>>, skip: ReadonlySet<number>): void {
+    const emitter = this.state.emitter;
+    for (const [file, sections] of moves) {
+      const coff = file.coff;
+      for (let s = 0; s < file.sectionCount; s++) {
+        const atom = file.sectionAtom[s]!;
+        if (atom < 0 || skip.has(atom)) continue;
+        const relocs = coff.relocations(s);
+        for (let r = 0; r < relocs.length; r++) {
+          const index = relocs.symbolIndex(r);
+          if (index < file.symbolCount && file.symbolIds[index]! < 0 && sections.has(coff.symbolSectionNumber(index))) emitter.relocateSite(file, s, r, true);
+        }
+      }
+    }
   }
 
   /** Freed room is filled as a full link fills gaps: int3 in code, zeros in data. */
@@ -770,6 +887,34 @@ export class LinkSession {
       if (kind === TargetKind.ImportThunk) use.thunk += delta;
     });
   }
+}
+
+function emptyListChanges(): { sections: Set<number>; sizes: Map<number, number>; placed: Set<number> } {
+  return { sections: new Set(), sizes: new Map(), placed: new Set() };
+}
+
+/** Input-section atoms grouped by object: object → its 1-based section numbers. */
+function sectionsByInput(files: LinkState["inputs"]["files"], image: ImageLayout, atoms: readonly number[]): Map<ObjectFile, Set<number>> {
+  const out = new Map<ObjectFile, Set<number>>();
+  for (const atom of atoms) {
+    const file = files[image.atomInput[atom]!] as ObjectFile;
+    let set = out.get(file);
+    if (!set) out.set(file, (set = new Set()));
+    set.add(image.atomDetail[atom]! + 1);
+  }
+  return out;
+}
+
+/** Global names (aliases included: the resolution is flattened) whose address lies in one of `sections`. */
+function symbolsDefinedIn(resolved: ResolvedSymbols, sections: ReadonlyMap<ObjectFile, ReadonlySet<number>>): number[] {
+  const byInput = new Map<number, ReadonlySet<number>>();
+  for (const [file, set] of sections) byInput.set(file.input, set);
+  const ids: number[] = [];
+  for (let id = 0; id < resolved.kind.length; id++) {
+    if (resolved.kind[id] !== TargetKind.Section) continue;
+    if (byInput.get(resolved.input[id]!)?.has(resolved.section[id]!)) ids.push(id);
+  }
+  return ids;
 }
 
 function computeLiveness(file: ObjectFile, symbols: LinkState["inputs"]["symbols"]): void {

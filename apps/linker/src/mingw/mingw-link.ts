@@ -126,7 +126,7 @@ export class MingwLink {
     }
     loader.resolveLazyMembers();
 
-    this.orderInputsAsGnuLd(loader);
+    this.orderInputsAsGnuLd(loader.objects, this.options.inputs);
     this.prepareFiles(loader, loader.objects);
     loader.merges.set(".ctors~", ".ctors");
     loader.merges.set(".dtors~", ".dtors");
@@ -242,10 +242,13 @@ export class MingwLink {
    * GNU ld lays sections out in command-line order, an archive's members at the archive's place (crtend.o's
    * `.eh_frame` terminator must come last); the members of a dlltool import library sort by member name
    * so that each DLL's `_head` (h), entries (s) and `_iname` terminator (t) objects are contiguous.
+   * An update calls it again with its command line: the objects it added and the members it loaded join
+   * the others where a full link of the new inputs puts them (the synthetic object, named nowhere, stays
+   * first). Sorts `objects` in place.
    */
-  private orderInputsAsGnuLd(loader: InputLoader): void {
+  orderInputsAsGnuLd(objects: ObjectFile[], commandLine: readonly string[]): void {
     const position = new Map<string, number>();
-    this.options.inputs.forEach((p, i) => { if (!position.has(p)) position.set(p, i); });
+    commandLine.forEach((p, i) => { if (!position.has(p)) position.set(p, i); });
     const rank = (file: ObjectFile): [number, string] => {
       const direct = position.get(file.name);
       if (direct !== undefined) return [direct, ""];
@@ -256,8 +259,8 @@ export class MingwLink {
       }
       return [-1, ""];
     };
-    const objects = loader.objects;
-    const keyed = objects.map((file, index) => ({ file, index, rank: rank(file), idata: hasImportSections(file) }));
+    // Only archive members can share a position; an object named on the command line is not opened here.
+    const keyed = objects.map((file, index) => { const r = rank(file); return { file, index, rank: r, idata: r[1] !== "" && hasImportSections(file) }; });
     keyed.sort((a, b) => a.rank[0] - b.rank[0] || a.index - b.index);
     // Within one archive, import-table members take the slots they already hold, in member-name order.
     let start = 0;

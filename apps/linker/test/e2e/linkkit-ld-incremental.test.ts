@@ -1,8 +1,11 @@
 // `linkkit-ld --incremental` (through gcc's driver, `-Wl,--incremental`): a MinGW program on the full
 // runtime, with data of a DLL used without dllimport (auto-import, pseudo relocations), relinked in place
-// edit after edit; after each, the image runs like GNU ld's link of the same objects. Changes that cannot
-// be applied in place (a constructor list growing) link fully and say why; a crash during an update
-// leaves nothing a later run trusts; a DLL with --export-all-symbols gains an export in place.
+// edit after edit; after each, the image runs like GNU ld's link of the same objects and imports the same.
+// Lists change in place too: a constructor joins and leaves `.ctors`, a DLL function called for the first
+// time brings its dlltool member's `.idata$4/$5/$6` entries into that DLL's list (and the first call of
+// another DLL its head and terminator members), a function no longer called takes its entries away.
+// A change of options links fully and says why; a crash during an update leaves nothing a later run
+// trusts; a DLL with --export-all-symbols gains an export in place.
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -16,6 +19,10 @@ const dllSource = `
 __declspec(dllexport) int dll_counter = 40;
 __declspec(dllexport) int dll_table[3] = {7, 8, 9};
 __declspec(dllexport) int dll_add(int x) { return x + dll_counter; }
+`;
+
+const otherDllSource = `
+__declspec(dllexport) int dll2_mul(int x) { return x * 1000; }
 `;
 
 const mainSource = `
@@ -32,13 +39,14 @@ int main(void) {
 `;
 
 /** The edited module: `variant` changes bodies, adds functions, references the DLL's data or not. */
-function workerSource(variant: { k: number; pad: number; useTable: boolean; helpers: number; ctor?: boolean; callDll?: boolean }): string {
+function workerSource(variant: { k: number; pad: number; useTable: boolean; helpers: number; ctor?: boolean; callDll?: boolean; callOtherDll?: boolean }): string {
   const helpers = Array.from({ length: variant.helpers }, (_, i) => `static int helper${i}(int x) { return x * ${i + 2} + ${variant.k}; }`).join("\n");
   const calls = Array.from({ length: variant.helpers }, (_, i) => `s += helper${i}(s & 15);`).join(" ");
   return `
 #include <stdio.h>
 extern int dll_table[3];
 int dll_add(int);
+int dll2_mul(int);
 ${helpers}
 static const char *label = "work v${variant.k}";
 int work(int x) {
@@ -47,6 +55,7 @@ int work(int x) {
   ${calls}
   ${variant.useTable ? "s += dll_table[1];" : ""}
   ${variant.callDll ? "s += dll_add(1);" : ""}
+  ${variant.callOtherDll ? "s += dll2_mul(2);" : ""}
   printf("%s: %d\\n", label, s);
   return s & 0xff;
 }
@@ -66,6 +75,10 @@ describeWithTools("linkkit-ld --incremental", needed, () => {
     const [dllObject] = compile(b, dllDir, { "demo.c": dllSource });
     const implib = join(dllDir, "libdemo.dll.a");
     link(b, "gnu", { objects: [dllObject!], out: join(dir, "demo.dll"), flags: ["-shared", `-Wl,--out-implib,${implib}`] });
+    // A second DLL the program calls only later: its import library is on every command line.
+    const [otherDllObject] = compile(b, dllDir, { "demo2.c": otherDllSource });
+    const otherImplib = join(dllDir, "libdemo2.dll.a");
+    link(b, "gnu", { objects: [otherDllObject!], out: join(dir, "demo2.dll"), flags: ["-shared", `-Wl,--out-implib,${otherImplib}`] });
 
     const [mainObject] = compile(b, dir, { "main.c": mainSource });
     const out = join(dir, "app.exe");
@@ -74,10 +87,10 @@ describeWithTools("linkkit-ld --incremental", needed, () => {
       step++;
       const [workerObject] = compile(b, dir, { "worker.c": workerSource(variant) });
       const objects = [mainObject!, workerObject!];
-      const flags = [implib, "-Wl,--incremental", ...extraFlags];
+      const flags = [implib, otherImplib, "-Wl,--incremental", ...extraFlags];
       const stderr = link(b, "linkkit", { objects, out, flags });
       const ref = join(dir, `ref-${step}.exe`);
-      link(b, "gnu", { objects, out: ref, flags: [implib] });
+      link(b, "gnu", { objects, out: ref, flags: [implib, otherImplib] });
       const ours = runWineIn(out), theirs = runWineIn(ref);
       expect({ status: ours.status, stdout: ours.stdout }, `step ${step}`).toEqual({ status: theirs.status, stdout: theirs.stdout });
       expect(ours.stdout).toMatch(/counter 40/);
@@ -93,13 +106,24 @@ describeWithTools("linkkit-ld --incremental", needed, () => {
     expect(relink({ k: 6, pad: 9, useTable: true, helpers: 3 })).toMatch(/incremental link: 1 input\(s\) changed/);
     expect(relink({ k: 7, pad: 2, useTable: false, helpers: 0 })).toMatch(/incremental link: 1 input\(s\) changed/);
     expect(relink({ k: 8, pad: 2, useTable: true, helpers: 2 })).toMatch(/incremental link: 1 input\(s\) changed/);
-    // A constructor joins the list GCC's runtime walks: its place is fixed, so the link is full (and right).
-    expect(relink({ k: 8, pad: 2, useTable: true, helpers: 2, ctor: true })).toMatch(/full link: .*section \.ctors appeared/);
-    expect(relink({ k: 9, pad: 3, useTable: true, helpers: 2, ctor: true })).toMatch(/incremental link: 1 input\(s\) changed/);
+    // A constructor joins the list GCC's runtime walks, between its head and its terminator: in place.
+    expect(relink({ k: 8, pad: 2, useTable: true, helpers: 2, ctor: true })).toMatch(/incremental link: 1 input\(s\) changed/);
     expect(runWineIn(out).stdout).toMatch(/^constructor runs/);
-    // A function of the DLL called for the first time: its import entries must join the DLL's list in
-    // GNU ld's order, which only a full link gives.
-    expect(relink({ k: 9, pad: 3, useTable: true, helpers: 2, ctor: true, callDll: true })).toMatch(/full link: .*section \.idata\$\d appeared/);
+    expect(relink({ k: 9, pad: 3, useTable: true, helpers: 2, ctor: true })).toMatch(/incremental link: 1 input\(s\) changed/);
+    // A function of the DLL called for the first time: its dlltool member's import entries join the DLL's
+    // lists (`.idata$4`, `$5`, `$6`) between the DLL's head and its terminator, as GNU ld orders them.
+    const importsBefore = readobjFacts(out).imports.length;
+    expect(relink({ k: 9, pad: 3, useTable: true, helpers: 2, ctor: true, callDll: true })).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(readobjFacts(out).imports.length).toBe(importsBefore + 1);
+    expect(relink({ k: 10, pad: 1, useTable: true, helpers: 2, ctor: true, callDll: true })).toMatch(/incremental link: 1 input\(s\) changed/);
+    // The first call into a DLL the program did not import before: its head and terminator members come
+    // too, and a new descriptor joins the import directory.
+    expect(relink({ k: 10, pad: 1, useTable: true, helpers: 2, ctor: true, callDll: true, callOtherDll: true })).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(readobjFacts(out).imports.some((i) => /demo2\.dll/i.test(i))).toBe(true);
+    // Calls that go away take their members (entries, then the whole DLL) with them; so does the constructor.
+    expect(relink({ k: 11, pad: 2, useTable: true, helpers: 2, ctor: true, callDll: false, callOtherDll: true })).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(relink({ k: 12, pad: 2, useTable: true, helpers: 1, ctor: false, callDll: true, callOtherDll: false })).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(readobjFacts(out).imports.some((i) => /demo2\.dll/i.test(i))).toBe(false);
     expect(relink({ k: 10, pad: 1, useTable: true, helpers: 2, ctor: true, callDll: true })).toMatch(/incremental link: 1 input\(s\) changed/);
     // An option that changes the link links fully.
     expect(relink({ k: 10, pad: 1, useTable: true, helpers: 2, ctor: true, callDll: true }, ["-Wl,--stack,0x300000"])).toMatch(/full link: the link options changed/);
@@ -107,7 +131,7 @@ describeWithTools("linkkit-ld --incremental", needed, () => {
     // A crash after the first write of an update: the next run links fully, and correctly.
     const [workerObject] = compile(b, dir, { "worker.c": workerSource({ k: 11, pad: 5, useTable: true, helpers: 1, ctor: true, callDll: true }) });
     const env = { ...process.env, LINKKIT_CRASH_AFTER_WRITE: "1" };
-    const crash = run(`${b.tc.triple}-gcc`, ["-B", linkerShims().linkkit, mainObject!, workerObject!, "-o", out, implib, "-Wl,--incremental,--verbose,--stack,0x300000"], { env });
+    const crash = run(`${b.tc.triple}-gcc`, ["-B", linkerShims().linkkit, mainObject!, workerObject!, "-o", out, implib, otherImplib, "-Wl,--incremental,--verbose,--stack,0x300000"], { env });
     expect(crash.status).not.toBe(0);
     expect(existsSync(join(`${out}.linkkit`, "manifest.json"))).toBe(false);
     expect(relink({ k: 11, pad: 5, useTable: true, helpers: 1, ctor: true, callDll: true }, ["-Wl,--stack,0x300000"])).toMatch(/full link: no incremental state/);
