@@ -227,6 +227,91 @@ int b_table_sum(void) { return 6; }
     expect(runWine(out).stdout).toBe("result=36\n");
   });
 
+  it("lays initialiser and TLS lists out again in place when an update adds, removes or grows their entries", () => {
+    // No C runtime here: crt.c stands in for its part, the `.CRT$XCA`..`$XCZ` markers and their walk, and
+    // tlssup's TLS directory between `_tls_start` (`.tls`) and `_tls_end` (`.tls$ZZZ`). b.obj comes first
+    // on the command line, so what it adds to a list goes before a.obj's entries, which must move.
+    const { dir, k32, rt, compile } = workspace("session-lists", [], ["-ffunction-sections"]);
+    const crt = compile("crt.c", `
+typedef void (*init_fn)(void);
+#pragma section(".CRT$XCA", read)
+#pragma section(".CRT$XCZ", read)
+__declspec(allocate(".CRT$XCA")) init_fn xc_a = 0;
+__declspec(allocate(".CRT$XCZ")) init_fn xc_z = 0;
+void run_initializers(void) {
+  unsigned long long p = (unsigned long long)&xc_a, end = (unsigned long long)&xc_z;
+  __asm__ volatile("" : "+r"(p), "+r"(end));
+  for (p += sizeof(init_fn); p < end; p += sizeof(init_fn)) { init_fn f = *(init_fn *)p; if (f) f(); }
+}
+#pragma section(".tls", read, write)
+#pragma section(".tls$ZZZ", read, write)
+__declspec(allocate(".tls")) char _tls_start = 0;
+__declspec(allocate(".tls$ZZZ")) char _tls_end = 0;
+unsigned int _tls_index = 0;
+static void (*tls_callbacks[1])(void) = {0};
+typedef struct { unsigned long long start, end, index, callbacks; unsigned int zero_fill, characteristics; } tls_directory;
+const tls_directory _tls_used = { (unsigned long long)&_tls_start, (unsigned long long)&_tls_end, (unsigned long long)&_tls_index, (unsigned long long)tls_callbacks, 0, 0 };
+`);
+    const a = compile("a.c", `${programs.runtimeHeader}
+void run_initializers(void);
+char trace[16]; int traced;
+void note(char c) { trace[traced++] = c; }
+#pragma section(".CRT$XCU", read)
+static void init_a(void) { note('a'); }
+__declspec(allocate(".CRT$XCU")) void (*init_a_entry)(void) = init_a;
+static __declspec(thread) int counter = 10;
+int b_value(int);
+int b_thread_sum(void);
+void start(void) {
+  run_initializers();
+  counter += 5;
+  print("init "); print(trace); print(" counter="); print_int(counter); print(" b="); print_int(b_value(2) + b_thread_sum()); print("\\n");
+  finish(counter);
+}
+`);
+    /** b.c with `entries` initialisers (in `.CRT$XCU`, or `$XCB` for upper case: before every `$XCU`) and `threads` TLS variables. */
+    const b = (entries: string, threads: number) => compile("b.c", `
+void note(char c);
+#pragma section(".CRT$XCU", read)
+#pragma section(".CRT$XCB", read)
+${[...entries].map((c) => `static void init_${c}(void) { note('${c}'); }
+__declspec(allocate(".CRT$XC${c === c.toUpperCase() ? "B" : "U"}")) void (*init_${c}_entry)(void) = init_${c};`).join("\n")}
+${Array.from({ length: threads }, (_, i) => `__declspec(thread) int per_thread${i} = ${i + 3};`).join("\n")}
+int b_value(int x) { return x * 10; }
+int b_thread_sum(void) { int s = 0; ${Array.from({ length: threads }, (_, i) => `s += per_thread${i}++;`).join(" ")} return s; }
+`);
+    const out = join(dir, "app.exe");
+    const objects = (bObject: string) => [bObject, a, crt, rt, k32];
+    const options = parseLldLinkArgs(["/entry:start", "/subsystem:console", ...objects(b("", 0)), `/out:${out}`, `/map:${out}.map`], {
+      readText: (p) => readFileSync(p, "utf8"), fileExists: nodeHost.fileExists, env: () => undefined,
+    });
+    const session = LinkSession.open(options, nodeHost);
+    expect(runWine(out).stdout).toBe("init a counter=15 b=20\n");
+    const update = (entries: string, threads: number, label: string) => {
+      const bObject = b(entries, threads);
+      session.replaceObject(bObject);
+      const report = session.flush();
+      expect(report.mode, report.reason).toBe("incremental");
+      const reference = join(dir, `ref-${label}.exe`);
+      lldLink(["/entry:start", "/subsystem:console", ...objects(bObject), `/out:${reference}`, `/map:${reference}.map`]);
+      const expected = runWine(reference), actual = runWine(out);
+      expect({ stdout: actual.stdout, status: actual.status }, label).toEqual({ stdout: expected.stdout, status: expected.status });
+      expectSameCode({ ours: out, theirs: reference });
+      return { report, stdout: actual.stdout };
+    };
+
+    // An initialiser appears in b: it runs first (b.obj precedes a.obj); a's entry moves up the list.
+    const first = update("x", 0, "one initialiser");
+    expect(first.stdout).toBe("init xa counter=15 b=20\n");
+    expect(first.report.atomsMoved).toBeGreaterThan(0);
+    // A TLS variable appears in b: the template grows, a's variable and `_tls_end` move.
+    expect(update("x", 1, "one thread variable").stdout).toBe("init xa counter=15 b=23\n");
+    // Entries in two places of the list (`$XCB` sorts before `$XCU`), more thread variables.
+    expect(update("xyZ", 3, "three initialisers").stdout).toBe("init Zxya counter=15 b=32\n");
+    // Entries and variables go away: the lists close up.
+    expect(update("y", 1, "fewer").stdout).toBe("init ya counter=15 b=23\n");
+  });
+
   it("selects and drops archive members as a full link of the new objects would", () => {
     const { dir, k32, rt, compile } = workspace("session-archive");
     const memberA = compile("ma.c", "int helper_b(int); int helper_a(int x) { return helper_b(x) + 1; }");
