@@ -135,6 +135,8 @@ export class ImageEmitter {
   private exceptionTableOnDisk: Uint8Array | undefined;
   /** The atom each entry of `exceptionTableOnDisk` came from (-1: a filler). */
   private exceptionEntryAtom: Int32Array | undefined;
+  /** Per atom, the BeginAddress of each of its entries in the table: how an update finds them (made when first needed). */
+  private exceptionBegins: Map<number, number[]> | undefined;
   private readonly machineValue: number;
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
@@ -691,30 +693,43 @@ export class ImageEmitter {
     const onDisk = this.trackDirty ? this.exceptionTableOnDisk : undefined;
     const changed = this.changedAtoms;
     const slotAtom = this.exceptionEntryAtom;
-    let table = onDisk && changed && slotAtom && changed.size * 4 < slotAtom.length ? this.patchExceptionSlots(pdata, onDisk, slotAtom, changed) : undefined;
-    if (!table) {
-      const sorted = this.exceptionEntries(pdata, layout.atomsInSection(pdata.id));
-      table = this.req.options.incremental ? withFillers(sorted, info.usedSize) : sorted;
-    }
-    const size = table.entries.length;
-    if (size > info.usedSize) throw new LinkError(`the exception table (${size} bytes) does not fit its section (${info.usedSize} bytes)`);
     // What later updates start from; an image that is never updated keeps none of it.
     const updatable = this.req.options.incremental;
     if (updatable) this.exceptionAtoms = this.buffer.slice(at, at + info.usedSize);
+    let patchFailed = false;
+    if (onDisk && changed && slotAtom && changed.size * 4 < slotAtom.length && onDisk.length <= info.usedSize) {
+      // An update patches the table as written, in place, and writes only the slots it touched.
+      const touched = this.patchExceptionSlots(pdata, onDisk, slotAtom, changed);
+      if (touched) {
+        this.buffer.set(onDisk, at);
+        this.buffer.fill(0, at + onDisk.length, at + info.usedSize);
+        for (let k = 0; k < touched.length; k += 2) this.markDirty(at + touched[k]! * W * 4, (touched[k + 1]! - touched[k]!) * W * 4);
+        if (info.usedSize > onDisk.length) {
+          this.markDirty(at + onDisk.length, info.usedSize - onDisk.length);
+          this.exceptionTableOnDisk = this.buffer.slice(at, at + info.usedSize);
+        }
+        return { rva: info.address, size: slotAtom.length * W * 4 };
+      }
+      patchFailed = true; // the table as written was changed part way: it is built afresh and written whole
+    }
+    const sorted = this.exceptionEntries(pdata, layout.atomsInSection(pdata.id));
+    const table = updatable ? withFillers(sorted, info.usedSize) : sorted;
+    const size = table.entries.length;
+    if (size > info.usedSize) throw new LinkError(`the exception table (${size} bytes) does not fit its section (${info.usedSize} bytes)`);
     this.buffer.set(table.entries, at);
     this.buffer.fill(0, at + size, at + info.usedSize);
     if (updatable) {
       this.exceptionTableOnDisk = this.buffer.slice(at, at + info.usedSize);
       this.exceptionEntryAtom = table.atoms;
+      this.exceptionBegins = undefined;
     }
     if (onDisk) {
-      const common = Math.min(onDisk.length, info.usedSize);
+      const common = patchFailed ? 0 : Math.min(onDisk.length, info.usedSize);
       this.markChanged(onDisk.subarray(0, common), at);
       if (info.usedSize > common) this.markDirty(at + common, info.usedSize - common);
     }
     return { rva: info.address, size };
   }
-
 
   /** The entries of `atoms` (in `.pdata`, laid out as atoms in the buffer), sorted, with the atom of each. */
   private exceptionEntries(pdata: OutputSection, atoms: Iterable<number>): ExceptionTable {
@@ -757,25 +772,33 @@ export class ImageEmitter {
   }
 
   /**
-   * The table on disk with the slots of `changed` atoms freed and their new entries put in, each by
-   * shifting the entries between its place and the nearest filler. Undefined when a new entry finds no
-   * filler near enough (or no entry is left): the caller builds the table afresh.
+   * Patches the table as written (`onDisk`, slot atoms `atoms`), in place: the slots of `changed` atoms
+   * are freed and their new entries put in, each by shifting the entries between its place and the
+   * nearest filler. Answers the slot ranges it touched (pairs of start and end), or undefined when a new
+   * entry finds no filler near enough (or no entry is left): then the caller builds the table afresh.
+   * Its cost follows the change: the slots of an atom are found by their BeginAddress, not by a scan.
    */
-  private patchExceptionSlots(pdata: OutputSection, onDisk: Uint8Array, slotAtom: Int32Array, changed: ReadonlySet<number>): ExceptionTable | undefined {
-    const slots = slotAtom.length;
-    const fresh = this.exceptionEntries(pdata, changed);
-    const gone = atomMarks(changed);
-    const words = new Uint32Array(slots * W);
-    words.set(new Uint32Array(onDisk.buffer.slice(onDisk.byteOffset, onDisk.byteOffset + slots * W * 4)));
-    const atoms = slotAtom.slice();
-    for (let i = 0; i < slots; i++) if (atoms[i]! >= 0 && atoms[i]! < gone.length && gone[atoms[i]!] === 1) atoms[i] = -1;
+  private patchExceptionSlots(pdata: OutputSection, onDisk: Uint8Array, atoms: Int32Array, changed: ReadonlySet<number>): number[] | undefined {
+    const slots = atoms.length;
+    const words = new Uint32Array(onDisk.buffer, onDisk.byteOffset, slots * W);
+    const begins = (this.exceptionBegins ??= beginsByAtom(words, atoms));
+    const touched: number[] = [];
     // Freed slots keep their old values until the refill below, so the values stay in order for the search.
+    for (const atom of changed) {
+      const old = begins.get(atom);
+      if (old === undefined) continue;
+      begins.delete(atom);
+      for (const begin of old) {
+        let slot = firstSlotAtLeast(words, slots, begin);
+        while (slot < slots && words[slot * W] === begin && atoms[slot] !== atom) slot++;
+        if (slot < slots && atoms[slot] === atom) { atoms[slot] = -1; touched.push(slot, slot + 1); }
+      }
+    }
+    const fresh = this.exceptionEntries(pdata, changed);
     const add = new Uint32Array(fresh.entries.buffer, fresh.entries.byteOffset, fresh.atoms.length * W);
     for (let j = 0; j < fresh.atoms.length; j++) {
       const begin = add[j * W]!;
-      let lo = 0, hi = slots;
-      while (lo < hi) { const mid = (lo + hi) >>> 1; if (words[mid * W]! <= begin) lo = mid + 1; else hi = mid; }
-      let place = lo;
+      let place = firstSlotAtLeast(words, slots, begin + 1);
       // The nearest filler on either side; before the place on a tie, so that an entry whose function
       // stayed put goes back into the slot it just freed and nothing shifts (else every update would
       // push the fillers one place on, until none is in reach).
@@ -785,22 +808,29 @@ export class ImageEmitter {
       let b = place - 1;
       while (b >= 0 && place - 1 - b < FILLER_REACH && atoms[b]! >= 0) b--;
       const before = b >= 0 && atoms[b]! < 0 ? place - 1 - b : Infinity;
-      if (after === Infinity && before === Infinity) return undefined;
+      if (after === Infinity && before === Infinity) { this.exceptionBegins = undefined; return undefined; }
       if (before <= after) {
         words.copyWithin(b * W, (b + 1) * W, place * W);
         atoms.copyWithin(b, b + 1, place);
         place--;
+        touched.push(b, place + 1);
       } else {
         words.copyWithin((place + 1) * W, place * W, f * W);
         atoms.copyWithin(place + 1, place, f);
+        touched.push(place, f + 1);
       }
       for (let k = 0; k < W; k++) words[place * W + k] = add[j * W + k]!;
-      atoms[place] = fresh.atoms[j]!;
+      const atom = fresh.atoms[j]!;
+      atoms[place] = atom;
+      const list = begins.get(atom);
+      if (list) list.push(begin);
+      else begins.set(atom, [begin]);
     }
-    const first = atoms.findIndex((a) => a >= 0);
-    if (first < 0) return undefined;
-    refillFillers(words, atoms, first);
-    return { entries: new Uint8Array(words.buffer), atoms };
+    let first = 0;
+    while (first < slots && atoms[first]! < 0) first++;
+    if (first === slots) { this.exceptionBegins = undefined; return undefined; }
+    if (first > 0) touched.push(0, first);
+    return refillTouchedFillers(words, atoms, first, touched);
   }
 
   /**
@@ -1053,6 +1083,47 @@ function refillFillers(words: Uint32Array, atoms: Int32Array, first: number): vo
   }
 }
 
+/**
+ * `refillFillers` for the slot ranges an update touched (pairs of start and end, any order): each range,
+ * merged with its neighbours, reaches on to the fillers after it, which copy its last entry. Answers the
+ * ranges as refilled, ascending.
+ */
+function refillTouchedFillers(words: Uint32Array, atoms: Int32Array, first: number, touched: readonly number[]): number[] {
+  const order: number[] = [];
+  for (let k = 0; k < touched.length; k += 2) order.push(k);
+  order.sort((x, y) => touched[x]! - touched[y]!);
+  const ranges: number[] = [];
+  let done = 0; // slots before this are refilled
+  for (const k of order) {
+    let i = Math.max(touched[k]!, done);
+    const end = touched[k + 1]!;
+    if (i >= end) continue; // inside a range refilled already
+    const start = i;
+    for (; i < end || (i < atoms.length && atoms[i]! < 0); i++) {
+      if (atoms[i]! >= 0) continue;
+      const source = i < first ? first : i - 1;
+      for (let w = 0; w < W; w++) words[i * W + w] = words[source * W + w]!;
+    }
+    if (ranges.length > 0 && ranges[ranges.length - 1] === start) ranges[ranges.length - 1] = i;
+    else ranges.push(start, i);
+    done = i;
+  }
+  return ranges;
+}
+
+/** Per atom, the BeginAddress of each of its entries (slot atoms `atoms`, -1 for fillers). */
+function beginsByAtom(words: Uint32Array, atoms: Int32Array): Map<number, number[]> {
+  const begins = new Map<number, number[]>();
+  for (let slot = 0; slot < atoms.length; slot++) {
+    const atom = atoms[slot]!;
+    if (atom < 0) continue;
+    const list = begins.get(atom);
+    if (list) list.push(words[slot * W]!);
+    else begins.set(atom, [words[slot * W]!]);
+  }
+  return begins;
+}
+
 /** A mark per atom id for the atoms in `atoms` (a typed lookup in loops over every entry of a table). */
 function atomMarks(atoms: ReadonlySet<number>): Uint8Array {
   let max = -1;
@@ -1060,6 +1131,17 @@ function atomMarks(atoms: ReadonlySet<number>): Uint8Array {
   const marks = new Uint8Array(max + 1);
   for (const a of atoms) if (a >= 0) marks[a] = 1;
   return marks;
+}
+
+/** The first slot whose BeginAddress is `begin` or more (slots in ascending order), or `slots`. */
+function firstSlotAtLeast(words: Uint32Array, slots: number, begin: number): number {
+  let lo = 0, hi = slots;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (words[mid * W]! < begin) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function align(value: number, alignment: number): number {
