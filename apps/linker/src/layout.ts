@@ -421,7 +421,8 @@ export { outputName };
  * Input sections whose place among their neighbours is what the program reads: tables walked from a start
  * marker to an end marker (`.CRT$XCA`…`$XCZ` initialisers, `.tls$` between `_tls_start` and `_tls_end`,
  * GCC's `.ctors` between its list heads, `.eh_frame` before crtend's terminator, one DLL's `.idata$4`/`$5`
- * entries). An update may rewrite one in place, never put one elsewhere or leave a hole in the list.
+ * entries). Their output section is laid out without room between atoms; an update that changes one lays
+ * the whole section out again in a full link's order (`fullLinkOrder`), never leaving a hole in the list.
  */
 const ORDERED_SECTION = /^\.(CRT\$|tls(\$|\.|$)|idata\$|didat\$|rtc\$|ctors|dtors|eh_frame|init_array|fini_array|jcr$|gfids\$|giats\$|gljmp\$|gehcont\$)/;
 
