@@ -1,9 +1,9 @@
-// Random sequences of place / resize / free / section growth on COFF-like and ELF-like images, with every
+// Random sequences of place / resize / free / arrange / section growth on COFF-like and ELF-like images, with every
 // invariant and every change report checked against an independent model after each step.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Layout } from "./index.js";
-import type { AtomId, AtomPlacement, SectionChanges, SectionInfo, SectionMode } from "./index.js";
+import type { ArrangedAtom, AtomId, AtomPlacement, SectionChanges, SectionInfo, SectionMode } from "./index.js";
 
 interface Format {
   readonly name: string;
@@ -41,6 +41,7 @@ type Command =
   | { readonly kind: "refill"; readonly pick: number }
   | { readonly kind: "grow"; readonly section: number; readonly virtualExtra: number; readonly fileExtra: number }
   | { readonly kind: "fileRange"; readonly size: number }
+  | { readonly kind: "arrange"; readonly section: number; readonly shuffle: number; readonly sizes: readonly number[] }
   | { readonly kind: "takeChanges" };
 
 const atomSize = fc.oneof(fc.integer({ min: 0, max: 96 }), fc.integer({ min: 0, max: 3000 }));
@@ -56,11 +57,13 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("fileRange" as const), size: fc.integer({ min: 1, max: 0x800 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: "takeChanges" as const }) },
+  // A section laid out again in another order with some atoms resized (a list an update changed).
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("arrange" as const), section: fc.nat(3), shuffle: fc.nat(), sizes: fc.array(atomSize, { maxLength: 8 }) }) },
 );
 
 const scenario = fc.record({
   format: fc.constantFrom(COFF, ELF),
-  modes: fc.array(fc.constantFrom<SectionMode>("packed", "incremental"), { minLength: 4, maxLength: 4 }),
+  modes: fc.array(fc.constantFrom<SectionMode>("packed", "incremental", "packed-growable"), { minLength: 4, maxLength: 4 }),
   growthFactor: fc.constantFrom(1, 1.25, 1.5, 2),
   minimumVirtualReserve: fc.constantFrom(0, 0x1000, 0x10000),
   minHoleSize: fc.constantFrom(0, 16, 64),
@@ -98,7 +101,7 @@ function snapshotAtoms(layout: Layout): Map<AtomId, AtomState> {
 
 function idealCapacity(layout: Layout, section: number, bytes: number): number {
   const { surplusNumerator, surplusDenominator } = layout.options.capacity;
-  return layout.section(section).mode === "packed" ? bytes : bytes + Math.floor((bytes * surplusNumerator) / surplusDenominator);
+  return layout.section(section).mode !== "incremental" ? bytes : bytes + Math.floor((bytes * surplusNumerator) / surplusDenominator);
 }
 
 /** The largest atom size whose ideal capacity fits in `room` bytes. */
@@ -198,10 +201,17 @@ function checkSectionChanges(before: readonly SectionInfo[], after: readonly Sec
   expect([...changes.grownSections].sort((a, b) => a.section - b.section)).toEqual(grown);
 }
 
-/** Atoms not operated on keep their offsets; their addresses change exactly by their section's move. */
-function checkBystanders(before: Map<AtomId, AtomState>, after: Map<AtomId, AtomState>, sectionsAfter: readonly SectionInfo[], sectionsBefore: readonly SectionInfo[], operated: AtomId | null): void {
+/** The section's atoms in an order `shuffle` picks, the first ones with the sizes `sizes` gives. */
+function arrangement(layout: Layout, step: { readonly section: number; readonly shuffle: number; readonly sizes: readonly number[] }): ArrangedAtom[] {
+  const key = (id: AtomId): number => (Math.imul(id + 1, 2654435761) ^ step.shuffle) >>> 0;
+  const ids = layout.atomsInSection(step.section).sort((a, b) => key(a) - key(b));
+  return ids.map((atom, i) => ({ atom, size: step.sizes[i] ?? layout.atom(atom).size }));
+}
+
+/** Atoms not operated on (nor in an arranged section) keep their offsets; their addresses change exactly by their section's move. */
+function checkBystanders(before: Map<AtomId, AtomState>, after: Map<AtomId, AtomState>, sectionsAfter: readonly SectionInfo[], sectionsBefore: readonly SectionInfo[], operated: AtomId | null, arranged: number | null): void {
   for (const [id, old] of before) {
-    if (id === operated) continue;
+    if (id === operated || old.section === arranged) continue;
     const now = after.get(id);
     check(now !== undefined, `atom ${String(id)} lost`);
     check(now?.section === old.section && now.offset === old.offset && now.size === old.size, `atom ${String(id)} changed though it was not operated on`);
@@ -262,6 +272,7 @@ function run(input: Scenario): void {
     const live = [...model.keys()];
     let changes: SectionChanges = { movedSections: [], grownSections: [] };
     let operated: AtomId | null = null;
+    let arranged: number | null = null;
     switch (step.kind) {
       case "place":
       case "refill": {
@@ -325,6 +336,22 @@ function run(input: Scenario): void {
         changes = layout.growSection(step.section, { virtualReserve: before.virtualReserve + step.virtualExtra, fileReserve: before.fileReserve + step.fileExtra });
         break;
       }
+      case "arrange": {
+        // Back to back in the given order, each at its alignment with its ideal capacity, from offset 0.
+        const order = arrangement(layout, step);
+        changes = layout.arrangeSection(step.section, order);
+        let end = 0;
+        for (const { atom, size } of order) {
+          const info = layout.atom(atom);
+          expect(info.offset).toBe(alignUp(end, info.alignment));
+          expect(info.size).toBe(size);
+          end = info.offset + idealCapacity(layout, step.section, size);
+          (model.get(atom) as ModelAtom).size = size;
+        }
+        expect(layout.section(step.section).usedSize).toBe(end);
+        arranged = step.section;
+        break;
+      }
       case "fileRange": {
         // Something else (a symbol table, a debug directory) claims file room, blocking in-place growth.
         layout.fileSpace.allocate(step.size, 0x200, `.symtab${String(symbolRanges++)}`);
@@ -361,7 +388,7 @@ function run(input: Scenario): void {
     }
     const sectionsAfter = layout.sections();
     checkSectionChanges(sectionsBefore, sectionsAfter, changes);
-    checkBystanders(atomsBefore, snapshotAtoms(layout), sectionsAfter, sectionsBefore, operated);
+    checkBystanders(atomsBefore, snapshotAtoms(layout), sectionsAfter, sectionsBefore, operated, arranged);
     checkInvariants(layout, model, format);
   }
 
@@ -404,6 +431,8 @@ function apply(layout: Layout, step: Command, fileRanges: number): unknown {
       }
       case "fileRange":
         return layout.fileSpace.allocate(step.size, 0x200, `.symtab${String(fileRanges)}`);
+      case "arrange":
+        return layout.arrangeSection(step.section, arrangement(layout, step));
       case "takeChanges":
         return layout.takeChanges();
     }

@@ -372,24 +372,14 @@ export class Layout {
     for (const atom of section.freeList) atoms.freeSlot[atom] = NONE;
     section.freeList.length = 0;
     section.holeBound = 0;
-    let previous = NONE;
-    let end = 0;
+    section.first = NONE;
+    section.last = NONE;
+    section.used = 0;
     for (const { atom, size } of order) {
       this.touchAtom(atom);
-      const offset = alignUp(end, powerOfTwo(atoms.alignLog2[atom] as number));
-      atoms.offset[atom] = offset;
       atoms.size[atom] = size;
-      atoms.prev[atom] = previous;
-      atoms.next[atom] = NONE;
-      if (previous === NONE) section.first = atom;
-      else atoms.next[previous] = atom;
-      previous = atom;
-      end = offset + this.ideal(section, size);
+      this.append(section, atom, size, powerOfTwo(atoms.alignLog2[atom] as number));
     }
-    section.last = previous;
-    section.used = end;
-    // Alignment padding is part of an atom's capacity; large padding is a hole worth tracking.
-    for (const { atom } of order) this.refreshFreeList(section, atom);
     return this.growIfNeeded(section);
   }
 
@@ -903,16 +893,7 @@ export class Layout {
       }
     }
     if (after === APPEND) {
-      const last = section.last;
-      atoms.offset[atom] = alignUp(section.used, alignment);
-      atoms.prev[atom] = last;
-      atoms.next[atom] = NONE;
-      if (last === NONE) section.first = atom;
-      else atoms.next[last] = atom;
-      section.last = atom;
-      section.used = (atoms.offset[atom] as number) + need;
-      // Alignment padding joins the old last atom's capacity; large padding is a hole worth tracking.
-      if (last !== NONE && alignment > 1) this.refreshFreeList(section, last);
+      this.append(section, atom, size, alignment);
     } else if (after === NONE) {
       atoms.offset[atom] = 0;
       atoms.prev[atom] = NONE;
@@ -931,6 +912,21 @@ export class Layout {
       this.refreshFreeList(section, after);
       this.refreshFreeList(section, atom);
     }
+  }
+
+  // Links `atom` in at the section's used end, at its alignment, with its ideal capacity.
+  private append(section: SectionRecord, atom: number, size: number, alignment: number): void {
+    const atoms = this.atoms;
+    const last = section.last;
+    atoms.offset[atom] = alignUp(section.used, alignment);
+    atoms.prev[atom] = last;
+    atoms.next[atom] = NONE;
+    if (last === NONE) section.first = atom;
+    else atoms.next[last] = atom;
+    section.last = atom;
+    section.used = (atoms.offset[atom] as number) + this.ideal(section, size);
+    // Alignment padding joins the old last atom's capacity; large padding is a hole worth tracking.
+    if (last !== NONE && alignment > 1) this.refreshFreeList(section, last);
   }
 
   // Takes `atom` out of its section's list; its room goes to its predecessor (or the used end shrinks).
