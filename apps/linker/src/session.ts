@@ -549,6 +549,7 @@ export class LinkSession {
     for (const atom of listed.rewrite) {
       if (image.atomKind[atom] !== AtomKind.InputSection || queuedForWrite.has(atom)) continue;
       rewritten.push({ file: inputs.files[image.atomInput[atom]!] as ObjectFile, s: image.atomDetail[atom]! });
+      queuedForWrite.add(atom);
       freedAtoms.add(atom); // its base relocations are recomputed
     }
 
@@ -580,11 +581,10 @@ export class LinkSession {
     this.clears = [];
     if (layoutChanges.movedSections.some((m) => m.newAddress !== m.oldAddress)) {
       // Everything after the grown section has a new address: all code and data is relocated again.
-      const queued = new Set(rewritten.map((w) => w.file.sectionAtom[w.s]!));
       for (const file of loader.objects) {
         for (let s = 0; s < file.sectionCount; s++) {
           const atom = file.sectionAtom[s]!;
-          if (atom >= 0 && !queued.has(atom)) { rewritten.push({ file, s }); freedAtoms.add(atom); }
+          if (atom >= 0 && !queuedForWrite.has(atom)) { rewritten.push({ file, s }); queuedForWrite.add(atom); freedAtoms.add(atom); }
         }
       }
     }
@@ -617,7 +617,7 @@ export class LinkSession {
     if (movedUnchanged.length > 0) {
       const moves = sectionsByInput(inputs.files, image, movedUnchanged);
       for (const id of symbolsDefinedIn(resolved, moves)) affected.add(id);
-      this.reapplyLocalSitesInto(moves, new Set(rewritten.map((w) => w.file.sectionAtom[w.s]!)));
+      this.reapplyLocalSitesInto(moves, queuedForWrite);
     }
     const sites = this.sites!;
     for (const f of oldFiles) sites.retire(f.input);
@@ -732,7 +732,8 @@ export class LinkSession {
 
   /**
    * Resizes an atom (in place when it can) and clears what its old contents leave behind: a moved atom's
-   * old place, a shrunk atom's tail. Returns whether it moved.
+   * old place, a shrunk atom's tail. Returns whether it moved. An atom of a list section keeps its place
+   * until `arrangeLists` lays the list out again (and counts what moved).
    */
   private resizeAtom(atom: number, size: number): boolean {
     const layout = this.state.image.layout;

@@ -8,7 +8,7 @@ import { LinkSession } from "../../src/session.js";
 import { parseLldLinkArgs } from "../../src/driver/lld-link-args.js";
 import { nodeHost } from "../../src/node-host.js";
 import { compileC, describeWithTools, importLibrary, makeTempDir, runOk, runWine, tools } from "../harness/toolchain.js";
-import { expectSameCode, lldLink } from "../harness/linkers.js";
+import { dir64BaseRelocations, expectSameCode, lldLink } from "../harness/linkers.js";
 import * as programs from "./programs.js";
 
 const target = "x86_64-pc-windows-msvc" as const;
@@ -297,6 +297,8 @@ int b_thread_sum(void) { int s = 0; ${Array.from({ length: threads }, (_, i) => 
       const expected = runWine(reference), actual = runWine(out);
       expect({ stdout: actual.stdout, status: actual.status }, label).toEqual({ stdout: expected.stdout, status: expected.status });
       expectSameCode({ ours: out, theirs: reference });
+      // The entries that moved carry absolute addresses: their base relocations moved with them.
+      expect(dir64BaseRelocations(out), label).toEqual({ count: dir64BaseRelocations(reference).count, outside: [] });
       return { report, stdout: actual.stdout };
     };
 

@@ -1,6 +1,6 @@
 // Links the same inputs with linkkit and with lld-link, runs and compares: the shared steps of the
 // end-to-end tests.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
 import { compareImages, normalizeImage } from "./disasm-compare.js";
@@ -72,6 +72,32 @@ export function readobjFacts(image: string): { imports: string[]; exports: strin
     }
   }
   return { imports: imports.sort(), exports: exports.sort(), errors: r.status === 0 ? r.stderr : `exit ${r.status}: ${r.stderr}` };
+}
+
+/**
+ * The image's 64-bit base relocations as llvm-readobj lists them: how many, and the sites whose value is not
+ * an address inside the image (a stale entry where an atom was, or an absolute address no entry covers
+ * shows up here or in the count, whatever the layout).
+ */
+export function dir64BaseRelocations(image: string): { count: number; outside: string[] } {
+  const bytes = readFileSync(image);
+  const pe = bytes.readUInt32LE(0x3c);
+  const sectionCount = bytes.readUInt16LE(pe + 6);
+  const optional = pe + 24;
+  const imageBase = bytes.readBigUInt64LE(optional + 24);
+  const sizeOfImage = BigInt(bytes.readUInt32LE(optional + 56));
+  const sections = Array.from({ length: sectionCount }, (_, i) => {
+    const at = optional + bytes.readUInt16LE(pe + 20) + i * 40;
+    return { rva: bytes.readUInt32LE(at + 12), size: bytes.readUInt32LE(at + 16), file: bytes.readUInt32LE(at + 20) };
+  });
+  const sites = [...runOk(tools.readobj, ["--coff-basereloc", image]).matchAll(/Type: DIR64\s+Address: (0x[0-9A-Fa-f]+)/g)].map((m) => Number(m[1]));
+  const outside: string[] = [];
+  for (const rva of sites) {
+    const s = sections.find((x) => rva >= x.rva && rva + 8 <= x.rva + x.size);
+    const value = s ? bytes.readBigUInt64LE(s.file + rva - s.rva) : -1n;
+    if (value < imageBase || value >= imageBase + sizeOfImage) outside.push(`0x${rva.toString(16)}: 0x${value.toString(16)}`);
+  }
+  return { count: sites.length, outside };
 }
 
 /** Both images read cleanly and agree on imports and exports. */
