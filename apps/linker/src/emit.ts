@@ -123,6 +123,11 @@ export class ImageEmitter {
   private droppedInTail = false;
   private lastBaseRelocations: { readonly rvas: Uint32Array; readonly types: Uint8Array; readonly table: Uint8Array } | undefined;
   /**
+   * True while the sorted entries are the very ones `lastBaseRelocations` was encoded from (an update that
+   * takes its dropped entries back unchanged keeps it): then nobody compares the two, entry by entry.
+   */
+  private baseRelocsMatchTable = false;
+  /**
    * During an update: the atoms whose contents change (rewritten, freed, or a site in them re-applied).
    * The exception table merges only their entries again; undefined in a full link.
    */
@@ -141,7 +146,7 @@ export class ImageEmitter {
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
   /** Global symbols' addresses as `writeObjectSection` looked them up (see `forgetAddresses`). */
-  private addressCache: { readonly rva: Float64Array; readonly known: Uint8Array } | undefined;
+  private addressCache: { readonly rva: Float64Array; readonly known: Uint8Array; readonly filled: number[] } | undefined;
 
   constructor(readonly req: EmitRequest) {
     this.machineValue = req.inputs.machine === "x64" ? IMAGE_FILE_MACHINE.AMD64 : IMAGE_FILE_MACHINE.I386;
@@ -162,8 +167,7 @@ export class ImageEmitter {
       baseRelocRva: this.baseRelocRva.subarray(0, n), baseRelocType: this.baseRelocType.subarray(0, n), baseRelocAtom: this.baseRelocAtom.subarray(0, n),
       sortedBaseRelocs: this.sortedBaseRelocs,
       // The entries the table was last encoded from are the entries as they are (sorted), between updates.
-      baseRelocationTable: this.sortedBaseRelocs === n && this.lastBaseRelocations && sameEntries(this.lastBaseRelocations.rvas, this.baseRelocRva.subarray(0, n))
-        && sameEntries(this.lastBaseRelocations.types, this.baseRelocType.subarray(0, n)) ? this.lastBaseRelocations.table : undefined,
+      baseRelocationTable: this.sortedBaseRelocs === n && this.droppedBaseRelocs === 0 && this.lastBaseRelocations && this.baseRelocsMatchLast() ? this.lastBaseRelocations.table : undefined,
       directories: this.directories, entryRva: this.entryRva, exceptionAtoms: this.exceptionAtoms, exceptionEntryAtom: this.exceptionEntryAtom,
     };
   }
@@ -184,6 +188,7 @@ export class ImageEmitter {
     this.baseRelocCount = n;
     this.sortedBaseRelocs = state.sortedBaseRelocs;
     this.lastBaseRelocations = state.baseRelocationTable && { rvas: state.baseRelocRva, types: state.baseRelocType, table: state.baseRelocationTable };
+    this.baseRelocsMatchTable = this.lastBaseRelocations !== undefined;
     this.directories = [...state.directories];
     this.entryRva = state.entryRva;
     this.exceptionAtoms = state.exceptionAtoms;
@@ -300,7 +305,7 @@ export class ImageEmitter {
    * `relocateSite`, which reports it. `globalRva[id]` is a global symbol's address (NaN: none); with
    * `known`, only where `known[id]` is 1, the others looked up and filled in here (an update's few sections).
    */
-  private relocateSection(file: ObjectFile, s: number, atom: number, rva: number, at: number, globalRva: Float64Array, known: Uint8Array | undefined): void {
+  private relocateSection(file: ObjectFile, s: number, atom: number, rva: number, at: number, globalRva: Float64Array, known: Uint8Array | undefined, filled?: number[]): void {
     const { inputs, resolved, image, imageBase } = this.req;
     const layout = image.layout;
     const is64 = this.is64;
@@ -332,6 +337,7 @@ export class ImageEmitter {
         if (known !== undefined && known[id] !== 1) {
           globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
           known[id] = 1;
+          filled!.push(id);
         }
         target = globalRva[id]!;
         if (target !== target) { this.relocateSite(file, s, r, false); continue; } // NaN: no address
@@ -411,12 +417,10 @@ export class ImageEmitter {
     if (data.length > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) this.buffer.set(data, fileOffset);
     else this.buffer.fill(0, fileOffset, fileOffset + size);
     this.markDirty(fileOffset, size);
+    const n = this.req.resolved.kind.length;
     let cache = this.addressCache;
-    if (cache === undefined) {
-      const n = this.req.resolved.kind.length;
-      cache = this.addressCache = { rva: new Float64Array(n), known: new Uint8Array(n) };
-    }
-    this.relocateSection(file, s, atom, this.req.image.layout.atomAddress(atom), fileOffset, cache.rva, cache.known);
+    if (cache === undefined || cache.known.length < n) cache = this.addressCache = { rva: new Float64Array(n), known: new Uint8Array(n), filled: [] };
+    this.relocateSection(file, s, atom, this.req.image.layout.atomAddress(atom), fileOffset, cache.rva, cache.known, cache.filled);
   }
 
   /**
@@ -424,7 +428,11 @@ export class ImageEmitter {
    * it once its layout has settled, before it writes sections.
    */
   forgetAddresses(): void {
-    this.addressCache = undefined;
+    // The arrays stay for the next update (one per symbol of the program: not worth making per update).
+    const cache = this.addressCache;
+    if (cache === undefined) return;
+    for (const id of cache.filled) cache.known[id] = 0;
+    cache.filled.length = 0;
   }
 
   /**
@@ -539,6 +547,13 @@ export class ImageEmitter {
     }
   }
 
+  /** Are the (sorted) entries those the last table was encoded from? */
+  private baseRelocsMatchLast(): boolean {
+    if (this.baseRelocsMatchTable) return true;
+    const last = this.lastBaseRelocations, n = this.baseRelocCount;
+    return last !== undefined && sameEntries(last.rvas, this.baseRelocRva.subarray(0, n)) && sameEntries(last.types, this.baseRelocType.subarray(0, n));
+  }
+
   /** Removes the entries `dropBaseRelocs` marked, keeping the order of the rest. */
   private removeDroppedBaseRelocs(): void {
     const rvas = this.baseRelocRva, types = this.baseRelocType, owner = this.baseRelocAtom;
@@ -557,6 +572,7 @@ export class ImageEmitter {
     this.sortedBaseRelocs = sorted;
     this.droppedBaseRelocs = 0;
     this.droppedInTail = false;
+    this.baseRelocsMatchTable = false;
   }
 
   /**
@@ -591,6 +607,7 @@ export class ImageEmitter {
     if (this.droppedBaseRelocs > 0 && !this.restoreDroppedBaseRelocs()) this.removeDroppedBaseRelocs();
     const n = this.baseRelocCount, k = this.sortedBaseRelocs;
     if (k === n) return;
+    this.baseRelocsMatchTable = false;
     const rvas = this.baseRelocRva, types = this.baseRelocType, owner = this.baseRelocAtom;
     const tail = n - k;
     const order = new Uint32Array(tail);
@@ -896,10 +913,10 @@ export class ImageEmitter {
     this.sortBaseRelocs();
     const rvas = this.baseRelocRva.subarray(0, this.baseRelocCount), types = this.baseRelocType.subarray(0, this.baseRelocCount);
     // Most edits add or drop no absolute address: the table encoded last time is still the table.
-    const last = this.lastBaseRelocations;
-    if (!last || !sameEntries(last.rvas, rvas) || !sameEntries(last.types, types)) {
+    if (!this.lastBaseRelocations || !this.baseRelocsMatchLast()) {
       this.lastBaseRelocations = { rvas: rvas.slice(), types: types.slice(), table: buildBaseRelocationsFromArrays(rvas, types) };
     }
+    this.baseRelocsMatchTable = true;
     const table = this.lastBaseRelocations!.table;
     const atoms = layout.atomsInSection(section.id);
     let atom = atoms[0];
