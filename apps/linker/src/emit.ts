@@ -141,7 +141,7 @@ export class ImageEmitter {
   /** The atom each entry of `exceptionTableOnDisk` came from (-1: a filler). */
   private exceptionEntryAtom: Int32Array | undefined;
   /** Per atom, the BeginAddress of each of its entries in the table: how an update finds them (made when first needed). */
-  private exceptionBegins: Map<number, number[]> | undefined;
+  private exceptionBegins: EntryBegins | undefined;
   private readonly machineValue: number;
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
@@ -798,7 +798,7 @@ export class ImageEmitter {
   private patchExceptionSlots(pdata: OutputSection, onDisk: Uint8Array, atoms: Int32Array, changed: ReadonlySet<number>): number[] | undefined {
     const slots = atoms.length;
     const words = new Uint32Array(onDisk.buffer, onDisk.byteOffset, slots * W);
-    const begins = (this.exceptionBegins ??= beginsByAtom(words, atoms));
+    const begins = (this.exceptionBegins ??= EntryBegins.of(words, atoms));
     const touched: number[] = [];
     // Freed slots keep their old values until the refill below, so the values stay in order for the search.
     for (const atom of changed) {
@@ -839,9 +839,7 @@ export class ImageEmitter {
       for (let k = 0; k < W; k++) words[place * W + k] = add[j * W + k]!;
       const atom = fresh.atoms[j]!;
       atoms[place] = atom;
-      const list = begins.get(atom);
-      if (list) list.push(begin);
-      else begins.set(atom, [begin]);
+      begins.add(atom, begin);
     }
     let first = 0;
     while (first < slots && atoms[first]! < 0) first++;
@@ -1128,17 +1126,56 @@ function refillTouchedFillers(words: Uint32Array, atoms: Int32Array, first: numb
   return ranges;
 }
 
-/** Per atom, the BeginAddress of each of its entries (slot atoms `atoms`, -1 for fillers). */
-function beginsByAtom(words: Uint32Array, atoms: Int32Array): Map<number, number[]> {
-  const begins = new Map<number, number[]>();
-  for (let slot = 0; slot < atoms.length; slot++) {
-    const atom = atoms[slot]!;
-    if (atom < 0) continue;
-    const list = begins.get(atom);
-    if (list) list.push(words[slot * W]!);
-    else begins.set(atom, [words[slot * W]!]);
+/**
+ * Per atom, the BeginAddress of each of its entries in the exception table. Typed for the common case of
+ * one entry per atom (a function's own `.pdata`, made once per process over 100,000 atoms: a Map of
+ * arrays took ~40 ms of a one-shot update); atoms with several entries (an object without
+ * -ffunction-sections has one `.pdata` for all its functions) are listed apart.
+ */
+class EntryBegins {
+  /** The begin of an atom's only entry; NaN when it has none or several. */
+  private single: Float64Array;
+  private readonly several = new Map<number, number[]>();
+
+  private constructor(atomCount: number) {
+    this.single = new Float64Array(Math.max(16, atomCount)).fill(NaN);
   }
-  return begins;
+
+  /** From the table as written (slot atoms `atoms`, -1 for fillers). */
+  static of(words: Uint32Array, atoms: Int32Array): EntryBegins {
+    let max = -1;
+    for (let slot = 0; slot < atoms.length; slot++) if (atoms[slot]! > max) max = atoms[slot]!;
+    const begins = new EntryBegins(max + 1);
+    for (let slot = 0; slot < atoms.length; slot++) if (atoms[slot]! >= 0) begins.add(atoms[slot]!, words[slot * W]!);
+    return begins;
+  }
+
+  get(atom: number): readonly number[] | undefined {
+    const begin = atom < this.single.length ? this.single[atom]! : NaN;
+    return begin === begin ? [begin] : this.several.get(atom);
+  }
+
+  add(atom: number, begin: number): void {
+    if (atom >= this.single.length) {
+      const grown = new Float64Array(Math.max(atom + 1, this.single.length * 2)).fill(NaN);
+      grown.set(this.single);
+      this.single = grown;
+    }
+    const only = this.single[atom]!;
+    if (only === only) {
+      this.several.set(atom, [only, begin]);
+      this.single[atom] = NaN;
+      return;
+    }
+    const list = this.several.get(atom);
+    if (list) list.push(begin);
+    else this.single[atom] = begin;
+  }
+
+  delete(atom: number): void {
+    if (atom < this.single.length) this.single[atom] = NaN;
+    this.several.delete(atom);
+  }
 }
 
 /** A mark per atom id for the atoms in `atoms` (a typed lookup in loops over every entry of a table). */
