@@ -291,10 +291,11 @@ export function layOut(req: LayoutRequest): ImageLayout {
     // Chunks of one object come in a run: its atom column is looked up once per run, not per chunk.
     let atomsInput = -1;
     let sectionAtoms: Int32Array = new Int32Array(0);
+    const firstAtom = layout.addAtoms(id, sizes, alignments, indices);
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k]!;
       const kind = kinds[i]!, input = chunkInputs[i]!, detail = details[i]!;
-      const atom = layout.addAtom(id, sizes[i]!, alignments[i]!);
+      const atom = firstAtom + k;
       atomKind[atom] = kind;
       atomInput[atom] = input;
       atomDetail[atom] = detail;

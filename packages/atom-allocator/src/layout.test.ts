@@ -60,6 +60,45 @@ describe("placing atoms (packed)", () => {
   });
 });
 
+describe("adding many atoms at once", () => {
+  /** Offsets, sizes, capacities and the section's state after placing the atoms one by one, or all at once. */
+  const placed = (mode: "packed" | "incremental" | "packed-growable", bulk: boolean, sizes: number[], alignments: number[], order: number[]) => {
+    const layout = new Layout({ headerSize: 0x400, sectionAlignment: 0x1000, fileAlignment: 0x200, minHoleSize: 16, mode });
+    const text = layout.addSection(".text");
+    layout.addAtom(text, 5, 1); // an atom there before
+    const ids: number[] = [];
+    if (bulk) {
+      const first = layout.addAtoms(text, sizes, alignments, order);
+      order.forEach((_, k) => ids.push(first + k));
+    } else {
+      for (const i of order) ids.push(layout.addAtom(text, sizes[i]!, alignments[i]!));
+    }
+    layout.verify();
+    const atoms = ids.map((id) => layout.atom(id));
+    return { atoms, section: layout.section(text), freeHoles: layout.assignAddresses().length };
+  };
+
+  it("places them exactly as addAtom one by one would, in every mode", () => {
+    // Alignment 64 after a 1-byte atom pads more than minHoleSize: a hole the free list must know of.
+    const sizes = [10, 0, 7, 1, 300, 3, 64, 0, 9];
+    const alignments = [1, 4, 16, 1, 64, 8, 16, 1, 2];
+    const order = [3, 0, 4, 1, 2, 8, 5, 7, 6];
+    for (const mode of ["packed", "incremental", "packed-growable"] as const) {
+      expect(placed(mode, true, sizes, alignments, order), mode).toEqual(placed(mode, false, sizes, alignments, order));
+    }
+  });
+
+  it("checks every atom before placing any", () => {
+    const { layout, text } = packedCoff();
+    expect(() => layout.addAtoms(text, [4, -1], [1, 1], [0, 1])).toThrow(InvalidSizeError);
+    expect(() => layout.addAtoms(text, [4, 4], [1, 3], [0, 1])).toThrow(InvalidAlignmentError);
+    expect(layout.section(text).usedSize).toBe(0);
+    expect(layout.section(text).atomCount).toBe(0);
+    expect(layout.addAtoms(text, [4, 4], [1, 4], [1, 0])).toBe(0);
+    layout.verify();
+  });
+});
+
 describe("freeing atoms and reusing holes", () => {
   it("gives a freed atom's room to its predecessor and reuses it before the end grows", () => {
     const { layout, text } = packedCoff();

@@ -322,6 +322,61 @@ export class Layout {
   }
 
   /**
+   * `addAtom` for many atoms of one section, in `order` (indices into `sizes` and `alignments`): the k-th
+   * gets id `first + k`, and `first` is returned. All are checked before any is placed. A packed section
+   * without holes, before addresses are assigned (a full link), takes one tight loop: a call chain per atom
+   * was ~60 ms of a 240,000-atom link.
+   */
+  addAtoms(sectionId: SectionId, sizes: ArrayLike<number>, alignments: ArrayLike<number>, order: ArrayLike<number>): AtomId {
+    const section = this.sectionRecord(sectionId, "addAtoms");
+    const n = order.length;
+    for (let k = 0; k < n; k++) {
+      const i = order[k] as number;
+      const size = sizes[i] as number, alignment = alignments[i] as number;
+      if (!Number.isSafeInteger(size) || size < 0) throw new InvalidSizeError(`addAtoms in ${section.name}: size`, size);
+      if (!isPowerOfTwo(alignment) || alignment > section.alignment) throw new InvalidAlignmentError(`addAtoms in ${section.name}`, alignment, section.alignment);
+    }
+    const atoms = this.atoms;
+    const first = atoms.count;
+    if (this.laidOut || section.mode !== "packed" || section.freeList.length > 0) {
+      for (let k = 0; k < n; k++) this.addAtom(sectionId, sizes[order[k] as number] as number, alignments[order[k] as number] as number);
+      return first;
+    }
+    atoms.ensureCapacity(first + n);
+    const minHoleSize = this.options.minHoleSize;
+    let used = section.used;
+    let last = section.last;
+    let k = 0;
+    for (; k < n && section.freeList.length === 0; k++) {
+      const i = order[k] as number;
+      const size = sizes[i] as number, alignment = alignments[i] as number;
+      const atom = first + k;
+      const offset = alignUp(used, alignment);
+      atoms.offset[atom] = offset;
+      atoms.size[atom] = size;
+      atoms.alignLog2[atom] = log2OfPowerOfTwo(alignment);
+      atoms.section[atom] = section.id;
+      atoms.prev[atom] = last;
+      atoms.next[atom] = NONE;
+      atoms.freeSlot[atom] = NONE;
+      if (last === NONE) section.first = atom;
+      else atoms.next[last] = atom;
+      // Padding joins the previous atom's capacity; as in `append`, a large one is a hole to track.
+      if (last !== NONE && offset - used >= minHoleSize) this.refreshFreeList(section, last);
+      last = atom;
+      used = offset + size;
+    }
+    atoms.count = first + k;
+    section.last = last;
+    section.used = used;
+    section.atomCount += k;
+    this.liveAtoms += k;
+    // Padding made a hole: later atoms may go into it, which the one-by-one placement decides.
+    for (; k < n; k++) this.addAtom(sectionId, sizes[order[k] as number] as number, alignments[order[k] as number] as number);
+    return first;
+  }
+
+  /**
    * Changes an atom's size. The last atom of a section grows or shrinks in place by moving the used end;
    * any other atom grows in place while its capacity allows, else moves (its room goes to its predecessor,
    * then it is placed anew). Shrinking keeps the atom in place; the tail becomes a reusable hole only when
