@@ -442,9 +442,11 @@ export class SymbolTable {
       if (symbol === undefined) this.groupIdsByName.set(groupName, group);
       else this.symGroup[symbol] = group;
       const n = group + 1;
-      this.groupHead = growInt32(this.groupHead, n, NONE);
-      this.groupWinner = growInt32(this.groupWinner, n, NONE);
-      this.groupEpoch = growInt32(this.groupEpoch, n, 0);
+      if (this.groupHead.length < n) {
+        this.groupHead = growInt32(this.groupHead, n, NONE);
+        this.groupWinner = growInt32(this.groupWinner, n, NONE);
+        this.groupEpoch = growInt32(this.groupEpoch, n, 0);
+      }
     } else if (this.instanceOf(group, input) !== NONE) {
       const groupName = this.groupNameAt(group);
       throw new SymbolTableUsageError(`addComdat: ${this.inputNames[input]} already has COMDAT group ${groupName}`, { input, name: groupName });
@@ -485,8 +487,10 @@ export class SymbolTable {
       this.assocFree = this.assocNext[entry] as number;
     } else {
       entry = this.assocCount++;
-      this.assocSection = growInt32(this.assocSection, this.assocCount, 0);
-      this.assocNext = growInt32(this.assocNext, this.assocCount, NONE);
+      if (this.assocNext.length < this.assocCount) {
+        this.assocSection = growInt32(this.assocSection, this.assocCount, 0);
+        this.assocNext = growInt32(this.assocNext, this.assocCount, NONE);
+      }
     }
     this.assocSection[entry] = section;
     this.assocNext[entry] = this.instAssocHead[inst] as number;
@@ -1148,6 +1152,8 @@ export class SymbolTable {
   private comdatDiagnostics(group: ComdatId, severity: Severity, out: Diagnostic[]): void {
     const winner = this.groupWinner[group] as number;
     if (winner === NONE) return;
+    // Most groups have one instance: no list made for them (a large link checks 100,000 groups).
+    if (this.groupHead[group] === winner && this.instNext[winner] === NONE) return;
     const losers: number[] = [];
     for (let inst = this.groupHead[group] as number; inst !== NONE; inst = this.instNext[inst] as number) {
       if (inst !== winner) losers.push(inst);
