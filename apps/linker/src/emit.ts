@@ -714,16 +714,20 @@ export class ImageEmitter {
     const updatable = this.req.options.incremental;
     if (updatable) this.exceptionAtoms = this.buffer.slice(at, at + info.usedSize);
     let patchFailed = false;
-    if (onDisk && changed && slotAtom && changed.size * 4 < slotAtom.length && onDisk.length <= info.usedSize) {
+    // The section's size follows its atoms (a function added, then removed): the table need only fit.
+    if (onDisk && changed && slotAtom && changed.size * 4 < slotAtom.length && slotAtom.length * W * 4 <= info.usedSize) {
       // An update patches the table as written, in place, and writes only the slots it touched.
       const touched = this.patchExceptionSlots(pdata, onDisk, slotAtom, changed);
       if (touched) {
-        this.buffer.set(onDisk, at);
-        this.buffer.fill(0, at + onDisk.length, at + info.usedSize);
+        const kept = onDisk.subarray(0, Math.min(onDisk.length, info.usedSize)); // the table, zeros after it
+        this.buffer.set(kept, at);
+        this.buffer.fill(0, at + kept.length, at + info.usedSize);
         for (let k = 0; k < touched.length; k += 2) this.markDirty(at + touched[k]! * W * 4, (touched[k + 1]! - touched[k]!) * W * 4);
-        if (info.usedSize > onDisk.length) {
-          this.markDirty(at + onDisk.length, info.usedSize - onDisk.length);
+        if (info.usedSize > kept.length) {
+          this.markDirty(at + kept.length, info.usedSize - kept.length);
           this.exceptionTableOnDisk = this.buffer.slice(at, at + info.usedSize);
+        } else {
+          this.exceptionTableOnDisk = kept;
         }
         return { rva: info.address, size: slotAtom.length * W * 4 };
       }
