@@ -415,7 +415,10 @@ function writeState(dir: string, options: LinkOptions, output: string, current: 
   };
   // Copies no manifest names any more are garbage.
   const keep = new Set(inputs.flatMap((i) => (i.copy ? [basename(i.copy)] : [])));
-  for (const name of readdirSafe(join(dir, "objects"))) if (!keep.has(name)) rmSync(join(dir, "objects", name), { force: true });
+  for (const name of readdirSafe(join(dir, "objects"))) {
+    if (keep.has(name) || isRecentTemporary(join(dir, "objects", name))) continue;
+    rmSync(join(dir, "objects", name), { force: true });
+  }
   return writeManifest(dir, manifest);
 }
 
@@ -426,11 +429,32 @@ function writeManifest(dir: string, manifest: Manifest): FileStamp {
   return stampOf(statSync(path));
 }
 
-/** A temporary file then a rename: a crash leaves the old file or the new one. `once`: an existing file is kept (named by its hash). */
+/**
+ * A temporary file then a rename: a crash leaves the old file or the new one. `once`: an existing file is
+ * kept (named by its hash). The temporary name is this process's: a link server taking up a state and a
+ * run that found no server yet may write the same state at once (each manifest stamps what its own
+ * writer wrote, so the state the last rename leaves is trusted only if it is whole).
+ */
 function writeAtomically(path: string, contents: () => Uint8Array | string, once: boolean): void {
   if (once && existsSync(path)) return;
-  writeFileSync(`${path}.tmp`, contents());
-  renameSync(`${path}.tmp`, path);
+  const temp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, contents());
+    renameSync(temp, path);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw e;
+  }
+}
+
+/** Another process's copy being written (see `writeAtomically`); one a crash left behind goes after a minute. */
+function isRecentTemporary(path: string): boolean {
+  if (!path.endsWith(".tmp")) return false;
+  try {
+    return Date.now() - statSync(path).mtimeMs < 60_000;
+  } catch {
+    return false;
+  }
 }
 
 function readdirSafe(dir: string): string[] {
