@@ -142,6 +142,8 @@ export class ImageEmitter {
   private exceptionEntryAtom: Int32Array | undefined;
   /** Per atom, the BeginAddress of each of its entries in the table: how an update finds them (made when first needed). */
   private exceptionBegins: EntryBegins | undefined;
+  /** Patches of the exception table in this process (see `patchExceptionSlots`). */
+  private exceptionPatches = 0;
   private readonly machineValue: number;
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
@@ -802,17 +804,26 @@ export class ImageEmitter {
   private patchExceptionSlots(pdata: OutputSection, onDisk: Uint8Array, atoms: Int32Array, changed: ReadonlySet<number>): number[] | undefined {
     const slots = atoms.length;
     const words = new Uint32Array(onDisk.buffer, onDisk.byteOffset, slots * W);
-    const begins = (this.exceptionBegins ??= EntryBegins.of(words, atoms));
+    // The index pays from a process's second patch on: a one-shot run scans the slots once instead.
+    const begins = this.exceptionBegins ?? (this.exceptionPatches++ > 0 ? (this.exceptionBegins = EntryBegins.of(words, atoms)) : undefined);
     const touched: number[] = [];
     // Freed slots keep their old values until the refill below, so the values stay in order for the search.
-    for (const atom of changed) {
-      const old = begins.get(atom);
-      if (old === undefined) continue;
-      begins.delete(atom);
-      for (const begin of old) {
-        let slot = firstSlotAtLeast(words, slots, begin);
-        while (slot < slots && words[slot * W] === begin && atoms[slot] !== atom) slot++;
-        if (slot < slots && atoms[slot] === atom) { atoms[slot] = -1; touched.push(slot, slot + 1); }
+    if (begins === undefined) {
+      const gone = atomMarks(changed);
+      for (let slot = 0; slot < slots; slot++) {
+        const atom = atoms[slot]!;
+        if (atom >= 0 && atom < gone.length && gone[atom] === 1) { atoms[slot] = -1; touched.push(slot, slot + 1); }
+      }
+    } else {
+      for (const atom of changed) {
+        const old = begins.get(atom);
+        if (old === undefined) continue;
+        begins.delete(atom);
+        for (const begin of old) {
+          let slot = firstSlotAtLeast(words, slots, begin);
+          while (slot < slots && words[slot * W] === begin && atoms[slot] !== atom) slot++;
+          if (slot < slots && atoms[slot] === atom) { atoms[slot] = -1; touched.push(slot, slot + 1); }
+        }
       }
     }
     const fresh = this.exceptionEntries(pdata, changed);
@@ -843,7 +854,7 @@ export class ImageEmitter {
       for (let k = 0; k < W; k++) words[place * W + k] = add[j * W + k]!;
       const atom = fresh.atoms[j]!;
       atoms[place] = atom;
-      begins.add(atom, begin);
+      begins?.add(atom, begin);
     }
     let first = 0;
     while (first < slots && atoms[first]! < 0) first++;
