@@ -11,7 +11,7 @@
 // The state is written only after the output is complete, the manifest last, and the manifest is removed
 // before the output is touched, so a crash in between leaves no state that a later run would trust.
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync, type Stats } from "node:fs";
 import { basename, join } from "node:path";
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
@@ -29,6 +29,8 @@ const SESSION_FILE = "session.state";
  * size or time changing: such a record is not trusted by its size and time alone, the file is hashed.
  */
 const RACY_MARGIN_MS = 2000;
+/** How long a run waits for another process's run on the same output before it gives up. */
+const LOCK_WAIT_MS = 120_000;
 
 /**
  * What says a file is the one this state was written with: size, time and change time. A change time
@@ -203,10 +205,64 @@ function currentInput(path: string, manifest: Manifest | undefined, records: Rea
  * grow. Either way writes a fresh state for the next run.
  */
 export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVersion: string, how: IncrementalOptions = {}): IncrementalResult {
-  const { afterWrite } = how;
   const output = options.output ?? options.inputs[0]!.replace(/\.[^.\\/]*$/, "") + (options.dll ? ".dll" : ".exe");
   const opts = { ...options, output };
   const dir = stateDirectory(output);
+  const unlock = lockState(dir);
+  try {
+    return linkLocked(opts, output, dir, host, linkerVersion, how, unlock);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+/**
+ * One run at a time per output, from reading the state to writing it: two runs patching one output each
+ * from the same state would leave bytes of both under a manifest of one. A build tool may start two links
+ * of one output; a link server taking up a state races the runs that found no server yet. The lock file
+ * names its process; a run waits for a live holder and takes over from a dead one. A process takes its own
+ * lock again (a link server's next command while its last one's state is still to be written).
+ */
+function lockState(dir: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "lock");
+  const me = String(process.pid);
+  const release = () => {
+    try {
+      if (readFileSync(path, "utf8") === me) rmSync(path, { force: true });
+    } catch { /* gone already */ }
+  };
+  const waitedSince = Date.now();
+  for (;;) {
+    try {
+      const fd = openSync(path, "wx");
+      try { writeSync(fd, me); } finally { closeSync(fd); }
+      return release;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    let holder: string;
+    try { holder = readFileSync(path, "utf8"); } catch { continue; } // released meanwhile
+    if (holder === me) return release;
+    if (holder !== "" && !processAlive(Number(holder))) { rmSync(path, { force: true }); continue; }
+    if (Date.now() - waitedSince > LOCK_WAIT_MS) throw new LinkError(`another linkkit (process ${holder || "?"}) has been updating this output for ${LOCK_WAIT_MS / 1000} s (${path})`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
+  }
+}
+
+function linkLocked(opts: LinkOptions & { output: string }, output: string, dir: string, host: LinkHost, linkerVersion: string, how: IncrementalOptions, unlock: () => void): IncrementalResult {
+  const { afterWrite } = how;
   const manifest = readManifest(dir, output, opts, linkerVersion);
   const statedAtMs = Date.now();
   const known = typeof manifest === "string" ? undefined : manifest;
@@ -234,7 +290,9 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
     else if ([...removed, ...added].some((p) => !isObjectPath(p))) reason = "a library was added or removed";
     const warm = how.warm !== undefined && hasStamp(join(dir, "manifest.json"), how.warm.manifest) ? how.warm.session : undefined;
     if (reason === undefined && (warm !== undefined || savedSessionIntact(dir, manifest)) && before.length === after.length && last.every((i, k) => i.path === after[k] && i.hash === current[k]!.hash)) {
-      return unchanged(dir, manifest, opts, current, statedAtMs, host, afterWrite, warm);
+      const result = unchanged(dir, manifest, opts, current, statedAtMs, host, afterWrite, warm);
+      unlock(); // the manifest is written; restoring the session later (--watch, a server) only reads
+      return result;
     }
     if (reason === undefined) {
       const restored = warm ?? restoreSavedSession(dir, manifest, opts, host, afterWrite);
@@ -262,7 +320,11 @@ export function linkIncrementally(options: LinkOptions, host: LinkHost, linkerVe
   const linked = session;
   let kept: WarmSession | undefined;
   const persist = (): WarmSession => {
-    kept ??= { session: linked, manifest: writeState(dir, opts, output, current, statedAtMs, linkOrder, linked, host, linkerVersion) };
+    try {
+      kept ??= { session: linked, manifest: writeState(dir, opts, output, current, statedAtMs, linkOrder, linked, host, linkerVersion) };
+    } finally {
+      unlock();
+    }
     return kept;
   };
   if (!how.deferState) persist();

@@ -171,6 +171,62 @@ describeWithTools("linkkit /incremental", ["clang", "dlltool", "llvmLib", "lldLi
     }
   });
 
+  it("runs on one output take turns: a run waits for a live holder of the state's lock and takes over a dead one's", async () => {
+    const dir = makeTempDir("inc-lock");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt, a] = compileC(dir, { "rt.c": programs.runtime, "main.c": main }, target, ["-ffunction-sections"]);
+    let [b] = compileC(dir, { "worker.c": worker(3, 1) }, target, ["-ffunction-sections"]);
+    const out = join(dir, "app.exe");
+    const lock = join(`${out}.linkkit`, "lock");
+    const args = ["/incremental", "/verbose", "/entry:start", "/subsystem:console", a!, b!, rt!, k32, `/out:${out}`];
+    const verify = (label: string) => {
+      const ref = join(dir, "ref.exe");
+      lldLink(["/entry:start", "/subsystem:console", a!, b!, rt!, k32, `/out:${ref}`]);
+      expect(runWine(out).stdout, label).toBe(runWine(ref).stdout);
+    };
+    const runAsync = () => new Promise<{ code: number | null; stderr: string; at: number }>((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+      child.on("close", (code) => resolve({ code, stderr, at: Date.now() }));
+    });
+    expect(linkkit(args).stderr).toMatch(/full link: no incremental state/);
+    expect(existsSync(lock)).toBe(false);
+
+    // A live process holds the lock: the run waits until the lock is gone, then updates in place.
+    [b] = compileC(dir, { "worker.c": worker(5, 3) }, target, ["-ffunction-sections"]);
+    const holder = spawn("sleep", ["30"]);
+    writeFileSync(lock, String(holder.pid));
+    const waiting = runAsync();
+    await new Promise((r) => setTimeout(r, 1500));
+    const released = Date.now();
+    rmSync(lock);
+    const waited = await waiting;
+    holder.kill();
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(waited.at).toBeGreaterThanOrEqual(released);
+    expect(waited.stderr).toMatch(/incremental link: 1 input\(s\) changed/);
+    verify("after waiting");
+
+    // A lock whose process is gone (a crash) is taken over at once.
+    [b] = compileC(dir, { "worker.c": worker(7, 2) }, target, ["-ffunction-sections"]);
+    const gone = spawn("true");
+    await new Promise((r) => gone.on("close", r));
+    writeFileSync(lock, String(gone.pid));
+    const r = linkkit(args);
+    expect(r.stderr).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(existsSync(lock)).toBe(false);
+    verify("after a dead holder");
+
+    // Two runs at once: one after the other, both succeed, and the image is right.
+    [b] = compileC(dir, { "worker.c": worker(2, 5) }, target, ["-ffunction-sections"]);
+    const both = await Promise.all([runAsync(), runAsync()]);
+    for (const x of both) expect(x.code, x.stderr).toBe(0);
+    expect(both.map((x) => x.stderr).join("")).toMatch(/incremental link: (1|0) input\(s\) changed/);
+    verify("after two at once");
+    expect(linkkit(args).stderr).toMatch(/incremental link: 0 input\(s\) changed/);
+  });
+
   it("a crash after any write of an update is followed by a correct link", () => {
     const dir = makeTempDir("inc-crash");
     const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
