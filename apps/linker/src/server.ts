@@ -11,7 +11,7 @@
 // exactly as a run in a fresh process does (the session it kept stands in for the saved one only while
 // the manifest on disk is the one it wrote). It leaves after a while without commands.
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname } from "node:path";
 import { setFlagsFromString } from "node:v8";
@@ -56,10 +56,15 @@ export function serveCommands(socketPath: string, run: CommandRunner, prepare?: 
   const queue: { request: ServerRequest; answer: (reply: ServerReply, then: () => void) => void }[] = [];
   let busy = false;
   const idleMs = idleMilliseconds();
+  // The pid file is this server's from before it takes up its state until it leaves: runs that find no
+  // socket meanwhile start no other server (each would take the socket from the one before).
+  if (!claimPidFile(socketPath)) process.exit(0);
   const leave = () => {
     server.close();
-    rmSync(socketPath, { force: true });
-    rmSync(`${socketPath}.pid`, { force: true });
+    if (serverPid(socketPath) === process.pid) {
+      rmSync(socketPath, { force: true });
+      rmSync(`${socketPath}.pid`, { force: true });
+    }
     process.exit(0);
   };
   let idle = setTimeout(leave, idleMs);
@@ -130,14 +135,50 @@ export function serveCommands(socketPath: string, run: CommandRunner, prepare?: 
       pump();
     });
   });
-  server.on("error", () => process.exit(0));
+  server.on("error", () => {
+    if (serverPid(socketPath) === process.pid) rmSync(`${socketPath}.pid`, { force: true });
+    process.exit(0);
+  });
   // Before the first client: what the run that started this server left on disk, taken up now (a first
   // command would otherwise pay for it).
   try { prepare?.(); } catch { /* the first command links as a fresh process would */ }
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
-  server.listen(socketPath, () => {
-    try { writeFileSync(`${socketPath}.pid`, `${process.pid}\n`); } catch { /* only for tools that look */ }
-  });
+  server.listen(socketPath);
+}
+
+/** The live process the socket's pid file names, or undefined (no file, or its process is gone). */
+function serverPid(socketPath: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(`${socketPath}.pid`, "utf8"), 10);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined;
+  }
+}
+
+/** Writes this process's pid into the socket's pid file, unless another live server's is there. */
+function claimPidFile(socketPath: string): boolean {
+  const path = `${socketPath}.pid`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, "wx", 0o600);
+      try { writeSync(fd, `${process.pid}\n`); } finally { closeSync(fd); }
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") return true; // no pid file: serve anyway
+    }
+    const holder = serverPid(socketPath);
+    if (holder !== undefined && holder !== process.pid) return false;
+    rmSync(path, { force: true }); // a dead server's
+  }
+  return false;
 }
 
 /**
@@ -175,6 +216,8 @@ export function startServer(launcher: string): boolean {
   try {
     mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
     if (!privateDirectory(dirname(socketPath))) return false;
+    // A server that is taking up its state, or that this run could not reach a moment ago but lives: no other.
+    if (serverPid(socketPath) !== undefined) return false;
     rmSync(socketPath, { force: true });
     const { LINKKIT_SERVER_SOCKET: _, ...env } = process.env;
     // The command line that started it goes along: the server takes up its state before it listens.
