@@ -1,8 +1,10 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): the functions with the most self time and the most
 // total (inclusive) time, with their source file and line, so a profile can be read without DevTools.
 //
-//   node bench/profile-summary.mjs profile.cpuprofile [--top N] [--lines]
+//   node bench/profile-summary.mjs profile.cpuprofile [--top N] [--lines] [--under NAME]
 //
+// --under NAME keeps only the samples taken while a function named NAME was on the stack (one command of
+// a link server, say, without its idle time and state writing).
 // --lines adds the hottest source lines (V8's per-line ticks), with the line's text when the file is local.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -15,6 +17,8 @@ if (file === undefined) {
 const topAt = rest.indexOf("--top");
 const top = topAt >= 0 ? Number(rest[topAt + 1]) : 25;
 const lines = rest.includes("--lines");
+const underAt = rest.indexOf("--under");
+const under = underAt >= 0 ? rest[underAt + 1] : undefined;
 const profile = JSON.parse(readFileSync(file, "utf8"));
 
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -37,7 +41,12 @@ const label = (n) => {
 const self = new Map();
 const total = new Map();
 let all = 0;
+const onStack = (id, name) => {
+  for (let at = id; at !== undefined; at = parent.get(at)) if (nodes.get(at).callFrame.functionName === name) return true;
+  return false;
+};
 for (const [id, ms] of selfMs) {
+  if (under !== undefined && !onStack(id, under)) continue;
   all += ms;
   const n = nodes.get(id);
   self.set(label(n), (self.get(label(n)) ?? 0) + ms);

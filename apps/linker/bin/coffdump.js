@@ -1,3 +1,7 @@
 #!/usr/bin/env node
 // Launcher kept in the repository so that package managers can link it before the build runs.
-import "../dist/bin/coffdump.js";
+"use strict";
+const { join } = require("node:path");
+const { pathToFileURL } = require("node:url");
+
+import(pathToFileURL(join(__dirname, "..", "dist", "bin", "coffdump.js")).href);

@@ -2,18 +2,19 @@
 // cache while no module it was made from is newer, else the plain build output (a `tsc` run without the
 // bundle step must never leave a launcher running old code). Then it ends the process without tearing the
 // heap down. Together these take about 0.1 s off a small link and 0.1 s off a large one.
-import { existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import module, { createRequire } from "node:module";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import vm from "node:vm";
+"use strict";
+const { existsSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } = require("node:fs");
+const { createRequire } = require("node:module");
+const { dirname, join } = require("node:path");
+const { pathToFileURL } = require("node:url");
+const vm = require("node:vm");
 
 /** Runs command `name` (its `main` runs on load, as the plain build's bin module does). */
-export async function run(name) {
+async function run(name) {
   const bundle = freshBundle(name);
   if (bundle === undefined) {
-    module.enableCompileCache?.(); // Node 22.1+; Node 20 has none (checked on 20.20)
-    await import(new URL(`../dist/bin/${name}.js`, import.meta.url));
+    require("node:module").enableCompileCache?.(); // Node 22.1+; Node 20 has none (checked on 20.20)
+    await import(pathToFileURL(join(__dirname, "..", "dist", "bin", `${name}.js`)).href);
   } else {
     runCached(bundle);
   }
@@ -27,20 +28,20 @@ export async function run(name) {
  */
 function freshBundle(name) {
   try {
-    const dir = new URL("../dist/bundle/", import.meta.url);
-    const bundle = new URL(`${name}.cjs`, dir);
+    const dir = join(__dirname, "..", "dist", "bundle");
+    const bundle = join(dir, `${name}.cjs`);
     const built = statSync(bundle).mtimeMs;
     let crypto; // node:crypto only when an input must be hashed: loading it costs start-up time every run would pay
-    for (const input of JSON.parse(readFileSync(new URL(`${name}.inputs.json`, dir), "utf8"))) {
-      const file = new URL(input.path, dir);
+    for (const input of JSON.parse(readFileSync(join(dir, `${name}.inputs.json`), "utf8"))) {
+      const file = join(dir, input.path);
       if (statSync(file).mtimeMs <= built) continue;
-      crypto ??= createRequire(import.meta.url)("node:crypto");
+      crypto ??= require("node:crypto");
       if (crypto.createHash("sha1").update(readFileSync(file)).digest("hex") !== input.sha1) return undefined;
     }
     if (crypto) {
       try { const now = new Date(); utimesSync(bundle, now, now); } catch { /* read-only install: hash again next time */ }
     }
-    return fileURLToPath(bundle);
+    return bundle;
   } catch {
     return undefined; // no bundle (or an input gone, or an older record): the plain build
   }
@@ -77,7 +78,9 @@ const KEEP_ALIVE = new Set(["StatWatcher", "FSEventWrap", "Timeout", "Immediate"
  * down a heap of hundreds of MB after a large link (about 0.1 s). Standard output and error are written
  * synchronously on Linux and to files, so nothing is lost.
  */
-export function exitWhenDone() {
+function exitWhenDone() {
   if (process.getActiveResourcesInfo().some((resource) => KEEP_ALIVE.has(resource))) return;
   process.exit();
 }
+
+module.exports = { run, exitWhenDone };

@@ -1,16 +1,16 @@
 // The link server's client (apps/linker/src/server.ts): `linkkit /server ...` sends its command to the
 // resident linkkit for this command line when there is one, and prints its answer. Kept apart from the
 // launcher and light on imports: a served run is mostly Node's start, and every module loaded adds to it.
-import { existsSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+"use strict";
+const { existsSync, statSync } = require("node:fs");
+const { tmpdir } = require("node:os");
+const { dirname, join } = require("node:path");
 
 /**
  * True when a server ran the command (its output printed, `process.exitCode` set); otherwise says, through
  * LINKKIT_SERVER_SOCKET, where the command should start one once it is done.
  */
-export async function served(name) {
+async function served(name) {
   const argv = process.argv.slice(2);
   if (!wantsServer(argv)) return false;
   const socket = serverSocket(name, argv);
@@ -38,8 +38,8 @@ function wantsServer(argv) {
  */
 function serverSocket(name, argv) {
   const built = (url) => { try { return statSync(url).mtimeMs; } catch { return 0; } };
-  const build = [built(new URL(`../dist/bundle/${name}.cjs`, import.meta.url)), built(new URL(`../dist/bin/${name}.js`, import.meta.url))];
-  const key = JSON.stringify([process.cwd(), argv, fileURLToPath(import.meta.url), build]);
+  const build = [built(join(__dirname, "..", "dist", "bundle", `${name}.cjs`)), built(join(__dirname, "..", "dist", "bin", `${name}.js`))];
+  const key = JSON.stringify([process.cwd(), argv, __filename, build]);
   let h1 = 0x811c9dc5, h2 = 0x01000193;
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
@@ -56,7 +56,7 @@ async function askServer(socket, argv) {
   // Only a directory of this user's alone (commands carry the environment).
   const dir = statSync(dirname(socket));
   if (typeof process.getuid === "function" && (dir.uid !== process.getuid() || (dir.mode & 0o077) !== 0)) return false;
-  const { connect } = await import("node:net");
+  const { connect } = require("node:net");
   const reply = await new Promise((resolve) => {
     let text = "", answered = false;
     const conn = connect(socket);
@@ -80,3 +80,5 @@ async function askServer(socket, argv) {
   process.exitCode = reply.code;
   return true;
 }
+
+module.exports = { served };

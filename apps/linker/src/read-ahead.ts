@@ -3,7 +3,10 @@
 // synchronous, takes them in the same order, reading a file itself when the worker has not got to it.
 // On a large link reading is ~5% of the time (400 objects, 54 MB from the page cache).
 import { readFileSync } from "node:fs";
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
+
+// Loaded when a link reads ahead, not at start-up: every process would pay ~2 ms for it.
+const workerThreads = () => process.getBuiltinModule("node:worker_threads");
 
 /** Who reads file i: claimed with a compare-and-swap, so that each file is read once, by whoever comes first. */
 const UNCLAIMED = 0, LINKER = 1, WORKER_READING = 2, WORKER_POSTED = 3;
@@ -48,10 +51,10 @@ export class ReadAhead {
     const unique = [...new Set(paths)];
     unique.forEach((p, i) => this.index.set(p, i));
     this.status = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, unique.length)));
-    const { port1, port2 } = new MessageChannel();
+    const { port1, port2 } = new (workerThreads().MessageChannel)();
     this.port = port1;
     try {
-      this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { paths: unique, port: port2, status: this.status }, transferList: [port2] });
+      this.worker = new (workerThreads().Worker)(WORKER_SOURCE, { eval: true, workerData: { paths: unique, port: port2, status: this.status }, transferList: [port2] });
       this.worker.unref();
       // A worker that fails shows as a stall; its error must not end the process.
       this.worker.on("error", () => { this.abandoned = true; });
@@ -71,7 +74,7 @@ export class ReadAhead {
     if (Atomics.compareExchange(this.status, i, UNCLAIMED, LINKER) === UNCLAIMED) return undefined;
     const since = performance.now();
     while (!this.arrived.has(i)) {
-      const received = receiveMessageOnPort(this.port);
+      const received = workerThreads().receiveMessageOnPort(this.port);
       if (received !== undefined) {
         const { i: at, buffer } = received.message as { i: number; buffer: ArrayBuffer | undefined };
         this.arrived.set(at, buffer);

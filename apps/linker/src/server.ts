@@ -10,12 +10,11 @@
 // nothing it kept that the files on disk contradict: an incremental run checks the state and the output
 // exactly as a run in a fresh process does (the session it kept stands in for the saved one only while
 // the manifest on disk is the one it wrote). It leaves after a while without commands.
-import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname } from "node:path";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+
+// node:net, node:child_process and node:v8 are loaded by the server and by the run that starts one, not at
+// every start-up (together ~10 ms of a process that only links).
 
 /** What the client sends, one JSON line. */
 export interface ServerRequest {
@@ -104,7 +103,7 @@ export function serveCommands(socketPath: string, run: CommandRunner, prepare?: 
     }));
   };
 
-  const server = createServer((socket) => {
+  const server = process.getBuiltinModule("node:net").createServer((socket) => {
     let text = "";
     let received = false;
     socket.setEncoding("utf8");
@@ -193,8 +192,8 @@ function privateDirectory(dir: string): boolean {
 /** V8's full collection, which Node exposes only behind a flag (set here, for this process only). */
 function garbageCollector(): (() => void) | undefined {
   try {
-    setFlagsFromString("--expose-gc");
-    return runInNewContext("gc") as () => void;
+    process.getBuiltinModule("node:v8").setFlagsFromString("--expose-gc");
+    return process.getBuiltinModule("node:vm").runInNewContext("gc") as () => void;
   } catch {
     return undefined;
   }
@@ -221,7 +220,7 @@ export function startServer(launcher: string): boolean {
     rmSync(socketPath, { force: true });
     const { LINKKIT_SERVER_SOCKET: _, ...env } = process.env;
     // The command line that started it goes along: the server takes up its state before it listens.
-    spawn(process.execPath, [launcher, "--linkkit-server", socketPath, ...process.argv.slice(2)], { detached: true, stdio: "ignore", env }).unref();
+    process.getBuiltinModule("node:child_process").spawn(process.execPath, [launcher, "--linkkit-server", socketPath, ...process.argv.slice(2)], { detached: true, stdio: "ignore", env }).unref();
     return true;
   } catch {
     return false; // the next run tries again

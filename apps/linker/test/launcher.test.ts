@@ -17,8 +17,10 @@ function demoPackage(): { dir: string; module: string; bundle: string; run: () =
   mkdirSync(join(dir, "dist", "bin"), { recursive: true });
   mkdirSync(join(dir, "dist", "bundle"));
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+  // The launchers are CommonJS in a package of ES modules, as in apps/linker.
+  writeFileSync(join(dir, "bin", "package.json"), JSON.stringify({ type: "commonjs" }));
   copyFileSync(launcherSource, join(dir, "bin", "fresh-bundle.js"));
-  writeFileSync(join(dir, "bin", "demo.js"), 'import { run } from "./fresh-bundle.js";\nawait run("demo");\n');
+  writeFileSync(join(dir, "bin", "demo.js"), 'require("./fresh-bundle.js").run("demo");\n');
   const module = join(dir, "dist", "answer.js");
   writeFileSync(module, "export const answer = 42;\n");
   writeFileSync(join(dir, "dist", "bin", "demo.js"), 'process.stdout.write("plain");\n');
