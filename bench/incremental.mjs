@@ -2,7 +2,8 @@
 // synthetic workload, one module is edited (a function body changes, then a function is added) and
 // recompiled; then
 //   - lld-link links the edited objects from scratch (the bar),
-//   - `linkkit /incremental` relinks in a new process from its state next to the output (one-shot),
+//   - `linkkit /incremental` relinks: as a user runs it (a resident link server, its default, answers)
+//     and in a fresh process from its state next to the output (`/server:no`),
 //   - a LinkSession (the engine of `linkkit --watch`) applies the same edit in memory,
 // and every output is run under wine against lld-link's. Printed: medians of wall time, bytes written.
 //
@@ -78,12 +79,12 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
 
   // The one-shot command line: a first full link that keeps state, then edits relinked in place.
   copyFileSync(variants.original, edited);
-  const first = await measure(process.execPath, [linkkitJs, "/incremental", "/verbose", ...args(out)]);
+  const first = await measure(process.execPath, [linkkitJs, "/incremental", "/server:no", "/verbose", ...args(out)]);
   if (!/full link: no incremental state/.test(first.output)) throw new BenchError(`${size}: expected a first full link, got: ${first.output}`);
   const oneShot = [], oneShotBytes = [], stateBytes = [], lld = [];
   for (let r = 0; r < runs; r++) {
     copyFileSync(r % 2 === 0 ? variants.body : variants.original, edited);
-    const m = await measure(process.execPath, [linkkitJs, "/incremental", "/verbose", ...args(out)]);
+    const m = await measure(process.execPath, [linkkitJs, "/incremental", "/server:no", "/verbose", ...args(out)]);
     const line = /incremental link: .*?(\d+) bytes written/.exec(m.output);
     if (!line) throw new BenchError(`${size}: the relink was not incremental: ${m.output}`);
     oneShot.push(m.wall);
@@ -94,11 +95,11 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
     verify(`one-shot run ${r + 1}`);
   }
 
-  // The same one-shot command with /server: the first run starts a resident linkkit, the next ones hand it
-  // their command (apps/linker/src/server.ts). It warms up as --watch does (six untimed runs; the first
+  // The one-shot command as users run it: `/incremental` hands later runs to a resident linkkit the first
+  // run started (apps/linker/src/server.ts). It warms up as --watch does (six untimed runs; the first
   // served run is reported on its own), then the same edits are timed. Its memory is its own peak RSS.
   const serverOut = join(dir, "served.exe");
-  const serverArgs = [linkkitJs, "/incremental", "/server", "/verbose", ...args(serverOut)];
+  const serverArgs = [linkkitJs, "/incremental", "/verbose", ...args(serverOut)];
   copyFileSync(variants.original, edited);
   await measure(process.execPath, serverArgs);
   const served = [];
@@ -188,15 +189,15 @@ function readmeSection(rows) {
   return `## Incremental benchmarks
 
 \`node bench/incremental.mjs\` (also run by \`pnpm bench\`): one module of each workload is edited (a function
-body changes; then a function is added) and recompiled; lld-link links the edited objects from scratch,
-\`linkkit /incremental\` relinks in a new process from its state (one-shot), and a \`LinkSession\` (what
-\`linkkit --watch\` runs on each change) applies the same edits in memory: its medians come after six untimed
-updates (V8 optimises the update path over about five), the first update of a fresh process is shown apart.
-With \`/server\` the same one-shot command hands its work to a resident linkkit that the first run started
-(it keeps the session in memory and writes the state after answering; apps/linker/src/server.ts): timed
-after six untimed runs, as the session is, with the first served run and the server's own peak memory shown.
-Every output is run under wine against lld-link's before a time counts. Besides its few bytes of the output,
-the one-shot rewrites its saved session whole (the state next to the output), which grows with the program.
+body changes; then a function is added) and recompiled; lld-link links the edited objects from scratch, and
+linkkit relinks them three ways. \`linkkit /incremental\` as users run it: the first run links and starts a
+resident link server for the command line, later runs hand it their command (it keeps the session in memory
+and writes the state after answering; apps/linker/src/server.ts), timed after six untimed runs, with the
+first served run and the server's own peak memory shown. The same command in a fresh process
+(\`/server:no\`): it restores the saved session, updates and rewrites the session whole, which grows with the
+program. And a \`LinkSession\` (what \`linkkit --watch\` runs on each change) applying the same edits in memory:
+its medians come after six untimed updates (V8 optimises the update path over about five), the first update
+of a fresh process is shown apart. Every output is run under wine against lld-link's before a time counts.
 Targets (issue 5): one-shot at most lld-link ÷ 5, a \`--watch\` update on L under 20 ms, bytes written and time
 following the change, not the program.
 
@@ -209,11 +210,11 @@ ${incrementalTable(rows)}
 export function incrementalTable(rows) {
   const ms = (s) => `${(s * 1000).toFixed(0)} ms`;
   const lines = [
-    "| workload | objects | lld-link full link | linkkit `/incremental`, first (full) | linkkit `/incremental`, one module edited | ratio to lld-link | the same with `/server` (first served; server's peak RSS) | ratio to lld-link | bytes written to the output | saved session rewritten | session: first update | session update: body edit | session update: function added |",
+    "| workload | objects | lld-link full link | linkkit `/incremental`, first (full) | linkkit `/incremental`, one module edited (first served; server's peak RSS) | ratio to lld-link | the same in a fresh process (`/server:no`) | ratio to lld-link | bytes written to the output | saved session rewritten | session: first update | session update: body edit | session update: function added |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
-    lines.push(`| ${r.size} | ${r.objects}, ${r.inputMB.toFixed(1)} MB | ${ms(r.lldWall)} | ${ms(r.firstWall)} | ${ms(r.oneShotWall)} | ${(r.oneShotWall / r.lldWall).toFixed(2)} × | ${ms(r.servedWall)} (${ms(r.firstServedWall)}; ${r.serverRssMB.toFixed(0)} MB) | ${(r.servedWall / r.lldWall).toFixed(2)} × | ${(r.oneShotBytes / 1024).toFixed(1)} KB | ${(r.stateBytes / 2 ** 20).toFixed(1)} MB | ${r.firstUpdateMs.toFixed(1)} ms | ${r.bodyMs.toFixed(1)} ms, ${(r.bodyBytes / 1024).toFixed(1)} KB | ${r.growMs.toFixed(1)} ms, ${(r.growBytes / 1024).toFixed(1)} KB |`);
+    lines.push(`| ${r.size} | ${r.objects}, ${r.inputMB.toFixed(1)} MB | ${ms(r.lldWall)} | ${ms(r.firstWall)} | ${ms(r.servedWall)} (${ms(r.firstServedWall)}; ${r.serverRssMB.toFixed(0)} MB) | ${(r.servedWall / r.lldWall).toFixed(2)} × | ${ms(r.oneShotWall)} | ${(r.oneShotWall / r.lldWall).toFixed(2)} × | ${(r.oneShotBytes / 1024).toFixed(1)} KB | ${(r.stateBytes / 2 ** 20).toFixed(1)} MB | ${r.firstUpdateMs.toFixed(1)} ms | ${r.bodyMs.toFixed(1)} ms, ${(r.bodyBytes / 1024).toFixed(1)} KB | ${r.growMs.toFixed(1)} ms, ${(r.growBytes / 1024).toFixed(1)} KB |`);
   }
   return lines.join("\n");
 }

@@ -16,7 +16,9 @@ const exe = join(out, "hello.exe");
 
 function run(command, args) {
   console.log(`\n$ ${command} ${args.map((a) => a.replace(root + "/", "")).join(" ")}`);
-  const r = spawnSync(process.execPath, [bin(command), ...args], { cwd: root, stdio: "inherit" });
+  // /incremental starts a link server for later runs (apps/linker/README.md): the demo's leaves soon after.
+  const env = { ...process.env, LINKKIT_SERVER_IDLE_SECONDS: "30" };
+  const r = spawnSync(process.execPath, [bin(command), ...args], { cwd: root, stdio: "inherit", env });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

@@ -1,6 +1,7 @@
-// The link server's client (apps/linker/src/server.ts): `linkkit /server ...` sends its command to the
-// resident linkkit for this command line when there is one, and prints its answer. Kept apart from the
-// launcher and light on imports: a served run is mostly Node's start, and every module loaded adds to it.
+// The link server's client (apps/linker/src/server.ts): `linkkit /incremental ...` (or `/server`) sends its
+// command to the resident linkkit for this command line when there is one, and prints its answer. Kept
+// apart from the launcher and light on imports: a served run is mostly Node's start, and every module
+// loaded adds to it.
 "use strict";
 const { existsSync, statSync } = require("node:fs");
 const { tmpdir } = require("node:os");
@@ -19,16 +20,23 @@ async function served(name) {
   return false;
 }
 
-/** `/server` on the command line itself (not in a response file), and no crash test or --watch. */
+/**
+ * Whether to hand the command to a server: `/server` or `/server:no` on the command line itself (not in a
+ * response file) decides; without either, an `/incremental` link is served (what it exists for: a fresh
+ * process pays Node's start, V8's warm-up and restoring the saved session on every run, ~0.3 s on a large
+ * program, before an update of a few ms). Never under a crash test, with --watch or with LINKKIT_SERVER=0.
+ */
 function wantsServer(argv) {
-  if (process.env.LINKKIT_CRASH_AFTER_WRITE !== undefined) return false;
-  let server = false;
+  if (process.env.LINKKIT_CRASH_AFTER_WRITE !== undefined || process.env.LINKKIT_SERVER === "0") return false;
+  let server, incremental = false;
   for (const arg of argv) {
     if (/^[/-]-?server(:yes)?$/i.test(arg)) server = true;
     else if (/^[/-]-?server:no$/i.test(arg)) server = false;
+    else if (/^[/-]-?incremental(:yes)?$/i.test(arg)) incremental = true;
+    else if (/^[/-]-?incremental:no$/i.test(arg)) incremental = false;
     else if (/^[/-]-?watch$/i.test(arg)) return false;
   }
-  return server;
+  return server ?? incremental;
 }
 
 /**

@@ -104,6 +104,8 @@ export interface IncrementalResult {
 export interface WarmSession {
   readonly session: LinkSession;
   readonly manifest: FileStamp;
+  /** What that manifest says, as written: a manifest that still has the stamp is not read again. */
+  readonly contents?: unknown;
 }
 
 export interface IncrementalOptions {
@@ -147,8 +149,17 @@ function isSavedRecord(s: unknown): s is Manifest["saved"] {
 }
 
 /** Reads a manifest; any problem (missing, corrupt, another version, another output) is a reason. */
-function readManifest(dir: string, output: string, options: LinkOptions, linkerVersion: string): Manifest | string {
+function readManifest(dir: string, output: string, options: LinkOptions, linkerVersion: string, warm: WarmSession | undefined): Manifest | string {
   const path = join(dir, "manifest.json");
+  // The manifest this process wrote last, unless something wrote it since: parsed and checked already.
+  if (warm?.contents !== undefined && hasStamp(path, warm.manifest)) {
+    const manifest = warm.contents as Manifest;
+    if (manifest.optionsKey !== optionsKey(options)) return "the link options changed";
+    const st = statOrUndefined(output);
+    if (st === undefined) return "the output is missing";
+    if (!sameStamp(st, manifest.output)) return "the incremental state does not match the output";
+    return manifest;
+  }
   if (!existsSync(path)) return "no incremental state";
   let manifest: Manifest;
   try {
@@ -263,7 +274,7 @@ function processAlive(pid: number): boolean {
 
 function linkLocked(opts: LinkOptions & { output: string }, output: string, dir: string, host: LinkHost, linkerVersion: string, how: IncrementalOptions, unlock: () => void): IncrementalResult {
   const { afterWrite } = how;
-  const manifest = readManifest(dir, output, opts, linkerVersion);
+  const manifest = readManifest(dir, output, opts, linkerVersion, how.warm);
   const statedAtMs = Date.now();
   const known = typeof manifest === "string" ? undefined : manifest;
   const records = new Map((known?.inputs ?? []).map((i) => [i.path, i] as const));
@@ -321,7 +332,7 @@ function linkLocked(opts: LinkOptions & { output: string }, output: string, dir:
   let kept: WarmSession | undefined;
   const persist = (): WarmSession => {
     try {
-      kept ??= { session: linked, manifest: writeState(dir, opts, output, current, statedAtMs, linkOrder, linked, host, linkerVersion) };
+      kept ??= { session: linked, ...writeState(dir, opts, output, current, statedAtMs, linkOrder, linked, host, linkerVersion) };
     } finally {
       unlock();
     }
@@ -431,7 +442,7 @@ function savedSessionIntact(dir: string, manifest: Manifest): boolean {
  */
 function unchanged(dir: string, manifest: Manifest, opts: LinkOptions, current: readonly CurrentInput[], statedAtMs: number, host: LinkHost, afterWrite: ((i: number) => void) | undefined, warm: LinkSession | undefined): IncrementalResult {
   const inputs = manifest.inputs.map((record, k) => ({ ...record, size: current[k]!.size, mtimeMs: current[k]!.mtimeMs }));
-  const manifestStamp = writeManifest(dir, { ...manifest, inputs, statedAtMs });
+  const written = writeManifest(dir, { ...manifest, inputs, statedAtMs });
   const report: UpdateReport = { mode: "incremental", changed: [], atomsPlaced: 0, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: 0, bytesWritten: 0, milliseconds: 0 };
   let session = warm;
   const restored = (): LinkSession => {
@@ -449,7 +460,7 @@ function unchanged(dir: string, manifest: Manifest, opts: LinkOptions, current: 
     get session(): LinkSession {
       return restored();
     },
-    writeState: () => ({ session: restored(), manifest: manifestStamp }),
+    writeState: () => ({ session: restored(), ...written }),
   };
 }
 
@@ -457,7 +468,7 @@ function unchanged(dir: string, manifest: Manifest, opts: LinkOptions, current: 
  * Copies of the objects, then the session, then (last: it makes the state trusted) the manifest, whose
  * stamp it returns.
  */
-function writeState(dir: string, options: LinkOptions, output: string, current: readonly CurrentInput[], statedAtMs: number, linkOrder: readonly string[], session: LinkSession, host: LinkHost, linkerVersion: string): FileStamp {
+function writeState(dir: string, options: LinkOptions, output: string, current: readonly CurrentInput[], statedAtMs: number, linkOrder: readonly string[], session: LinkSession, host: LinkHost, linkerVersion: string): Omit<WarmSession, "session"> {
   mkdirSync(join(dir, "objects"), { recursive: true });
   const inputs: InputRecord[] = current.map((c) => {
     const record = { path: c.path, hash: c.hash, size: c.size, mtimeMs: c.mtimeMs };
@@ -484,11 +495,11 @@ function writeState(dir: string, options: LinkOptions, output: string, current: 
   return writeManifest(dir, manifest);
 }
 
-/** The manifest, written whole or not at all; returns its stamp (what a link server keeps). */
-function writeManifest(dir: string, manifest: Manifest): FileStamp {
+/** The manifest, written whole or not at all; returns its stamp and contents (what a link server keeps). */
+function writeManifest(dir: string, manifest: Manifest): Omit<WarmSession, "session"> {
   const path = join(dir, "manifest.json");
   writeAtomically(path, () => JSON.stringify(manifest), false);
-  return stampOf(statSync(path));
+  return { manifest: stampOf(statSync(path)), contents: manifest };
 }
 
 /**

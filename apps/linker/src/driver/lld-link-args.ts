@@ -205,7 +205,7 @@ export function parseLldLinkArgs(argv: readonly string[], host: CommandLineHost)
       const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
       if (handler) { handler(o, value, name); continue; }
       // On Unix `/tmp/a.obj` is a path, not an option: no option name holds a '/'.
-      if (arg[0] === "/" && (host.fileExists(arg) || name.includes("/"))) { o.inputs.push(arg); continue; }
+      if (arg[0] === "/" && (name.includes("/") || host.fileExists(arg))) { o.inputs.push(arg); continue; }
       o.warnings.push(`ignoring unknown argument '${arg}'`);
       continue;
     }

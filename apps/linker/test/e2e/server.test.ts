@@ -125,4 +125,56 @@ describeWithTools("linkkit /server", ["clang", "dlltool", "llvmLib", "lldLink", 
     expect(untilServed(fullArgs).stderr).toMatch(/wrote .*full\.exe \(\d+ bytes, link server \d+\)/);
     verify("full link by the server", full);
   });
+
+  it("serves /incremental by default; /server:no and LINKKIT_SERVER=0 link in their own process", () => {
+    const dir = makeTempDir("server-default");
+    const k32 = importLibrary(dir, "kernel32.dll", programs.kernel32Exports, "x64");
+    const [rt, a] = compileC(dir, { "rt.c": programs.runtime, "main.c": main }, target, ["-ffunction-sections"]);
+    const versions = ([[4, 2], [7, 5]] as const).map(([k, pad], i) => {
+      const vdir = join(dir, `v${i}`);
+      mkdirSync(vdir);
+      return compileC(vdir, { "worker.c": worker(k, pad) }, target, ["-ffunction-sections"])[0]!;
+    });
+    const b = join(dir, "worker.obj");
+    const out = join(dir, "app.exe"), alone = join(dir, "alone.exe");
+    const common = ["/verbose", "/entry:start", "/subsystem:console", a!, b, rt!, k32];
+    const verify = (label: string, image: string) => {
+      const ref = join(dir, "ref.exe");
+      lldLink(["/entry:start", "/subsystem:console", a!, b, rt!, k32, `/out:${ref}`, `/map:${ref}.map`]);
+      const expected = runWine(ref), actual = runWine(image);
+      expect({ s: actual.status, o: actual.stdout }, label).toEqual({ s: expected.status, o: expected.stdout });
+      expectSameCode({ ours: image, theirs: ref });
+    };
+    copyFileSync(versions[0]!, b);
+
+    // Without /server on the command line: the first run links and starts a server, which then answers.
+    const args = ["/incremental", ...common, `/out:${out}`, `/map:${out}.map`];
+    expect(linkkitServed(args).stderr).toMatch(/full link: no incremental state \([\d.]+ ms\)/);
+    untilServed(args);
+    copyFileSync(versions[1]!, b);
+    const served = linkkitServed(args);
+    expect(served.stderr).toMatch(/incremental link: 1 input\(s\) changed.*link server \d+\)/);
+    verify("served by default", out);
+
+    // The same command with LINKKIT_SERVER=0 runs here, from the state the server wrote (it waits for the
+    // server's turn on the output if it must).
+    copyFileSync(versions[0]!, b);
+    const here = run(process.execPath, [launcher, ...args], { env: { ...env, LINKKIT_SERVER: "0" } });
+    expect(here.status).toBe(0);
+    expect(here.stderr).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(here.stderr).not.toMatch(/link server/);
+    verify("LINKKIT_SERVER=0", out);
+
+    // /server:no: never served, and no server is started for the command line.
+    const noArgs = ["/incremental", "/server:no", ...common, `/out:${alone}`, `/map:${alone}.map`];
+    for (let i = 0; i < 4; i++) {
+      copyFileSync(versions[i % 2]!, b);
+      const r = linkkitServed(noArgs);
+      expect(r.status).toBe(0);
+      expect(r.stderr).not.toMatch(/link server/);
+      expect(r.stderr).toMatch(i === 0 ? /full link: no incremental state/ : /incremental link: 1 input\(s\) changed/);
+      run("sleep", ["0.3"]);
+    }
+    verify("/server:no", alone);
+  });
 });
