@@ -10,8 +10,8 @@
 // nothing it kept that the files on disk contradict: an incremental run checks the state and the output
 // exactly as a run in a fresh process does (the session it kept stands in for the saved one only while
 // the manifest on disk is the one it wrote). It leaves after a while without commands.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 // node:net, node:child_process and node:v8 are loaded by the server and by the run that starts one, not at
 // every start-up (together ~10 ms of a process that only links).
@@ -162,6 +162,19 @@ function serverPid(socketPath: string): number | undefined {
   }
 }
 
+/** How many servers one user may have at once (LINKKIT_MAX_SERVERS, default 4). */
+function maxServers(): number {
+  const n = Number(process.env.LINKKIT_MAX_SERVERS);
+  return Number.isInteger(n) && n >= 0 ? n : 4;
+}
+
+/** The servers alive in the sockets' directory (one pid file each). */
+function liveServers(dir: string): number {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return 0; }
+  return names.filter((name) => name.endsWith(".sock.pid") && serverPid(join(dir, name.slice(0, -4))) !== undefined).length;
+}
+
 /** Writes this process's pid into the socket's pid file, unless another live server's is there. */
 function claimPidFile(socketPath: string): boolean {
   const path = `${socketPath}.pid`;
@@ -217,6 +230,9 @@ export function startServer(launcher: string): boolean {
     if (!privateDirectory(dirname(socketPath))) return false;
     // A server that is taking up its state, or that this run could not reach a moment ago but lives: no other.
     if (serverPid(socketPath) !== undefined) return false;
+    // /incremental is served by default, and a command line that names a new temporary object each time
+    // (a compiler driver's) would start a server per run: a few hundred MB each until they idle out.
+    if (liveServers(dirname(socketPath)) >= maxServers()) return false;
     rmSync(socketPath, { force: true });
     const { LINKKIT_SERVER_SOCKET: _, ...env } = process.env;
     // The command line that started it goes along: the server takes up its state before it listens.

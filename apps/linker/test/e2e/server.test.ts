@@ -176,5 +176,16 @@ describeWithTools("linkkit /server", ["clang", "dlltool", "llvmLib", "lldLink", 
       run("sleep", ["0.3"]);
     }
     verify("/server:no", alone);
+
+    // Past the cap on a user's servers (LINKKIT_MAX_SERVERS, 4 by default) runs start none and link here.
+    const capped = join(dir, "capped.exe");
+    const cappedArgs = ["/incremental", ...common, `/out:${capped}`, `/map:${capped}.map`];
+    for (let i = 0; i < 3; i++) {
+      const r = run(process.execPath, [launcher, ...cappedArgs], { env: { ...env, LINKKIT_MAX_SERVERS: "0" } });
+      expect(r.status).toBe(0);
+      expect(r.stderr).not.toMatch(/link server/);
+      run("sleep", ["0.5"]);
+    }
+    verify("past the cap on servers", capped);
   });
 });
