@@ -15,6 +15,7 @@ import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, rea
 import { basename, join } from "node:path";
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
+import { processAlive } from "./node-host.js";
 import type { LinkOptions } from "./options.js";
 import { LinkSession, type SessionStateData, type UpdateReport } from "./session.js";
 import { readSessionFile, writeSessionFile } from "./session-file.js";
@@ -259,16 +260,6 @@ function lockState(dir: string): () => void {
     if (holder !== "" && !processAlive(Number(holder))) { rmSync(path, { force: true }); continue; }
     if (Date.now() - waitedSince > LOCK_WAIT_MS) throw new LinkError(`another linkkit (process ${holder || "?"}) has been updating this output for ${LOCK_WAIT_MS / 1000} s (${path})`);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"; // alive, someone else's
   }
 }
 

@@ -46,3 +46,14 @@ export const nodeHost: LinkHost = {
   env: (name) => process.env[name],
   log: (line) => process.stderr.write(`${line}\n`),
 };
+
+/** Whether process `pid` is alive (someone else's counts): what a lock or pid file names may have died. */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

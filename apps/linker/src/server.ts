@@ -12,6 +12,7 @@
 // the manifest on disk is the one it wrote). It leaves after a while without commands.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { processAlive } from "./node-host.js";
 
 // node:net, node:child_process and node:v8 are loaded by the server and by the run that starts one, not at
 // every start-up (together ~10 ms of a process that only links).
@@ -153,13 +154,7 @@ function serverPid(socketPath: string): number | undefined {
   } catch {
     return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined;
-  }
+  return processAlive(pid) ? pid : undefined;
 }
 
 /** How many servers one user may have at once (LINKKIT_MAX_SERVERS, default 4). */
