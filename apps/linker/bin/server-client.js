@@ -36,7 +36,8 @@ function wantsServer(argv) {
     else if (/^[/-]-?incremental:no$/i.test(arg)) incremental = false;
     else if (/^[/-]-?watch$/i.test(arg)) return false;
   }
-  return server ?? incremental;
+  // Servers listen on a Unix socket in the temporary directory: not the default where there is none.
+  return server ?? (incremental && process.platform !== "win32");
 }
 
 /**
