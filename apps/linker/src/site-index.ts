@@ -54,12 +54,23 @@ export class SiteIndex {
    * stale: retired inputs' sites are only skipped), everything is merged into one CSR table.
    */
   saveState(symbolCount: number): SiteIndexState {
+    // Sites of objects replaced since are dropped first: an edit loop that never asks for a symbol's sites
+    // would otherwise save (and restore) every earlier version of the edited object's sites.
     let added = 0;
-    for (const list of this.added.values()) added += list.length >> 2;
+    for (const [id, list] of this.added) {
+      keepCurrent(list, this.generation);
+      if (list.length === 0) this.added.delete(id);
+      added += list.length >> 2;
+    }
     if (added * 8 < this.sites.length / 3) {
-      const flat: number[] = [];
-      for (const [id, list] of this.added) for (let i = 0; i < list.length; i += 4) flat.push(id, list[i]!, list[i + 1]!, list[i + 2]!, list[i + 3]!);
-      return { start: this.start, sites: this.sites, added: Int32Array.from(flat), generation: this.generation };
+      const flat = new Int32Array(added * 5);
+      let w = 0;
+      for (const [id, list] of this.added) {
+        for (let i = 0; i < list.length; i += 4) {
+          flat[w++] = id; flat[w++] = list[i]!; flat[w++] = list[i + 1]!; flat[w++] = list[i + 2]!; flat[w++] = list[i + 3]!;
+        }
+      }
+      return { start: this.start, sites: this.sites, added: flat, generation: this.generation };
     }
     const count = new Int32Array(symbolCount + 1);
     for (let id = 0; id < symbolCount; id++) this.forEachSite(id, () => { count[id + 1]!++; });
@@ -124,14 +135,8 @@ export class SiteIndex {
     const list = this.added.get(id);
     if (!list) return;
     // Stale quadruples are dropped as they are met, so lists do not grow with every edit.
-    let w = 0;
-    for (let i = 0; i < list.length; i += 4) {
-      const input = list[i]!, s = list[i + 1]!, r = list[i + 2]!, gen = list[i + 3]!;
-      if (gen !== generation[input]) continue;
-      list[w] = input; list[w + 1] = s; list[w + 2] = r; list[w + 3] = gen; w += 4;
-      visit(input, s, r);
-    }
-    list.length = w;
+    keepCurrent(list, generation);
+    for (let i = 0; i < list.length; i += 4) visit(list[i]!, list[i + 1]!, list[i + 2]!);
   }
 
   private ensureGeneration(input: number): void {
@@ -140,6 +145,18 @@ export class SiteIndex {
     g.set(this.generation);
     this.generation = g;
   }
+}
+
+/** Drops from `list`'s (input, section, relocation, generation) quadruples those of an older generation. */
+function keepCurrent(list: number[], generation: Int32Array): void {
+  let w = 0;
+  for (let i = 0; i < list.length; i += 4) {
+    const input = list[i]!, gen = list[i + 3]!;
+    if (gen !== generation[input]) continue;
+    if (w !== i) { list[w] = input; list[w + 1] = list[i + 1]!; list[w + 2] = list[i + 2]!; list[w + 3] = gen; }
+    w += 4;
+  }
+  list.length = w;
 }
 
 function forEachGlobalSite(objects: readonly ObjectFile[], visit: (id: number, input: number, section: number, relocation: number) => void): void {
