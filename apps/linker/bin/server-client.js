@@ -5,7 +5,7 @@
 "use strict";
 const { existsSync, statSync } = require("node:fs");
 const { tmpdir } = require("node:os");
-const { dirname, join } = require("node:path");
+const { dirname, join, resolve } = require("node:path");
 
 /**
  * True when a server ran the command (its output printed, `process.exitCode` set); otherwise says, through
@@ -21,19 +21,20 @@ async function served(name) {
 }
 
 /**
- * Whether to hand the command to a server: `/server` or `/server:no` on the command line itself (not in a
- * response file) decides; without either, an `/incremental` link is served (what it exists for: a fresh
- * process pays Node's start, V8's warm-up and restoring the saved session on every run, ~0.3 s on a large
- * program, before an update of a few ms). Never under a crash test, with --watch or with LINKKIT_SERVER=0.
+ * Whether to hand the command to a server: `/server` or `/server:no` (`--server`, `--no-server`) on the
+ * command line itself (not in a response file) decides; without either, an incremental link is served
+ * (what it exists for: a fresh process pays Node's start, V8's warm-up and restoring the saved session on
+ * every run, ~0.3 s on a large program, before an update of a few ms). Never under a crash test, with
+ * --watch or with LINKKIT_SERVER=0.
  */
 function wantsServer(argv) {
   if (process.env.LINKKIT_CRASH_AFTER_WRITE !== undefined || process.env.LINKKIT_SERVER === "0") return false;
   let server, incremental = false;
   for (const arg of argv) {
     if (/^[/-]-?server(:yes)?$/i.test(arg)) server = true;
-    else if (/^[/-]-?server:no$/i.test(arg)) server = false;
+    else if (/^([/-]-?server:no|--?no-server)$/i.test(arg)) server = false;
     else if (/^[/-]-?incremental(:yes)?$/i.test(arg)) incremental = true;
-    else if (/^[/-]-?incremental:no$/i.test(arg)) incremental = false;
+    else if (/^([/-]-?incremental:no|--?no-incremental)$/i.test(arg)) incremental = false;
     else if (/^[/-]-?watch$/i.test(arg)) return false;
   }
   // Servers listen on a Unix socket in the temporary directory: not the default where there is none.
@@ -41,14 +42,39 @@ function wantsServer(argv) {
 }
 
 /**
- * The server's socket for this command line, in this directory, of this build of linkkit (a rebuilt
- * linkkit gets servers of its own; the old ones leave when idle). Any hash does: a server runs whatever
- * command it is sent, a collision only shares one.
+ * The output the command line names itself (`/out:` for linkkit; `-o`, `--output` for linkkit-ld), or
+ * undefined (it is in a response file, or the default).
+ */
+function outputOf(name, argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (name === "linkkit") {
+      const m = /^[/-]out:(.+)$/i.exec(arg);
+      if (m) return m[1];
+    } else if (arg === "-o" || arg === "--output") {
+      return argv[i + 1];
+    } else if (arg.startsWith("--output=")) {
+      return arg.slice("--output=".length);
+    } else if (arg.startsWith("-o") && !arg.startsWith("-o-")) {
+      return arg.slice(2);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The server's socket for this command's output (else for this command line), in this directory, of this
+ * build of linkkit (a rebuilt linkkit gets servers of its own; the old ones leave when idle). By output:
+ * a compiler driver names a new temporary file in each command line (gcc's `-fresolution=/tmp/cc*.res`,
+ * the objects of `gcc main.c`), and one output has one state to keep warm. Any hash does: a server runs
+ * whatever command it is sent, a collision only shares one.
  */
 function serverSocket(name, argv) {
   const built = (url) => { try { return statSync(url).mtimeMs; } catch { return 0; } };
   const build = [built(join(__dirname, "..", "dist", "bundle", `${name}.cjs`)), built(join(__dirname, "..", "dist", "bin", `${name}.js`))];
-  const key = JSON.stringify([process.cwd(), argv, __filename, build]);
+  const output = outputOf(name, argv);
+  const command = output === undefined ? ["command", argv] : ["output", resolve(output)];
+  const key = JSON.stringify([name, process.cwd(), command, __filename, build]);
   let h1 = 0x811c9dc5, h2 = 0x01000193;
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);

@@ -225,8 +225,9 @@ export function startServer(launcher: string): boolean {
     if (!privateDirectory(dirname(socketPath))) return false;
     // A server that is taking up its state, or that this run could not reach a moment ago but lives: no other.
     if (serverPid(socketPath) !== undefined) return false;
-    // /incremental is served by default, and a command line that names a new temporary object each time
-    // (a compiler driver's) would start a server per run: a few hundred MB each until they idle out.
+    // /incremental is served by default: a build of many outputs (or of command lines that name neither
+    // their output nor the same files twice) would start a server for each, a few hundred MB each until
+    // they idle out.
     if (liveServers(dirname(socketPath)) >= maxServers()) return false;
     rmSync(socketPath, { force: true });
     const { LINKKIT_SERVER_SOCKET: _, ...env } = process.env;

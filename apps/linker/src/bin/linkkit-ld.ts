@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // linkkit-ld: the GNU ld (MinGW) flavoured command line, for `gcc -B` and `clang --ld-path`.
-import { GNU_LD_VERSION_TEXT, parseGnuLdArgs } from "../driver/gnu-ld-args.js";
+import { GNU_LD_VERSION_TEXT, parseGnuLdArgs, type GnuLdCommand } from "../driver/gnu-ld-args.js";
 import { chmodSync } from "node:fs";
 import { link } from "../link.js";
 import { nodeHost } from "../node-host.js";
 import type { LinkHost } from "../host.js";
 import { reportFailure } from "../cli.js";
-import { linkIncrementally } from "../incremental-state.js";
-import { LINKKIT_VERSION } from "../version.js";
-import { faultInjection, watchInputs } from "../watch.js";
+import { incrementalCommand, printTimings, runTool } from "../command.js";
+import type { CommandIo } from "../server.js";
+import { watchInputs } from "../watch.js";
 
 /** GNU ld makes its output executable; Wine and configure scripts expect that. */
 function makeExecutable(path: string): void {
@@ -29,38 +29,41 @@ function hostMakingExecutable(output: string | undefined): LinkHost {
   };
 }
 
-function main(argv: string[]): number {
+function parseCommandLine(argv: readonly string[]): GnuLdCommand {
+  return parseGnuLdArgs(argv, {
+    readText: (p) => new TextDecoder().decode(nodeHost.readFile(p)),
+    fileExists: nodeHost.fileExists,
+    env: nodeHost.env,
+  });
+}
+
+/** One command line; `served`: run by a link server (`--server`) for a client. */
+function main(argv: string[], io: CommandIo, served: boolean): number {
   try {
-    const { options, printVersion } = parseGnuLdArgs(argv, {
-      readText: (p) => new TextDecoder().decode(nodeHost.readFile(p)),
-      fileExists: nodeHost.fileExists,
-      env: nodeHost.env,
-    });
+    const { options, printVersion } = parseCommandLine(argv);
     if (printVersion) {
-      process.stdout.write(`${GNU_LD_VERSION_TEXT}\n`);
+      io.out(`${GNU_LD_VERSION_TEXT}\n`);
       if (options.inputs.length === 0) return 0;
     }
+    const where = served ? `, link server ${process.pid}` : "";
     if (options.incremental) {
       const start = performance.now();
-      const result = linkIncrementally({ ...options, warnings: [] }, hostMakingExecutable(options.output), LINKKIT_VERSION, { afterWrite: faultInjection() });
-      const output = result.output;
+      const result = incrementalCommand(options, hostMakingExecutable(options.output), io, served);
       if (options.verbose) {
-        process.stderr.write(`linkkit-ld: ${result.summary} (${(performance.now() - start).toFixed(1)} ms)\n`);
-        process.stderr.write(`linkkit-ld: wrote ${output}\n`);
+        io.err(`linkkit-ld: ${result.summary} (${(performance.now() - start).toFixed(1)} ms${where})\n`);
+        io.err(`linkkit-ld: wrote ${result.output}\n`);
       }
-      if (options.watch) watchInputs("linkkit-ld", { ...options, warnings: [] }, result.session);
+      if (options.watch && !served) watchInputs("linkkit-ld", { ...options, warnings: [] }, result.session);
       return 0;
     }
     const result = link(options, hostMakingExecutable(options.output));
-    for (const w of result.warnings) process.stderr.write(`linkkit-ld: ${w.startsWith("warning:") ? w : `warning: ${w}`}\n`);
-    if (options.time) {
-      for (const [phase, ms] of result.timings) process.stderr.write(`  ${phase.padEnd(16)} ${ms.toFixed(1).padStart(9)} ms\n`);
-    }
-    if (options.verbose) process.stderr.write(`linkkit-ld: wrote ${result.output} (${result.bytes.length} bytes)\n`);
+    for (const w of result.warnings) io.err(`linkkit-ld: ${w.startsWith("warning:") ? w : `warning: ${w}`}\n`);
+    if (options.time) printTimings(result.timings, io);
+    if (options.verbose) io.err(`linkkit-ld: wrote ${result.output} (${result.bytes.length} bytes${where})\n`);
     return 0;
   } catch (error) {
-    return reportFailure("linkkit-ld", error);
+    return reportFailure("linkkit-ld", error, io.err);
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+runTool(main, (argv) => parseCommandLine(argv).options.incremental);

@@ -171,6 +171,9 @@ const flags: Record<string, FlagHandler> = {
   incremental: (p) => { p.o.incremental = true; },
   "no-incremental": (p) => { p.o.incremental = false; p.o.watch = false; },
   watch: (p) => { p.o.incremental = true; p.o.watch = true; },
+  // The launcher acts on these (bin/server-client.js): later runs of the command go to a resident linkkit.
+  server: (p) => { p.o.server = true; },
+  "no-server": (p) => { p.o.server = false; },
 };
 
 /** One-letter options whose value may follow directly (`-lfoo`, `-L/dir`, `-ofile`, `-mi386pep`). */

@@ -87,7 +87,8 @@ describeWithTools("linkkit-ld --incremental", needed, () => {
       step++;
       const [workerObject] = compile(b, dir, { "worker.c": workerSource(variant) });
       const objects = [mainObject!, workerObject!];
-      const flags = [implib, otherImplib, "-Wl,--incremental", ...extraFlags];
+      // In its own process every time (the link server has its own test below).
+      const flags = [implib, otherImplib, "-Wl,--incremental,--no-server", ...extraFlags];
       const stderr = link(b, "linkkit", { objects, out, flags });
       const ref = join(dir, `ref-${step}.exe`);
       link(b, "gnu", { objects, out: ref, flags: [implib, otherImplib] });
@@ -139,6 +140,50 @@ describeWithTools("linkkit-ld --incremental", needed, () => {
     expect(relink({ k: 11, pad: 5, useTable: true, helpers: 1, ctor: true, callDll: true }, ["-Wl,--stack,0x300000"])).toMatch(/full link: no incremental state/);
   });
 
+  it("hands later runs to a resident linkkit-ld by default, one per output though each gcc command line differs", () => {
+    const dir = makeTempDir("ld-served");
+    const [mainObject] = compile(b, dir, { "main.c": "#include <stdio.h>\nint work(int);\nint main(void) { int r = work(4); printf(\"r=%d\\n\", r); return r & 0x7f; }\n" });
+    const out = join(dir, "app.exe");
+    let step = 0;
+    const relink = (): string => {
+      step++;
+      const [workerObject] = compile(b, dir, { "worker.c": `int work(int x) { int s = x; ${"s = s * 3 + (s >> 1); ".repeat(1 + (step % 4))} return s + ${step}; }\n` });
+      const objects = [mainObject!, workerObject!];
+      const stderr = link(b, "linkkit", { objects, out, flags: ["-Wl,--incremental"] });
+      const ref = join(dir, `ref-${step}.exe`);
+      link(b, "gnu", { objects, out: ref });
+      const ours = runWineIn(out), theirs = runWineIn(ref);
+      expect({ status: ours.status, stdout: ours.stdout }, `step ${step}`).toEqual({ status: theirs.status, stdout: theirs.stdout });
+      return stderr;
+    };
+    const idle = process.env.LINKKIT_SERVER_IDLE_SECONDS;
+    process.env.LINKKIT_SERVER_IDLE_SECONDS = "120";
+    const servers = new Set<number>();
+    try {
+      expect(relink()).toMatch(/full link: no incremental state/);
+      // gcc names a new temporary file (-fresolution=/tmp/cc*.res) in each command: the server is the output's.
+      let served: string | undefined;
+      for (let i = 0; i < 40 && served === undefined; i++) {
+        const stderr = relink();
+        if (/link server \d+\)/.test(stderr)) served = stderr;
+        else run("sleep", ["0.25"]);
+      }
+      expect(served).toMatch(/incremental link: 1 input\(s\) changed.*link server \d+\)/);
+      for (let i = 0; i < 3; i++) {
+        const stderr = relink();
+        expect(stderr).toMatch(/incremental link: 1 input\(s\) changed.*link server \d+\)/);
+        servers.add(Number(/link server (\d+)\)/.exec(stderr)![1]));
+      }
+      expect(servers.size).toBe(1);
+    } finally {
+      if (idle === undefined) delete process.env.LINKKIT_SERVER_IDLE_SECONDS;
+      else process.env.LINKKIT_SERVER_IDLE_SECONDS = idle;
+      for (const pid of servers) {
+        try { process.kill(pid); } catch { /* gone already */ }
+      }
+    }
+  });
+
   it("gives a DLL with --export-all-symbols a new export in place", () => {
     const dir = makeTempDir("ld-inc-dll");
     const dll = join(dir, "demo.dll");
@@ -146,10 +191,10 @@ describeWithTools("linkkit-ld --incremental", needed, () => {
     // No dllexport at all: GNU ld's default for a DLL, every global definition.
     const plain = (n: number) => dllSource.replace(/__declspec\(dllexport\) /g, "") + Array.from({ length: n }, (_, i) => `int more${i}(int x) { return x * ${i + 3}; }\n`).join("");
     const [first] = compile(b, dir, { "demo.c": plain(0) });
-    expect(link(b, "linkkit", { objects: [first!], out: dll, flags: ["-shared", "-Wl,--incremental"] })).toMatch(/full link: no incremental state/);
+    expect(link(b, "linkkit", { objects: [first!], out: dll, flags: ["-shared", "-Wl,--incremental,--no-server"] })).toMatch(/full link: no incremental state/);
     expect(exportsOf()).toEqual(["dll_add", "dll_counter", "dll_table"]);
     const [second] = compile(b, dir, { "demo.c": plain(2) });
-    expect(link(b, "linkkit", { objects: [second!], out: dll, flags: ["-shared", "-Wl,--incremental"] })).toMatch(/incremental link: 1 input\(s\) changed/);
+    expect(link(b, "linkkit", { objects: [second!], out: dll, flags: ["-shared", "-Wl,--incremental,--no-server"] })).toMatch(/incremental link: 1 input\(s\) changed/);
     expect(exportsOf()).toEqual(["dll_add", "dll_counter", "dll_table", "more0", "more1"]);
     expect(readobjFacts(dll).errors).toBe("");
   });
