@@ -2,7 +2,9 @@
 // output and error, or in a link server (server.ts) for a client, writing into the answer. An incremental
 // command in a server starts from the session the server kept from its previous command and writes the
 // state after the answer is out.
+import type { CommandLineHost } from "./driver/lld-link-args.js";
 import type { LinkHost } from "./host.js";
+import { nodeHost } from "./node-host.js";
 import { linkIncrementally, type IncrementalResult, type WarmSession } from "./incremental-state.js";
 import type { LinkOptions } from "./options.js";
 import { serveCommands, startServer, type CommandIo } from "./server.js";
@@ -17,6 +19,13 @@ const processIo: CommandIo = {
   out: (t) => { process.stdout.write(t); },
   err: (t) => { process.stderr.write(t); },
   later: (task) => { task(); },
+};
+
+/** What both command-line parsers read: response files, whether a path is a file, the environment. */
+export const commandLineHost: CommandLineHost = {
+  readText: (p) => new TextDecoder().decode(nodeHost.readFile(p)),
+  fileExists: nodeHost.fileExists,
+  env: nodeHost.env,
 };
 
 /** In a link server: the session of the last incremental command, kept for the next (see WarmSession). */

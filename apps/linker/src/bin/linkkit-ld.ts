@@ -6,7 +6,7 @@ import { link } from "../link.js";
 import { nodeHost } from "../node-host.js";
 import type { LinkHost } from "../host.js";
 import { reportFailure } from "../cli.js";
-import { incrementalCommand, printTimings, runTool } from "../command.js";
+import { commandLineHost, incrementalCommand, printTimings, runTool } from "../command.js";
 import type { CommandIo } from "../server.js";
 import { watchInputs } from "../watch.js";
 
@@ -30,11 +30,7 @@ function hostMakingExecutable(output: string | undefined): LinkHost {
 }
 
 function parseCommandLine(argv: readonly string[]): GnuLdCommand {
-  return parseGnuLdArgs(argv, {
-    readText: (p) => new TextDecoder().decode(nodeHost.readFile(p)),
-    fileExists: nodeHost.fileExists,
-    env: nodeHost.env,
-  });
+  return parseGnuLdArgs(argv, commandLineHost);
 }
 
 /** One command line; `served`: run by a link server (`--server`) for a client. */

@@ -4,17 +4,13 @@ import { parseLldLinkArgs } from "../driver/lld-link-args.js";
 import { link } from "../link.js";
 import { nodeHost } from "../node-host.js";
 import { reportFailure } from "../cli.js";
-import { incrementalCommand, printTimings, runTool } from "../command.js";
+import { commandLineHost, incrementalCommand, printTimings, runTool } from "../command.js";
 import { watchInputs } from "../watch.js";
 import type { CommandIo } from "../server.js";
 import type { LinkOptions } from "../options.js";
 
 function parseCommandLine(argv: readonly string[]): LinkOptions {
-  return parseLldLinkArgs(argv, {
-    readText: (p) => new TextDecoder().decode(nodeHost.readFile(p)),
-    fileExists: nodeHost.fileExists,
-    env: nodeHost.env,
-  });
+  return parseLldLinkArgs(argv, commandLineHost);
 }
 
 /** One command line; `served`: run by the link server for a client. */
