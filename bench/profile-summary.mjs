@@ -74,6 +74,7 @@ if (lines) {
   const ticks = new Map();
   let tickTotal = 0;
   for (const n of profile.nodes) {
+    if (under !== undefined && !onStack(n.id, under)) continue;
     tickTotal += n.hitCount ?? 0;
     for (const t of n.positionTicks ?? []) {
       const key = `${n.callFrame.url}:${t.line}`;

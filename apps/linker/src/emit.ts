@@ -127,6 +127,8 @@ export class ImageEmitter {
    * takes its dropped entries back unchanged keeps it): then nobody compares the two, entry by entry.
    */
   private baseRelocsMatchTable = false;
+  /** The base-relocation table this emitter last put in the buffer, and where (none yet after a restore). */
+  private baseRelocTableWritten: { readonly table: Uint8Array; readonly at: number } | undefined;
   /**
    * During an update: the atoms whose contents change (rewritten, freed, or a site in them re-applied).
    * The exception table merges only their entries again; undefined in a full link.
@@ -714,7 +716,12 @@ export class ImageEmitter {
     const slotAtom = this.exceptionEntryAtom;
     // What later updates start from; an image that is never updated keeps none of it.
     const updatable = this.req.options.incremental;
-    if (updatable) this.exceptionAtoms = this.buffer.slice(at, at + info.usedSize);
+    if (updatable) {
+      // Into the copy the last update kept when the section's size is the same: no new megabyte each update.
+      const atoms = this.buffer.subarray(at, at + info.usedSize);
+      if (this.exceptionAtoms?.length === atoms.length) this.exceptionAtoms.set(atoms);
+      else this.exceptionAtoms = atoms.slice();
+    }
     let patchFailed = false;
     // The section's size follows its atoms (a function added, then removed): the table need only fit.
     if (onDisk && changed && slotAtom && changed.size * 4 < slotAtom.length && slotAtom.length * W * 4 <= info.usedSize) {
@@ -944,13 +951,17 @@ export class ImageEmitter {
     const at = info.fileOffset + layout.atomOffset(atom);
     this.fileSize = Math.max(this.fileSize, info.fileOffset + align(info.usedSize, options.fileAlignment));
     this.ensureSize(this.fileSize);
-    // Only the bytes that differ reach the file: an edit that adds no absolute address changes none.
-    const before = this.trackDirty ? this.buffer.slice(at, Math.min(at + table.length, Math.max(at, fileEndBefore))) : undefined;
-    this.buffer.set(table, at);
-    if (before) {
-      this.markChanged(before, at);
-      if (table.length > before.length) this.markDirty(at + before.length, table.length - before.length);
+    // Only the bytes that differ reach the file: an edit that adds no absolute address changes none. The
+    // very table written last time at the same place is there already (nothing else writes the section).
+    if (!(this.trackDirty && this.baseRelocTableWritten?.table === table && this.baseRelocTableWritten.at === at)) {
+      const before = this.trackDirty ? this.buffer.slice(at, Math.min(at + table.length, Math.max(at, fileEndBefore))) : undefined;
+      this.buffer.set(table, at);
+      if (before) {
+        this.markChanged(before, at);
+        if (table.length > before.length) this.markDirty(at + before.length, table.length - before.length);
+      }
     }
+    this.baseRelocTableWritten = { table, at };
     this.directories[IMAGE_DIRECTORY_ENTRY.BASERELOC] = table.length === 0 ? undefined : { rva: info.address + layout.atomOffset(atom), size: table.length };
   }
 
