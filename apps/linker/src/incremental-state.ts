@@ -152,15 +152,26 @@ function isSavedRecord(s: unknown): s is Manifest["saved"] {
 /** Reads a manifest; any problem (missing, corrupt, another version, another output) is a reason. */
 function readManifest(dir: string, output: string, options: LinkOptions, linkerVersion: string, warm: WarmSession | undefined): Manifest | string {
   const path = join(dir, "manifest.json");
-  // The manifest this process wrote last, unless something wrote it since: parsed and checked already.
-  if (warm?.contents !== undefined && hasStamp(path, warm.manifest)) {
-    const manifest = warm.contents as Manifest;
-    if (manifest.optionsKey !== optionsKey(options)) return "the link options changed";
-    const st = statOrUndefined(output);
-    if (st === undefined) return "the output is missing";
-    if (!sameStamp(st, manifest.output)) return "the incremental state does not match the output";
-    return manifest;
+  // The manifest this process wrote last, unless something wrote it since: its form and copies were checked.
+  const kept = warm?.contents !== undefined && hasStamp(path, warm.manifest) ? (warm.contents as Manifest) : undefined;
+  const manifest = kept ?? parseManifest(path, linkerVersion);
+  if (typeof manifest === "string") return manifest;
+  if (manifest.optionsKey !== optionsKey(options)) return "the link options changed";
+  const st = statOrUndefined(output);
+  if (st === undefined) return "the output is missing";
+  // An output written or copied over since (even with its old time put back) is not patched.
+  if (!sameStamp(st, manifest.output)) return "the incremental state does not match the output";
+  if (kept === undefined) {
+    const copies = new Set(readdirSafe(join(dir, "objects")));
+    for (const input of manifest.inputs) {
+      if (input.copy !== undefined && !copies.has(basename(input.copy))) return "the incremental state is incomplete";
+    }
   }
+  return manifest;
+}
+
+/** The manifest file's contents, checked for form and version; or why it cannot be used. */
+function parseManifest(path: string, linkerVersion: string): Manifest | string {
   if (!existsSync(path)) return "no incremental state";
   let manifest: Manifest;
   try {
@@ -174,15 +185,6 @@ function readManifest(dir: string, output: string, options: LinkOptions, linkerV
     || !Array.isArray(manifest.linkOrder) || manifest.linkOrder.length !== manifest.inputs.length || !sameMembers(manifest.linkOrder, manifest.inputs.map((i) => i.path))
     || !isSavedRecord(manifest.saved) || typeof manifest.statedAtMs !== "number") {
     return "the incremental state is corrupt";
-  }
-  if (manifest.optionsKey !== optionsKey(options)) return "the link options changed";
-  if (!existsSync(output)) return "the output is missing";
-  const st = statSync(output);
-  // An output written or copied over since (even with its old time put back) is not patched.
-  if (!sameStamp(st, manifest.output)) return "the incremental state does not match the output";
-  const copies = new Set(readdirSafe(join(dir, "objects")));
-  for (const input of manifest.inputs) {
-    if (input.copy !== undefined && !copies.has(basename(input.copy))) return "the incremental state is incomplete";
   }
   return manifest;
 }
