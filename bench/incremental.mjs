@@ -102,7 +102,7 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
   const serverArgs = [linkkitJs, "/incremental", "/verbose", ...args(serverOut)];
   copyFileSync(variants.original, edited);
   await measure(process.execPath, serverArgs);
-  const served = [];
+  const served = [], servedStateBytes = [];
   let serverPid, firstServedMs, servedRuns = 0;
   for (let r = 0; served.length < runs; r++) {
     if (r > 40) throw new BenchError(`${size}: no link server answered`);
@@ -114,6 +114,7 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
     firstServedMs ??= m.wall;
     if (++servedRuns <= 6) continue;
     served.push(m.wall);
+    servedStateBytes.push(await stateWrittenByServer(serverOut, size));
     await lldFull();
     verify(`served run ${served.length}`, serverOut);
   }
@@ -166,7 +167,7 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
   return {
     size, inputMB: workload.inputMB, objects: objects.length, lldWall: median(lld), firstWall: first.wall,
     oneShotWall: median(oneShot), oneShotBytes: median(oneShotBytes), stateBytes: median(stateBytes), openMs, firstUpdateMs,
-    servedWall: median(served), firstServedWall: firstServedMs, serverRssMB,
+    servedWall: median(served), firstServedWall: firstServedMs, serverRssMB, servedStateBytes: median(servedStateBytes),
     bodyMs: median(edits.body), bodyBytes: median(bytes.body), growMs: median(edits.grow), growBytes: median(bytes.grow),
   };
 }
@@ -185,6 +186,24 @@ export async function incrementalBenchmarks({ sizes = ["S", "M", "L"], runs = 5 
   return rows;
 }
 
+/**
+ * Bytes the server's last state write wrote (the manifest says; the server writes the state after
+ * answering, then the manifest): it patches the saved session, so this follows the change.
+ */
+async function stateWrittenByServer(out, size) {
+  const path = join(`${out}.linkkit`, "manifest.json");
+  for (let tries = 0; tries < 200; tries++) {
+    try {
+      const written = JSON.parse(readFileSync(path, "utf8")).saved?.written;
+      if (typeof written === "number") return written;
+    } catch {
+      // not written yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new BenchError(`${size}: the link server wrote no state after an update`);
+}
+
 function readmeSection(rows) {
   return `## Incremental benchmarks
 
@@ -195,7 +214,7 @@ resident link server for the command line, later runs hand it their command (it 
 and writes the state after answering; apps/linker/src/server.ts), timed after six untimed runs, with the
 first served run and the server's own peak memory shown. The same command in a fresh process
 (\`/server:no\`): it restores the saved session, updates and rewrites the session whole, which grows with the
-program. And a \`LinkSession\` (what \`linkkit --watch\` runs on each change) applying the same edits in memory:
+program (the server patches its saved session instead: only the pages that changed since its last write). And a \`LinkSession\` (what \`linkkit --watch\` runs on each change) applying the same edits in memory:
 its medians come after six untimed updates (V8 optimises the update path over about five), the first update
 of a fresh process is shown apart. Every output is run under wine against lld-link's before a time counts.
 Targets (issue 5): one-shot at most lld-link ÷ 5, a \`--watch\` update on L under 20 ms, bytes written and time
@@ -210,11 +229,11 @@ ${incrementalTable(rows)}
 export function incrementalTable(rows) {
   const ms = (s) => `${(s * 1000).toFixed(0)} ms`;
   const lines = [
-    "| workload | objects | lld-link full link | linkkit `/incremental`, first (full) | linkkit `/incremental`, one module edited (first served; server's peak RSS) | ratio to lld-link | the same in a fresh process (`/server:no`) | ratio to lld-link | bytes written to the output | saved session rewritten | session: first update | session update: body edit | session update: function added |",
+    "| workload | objects | lld-link full link | linkkit `/incremental`, first (full) | linkkit `/incremental`, one module edited (first served; server's peak RSS) | ratio to lld-link | the same in a fresh process (`/server:no`) | ratio to lld-link | bytes written to the output | saved session written: served / fresh process | session: first update | session update: body edit | session update: function added |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   ];
   for (const r of rows) {
-    lines.push(`| ${r.size} | ${r.objects}, ${r.inputMB.toFixed(1)} MB | ${ms(r.lldWall)} | ${ms(r.firstWall)} | ${ms(r.servedWall)} (${ms(r.firstServedWall)}; ${r.serverRssMB.toFixed(0)} MB) | ${(r.servedWall / r.lldWall).toFixed(2)} × | ${ms(r.oneShotWall)} | ${(r.oneShotWall / r.lldWall).toFixed(2)} × | ${(r.oneShotBytes / 1024).toFixed(1)} KB | ${(r.stateBytes / 2 ** 20).toFixed(1)} MB | ${r.firstUpdateMs.toFixed(1)} ms | ${r.bodyMs.toFixed(1)} ms, ${(r.bodyBytes / 1024).toFixed(1)} KB | ${r.growMs.toFixed(1)} ms, ${(r.growBytes / 1024).toFixed(1)} KB |`);
+    lines.push(`| ${r.size} | ${r.objects}, ${r.inputMB.toFixed(1)} MB | ${ms(r.lldWall)} | ${ms(r.firstWall)} | ${ms(r.servedWall)} (${ms(r.firstServedWall)}; ${r.serverRssMB.toFixed(0)} MB) | ${(r.servedWall / r.lldWall).toFixed(2)} × | ${ms(r.oneShotWall)} | ${(r.oneShotWall / r.lldWall).toFixed(2)} × | ${(r.oneShotBytes / 1024).toFixed(1)} KB | ${(r.servedStateBytes / 1024).toFixed(1)} KB / ${(r.stateBytes / 2 ** 20).toFixed(1)} MB | ${r.firstUpdateMs.toFixed(1)} ms | ${r.bodyMs.toFixed(1)} ms, ${(r.bodyBytes / 1024).toFixed(1)} KB | ${r.growMs.toFixed(1)} ms, ${(r.growBytes / 1024).toFixed(1)} KB |`);
   }
   return lines.join("\n");
 }

@@ -18,7 +18,7 @@ import type { LinkHost } from "./host.js";
 import { processAlive } from "./node-host.js";
 import type { LinkOptions } from "./options.js";
 import { LinkSession, type SessionStateData, type UpdateReport } from "./session.js";
-import { readSessionFile, writeSessionFile } from "./session-file.js";
+import { readSessionFile, SessionFileWriter } from "./session-file.js";
 
 export const STATE_VERSION = 6;
 
@@ -69,7 +69,7 @@ interface Manifest {
   /** The same paths in the order the session links them (an update appends the objects it adds). */
   readonly linkOrder: readonly string[];
   /** The saved session (bound to this manifest by its size and time), or why there is none. */
-  readonly saved: ({ readonly session: string } & FileStamp) | { readonly unavailable: string };
+  readonly saved: ({ readonly session: string; /** bytes the write of it wrote (a patch writes only what changed) */ readonly written?: number } & FileStamp) | { readonly unavailable: string };
   readonly output: FileStamp;
   /** When the inputs' sizes and times were taken (before any was read). */
   readonly statedAtMs: number;
@@ -325,7 +325,7 @@ function linkLocked(opts: LinkOptions & { output: string }, output: string, dir:
   let kept: WarmSession | undefined;
   const persist = (): WarmSession => {
     try {
-      kept ??= { session: linked, ...writeState(dir, opts, output, current, statedAtMs, linkOrder, linked, host, linkerVersion) };
+      kept ??= { session: linked, ...writeState(dir, opts, output, current, statedAtMs, linkOrder, linked, host, linkerVersion, how.deferState === true) };
     } finally {
       unlock();
     }
@@ -353,13 +353,14 @@ function restoreSavedSession(dir: string, manifest: Manifest, opts: LinkOptions,
   const saved = manifest.saved;
   if ("unavailable" in saved) return `the incremental state has no saved session (${saved.unavailable})`;
   let data: SessionStateData;
+  const writer = new SessionFileWriter(join(dir, saved.session));
   try {
     // Bound to the manifest by its size and times, as the output is: it is written before the manifest and
     // never touched after (hashing tens of megabytes would cost more than the rest of a small update).
     const path = join(dir, saved.session);
     const st = statSync(path);
     if (!sameStamp(st, saved)) return "the saved session is corrupt (its size or time differs from the manifest's)";
-    data = readSavedSession(path);
+    data = readSavedSession(path, writer);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return "the saved session is missing";
     return `the saved session cannot be read (${(e as Error).message})`;
@@ -376,7 +377,9 @@ function restoreSavedSession(dir: string, manifest: Manifest, opts: LinkOptions,
   try {
     // The session's buffer is the whole allocation: the file's bytes, then room to grow.
     const buffer = new Uint8Array(image.buffer, image.byteOffset, image.buffer.byteLength - image.byteOffset);
-    return LinkSession.restore({ ...opts, inputs: [...manifest.linkOrder] }, host, data, buffer, objectBytes, { afterWrite });
+    const session = LinkSession.restore({ ...opts, inputs: [...manifest.linkOrder] }, host, data, buffer, objectBytes, { afterWrite });
+    sessionWriters.set(session, writer);
+    return session;
   } catch (e) {
     // Nothing was written yet: a state that cannot be restored must not fail every later run too.
     return `the saved session could not be restored (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)})`;
@@ -384,8 +387,8 @@ function restoreSavedSession(dir: string, manifest: Manifest, opts: LinkOptions,
 }
 
 /** The saved session at `path`, checked for the shape `LinkSession.restore` expects at its top. */
-export function readSavedSession(path: string): SessionStateData {
-  const data = readSessionFile(path) as SessionStateData;
+export function readSavedSession(path: string, writer?: SessionFileWriter): SessionStateData {
+  const data = readSessionFile(path, writer) as SessionStateData;
   if (typeof data !== "object" || data === null || typeof data.link !== "object" || typeof data.sites !== "object" || !Array.isArray(data.importUse)) throw new LinkError("the saved session is malformed");
   return data;
 }
@@ -458,10 +461,16 @@ function unchanged(dir: string, manifest: Manifest, opts: LinkOptions, current: 
 }
 
 /**
+ * The writer of each session: it patches the saved session it read the session from (a fresh process) or
+ * last wrote (a resident process, the link server, which keeps an image of what it wrote).
+ */
+const sessionWriters = new WeakMap<LinkSession, SessionFileWriter>();
+
+/**
  * Copies of the objects, then the session, then (last: it makes the state trusted) the manifest, whose
  * stamp it returns.
  */
-function writeState(dir: string, options: LinkOptions, output: string, current: readonly CurrentInput[], statedAtMs: number, linkOrder: readonly string[], session: LinkSession, host: LinkHost, linkerVersion: string): Omit<WarmSession, "session"> {
+function writeState(dir: string, options: LinkOptions, output: string, current: readonly CurrentInput[], statedAtMs: number, linkOrder: readonly string[], session: LinkSession, host: LinkHost, linkerVersion: string, resident: boolean): Omit<WarmSession, "session"> {
   mkdirSync(join(dir, "objects"), { recursive: true });
   const inputs: InputRecord[] = current.map((c) => {
     const record = { path: c.path, hash: c.hash, size: c.size, mtimeMs: c.mtimeMs };
@@ -470,8 +479,14 @@ function writeState(dir: string, options: LinkOptions, output: string, current: 
     writeAtomically(join(dir, copy), () => c.bytes ?? host.readFile(c.path), true);
     return { ...record, copy };
   });
-  const written = writeSessionFile(join(dir, SESSION_FILE), session.saveState());
-  let saved: Manifest["saved"] = { session: SESSION_FILE, ...stampOf(written) };
+  // A resident process saves the same session after every update: its writer writes only what changed.
+  let writer = sessionWriters.get(session);
+  if (writer === undefined) {
+    writer = new SessionFileWriter(join(dir, SESSION_FILE));
+    sessionWriters.set(session, writer);
+  }
+  const written = writer.write(session.saveState(), resident);
+  let saved: Manifest["saved"] = { session: SESSION_FILE, ...stampOf(written), written: writer.bytesWritten };
   const st = statSync(output);
   const image = session.bytes;
   if (image.length !== st.size) saved = { unavailable: `the output is ${st.size} bytes, the session's image ${image.length}` };

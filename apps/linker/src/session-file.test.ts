@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeSessionBytes, readSessionFile, SessionFileError, writeSessionFile } from "./session-file.js";
+import { decodeSessionBytes, readSessionFile, SessionFileError, SessionFileWriter, writeSessionFile } from "./session-file.js";
 
 const dir = mkdtempSync(join(tmpdir(), "linkkit-session-file-"));
 
@@ -92,5 +92,120 @@ describe("session file", () => {
     }
     writeFileSync(path, good.subarray(0, 10));
     expect(() => readSessionFile(path)).toThrow(SessionFileError);
+  });
+
+  describe("a writer that keeps its file's image", () => {
+    /** Deep equality with typed arrays compared as bytes: vitest's toEqual takes seconds over columns this long. */
+    const expectSame = (back: unknown, data: Record<string, unknown>, what = "") => {
+      const got = back as Record<string, unknown>;
+      expect(Object.keys(got).sort(), what).toEqual(Object.keys(data).sort());
+      for (const [key, value] of Object.entries(data)) {
+        if (ArrayBuffer.isView(value)) {
+          const mine = got[key] as ArrayBufferView;
+          expect(mine.constructor, `${what} ${key}`).toBe(value.constructor);
+          expect(Buffer.from(mine.buffer, mine.byteOffset, mine.byteLength).equals(Buffer.from(value.buffer, value.byteOffset, value.byteLength)), `${what} ${key}`).toBe(true);
+        } else {
+          expect(got[key], `${what} ${key}`).toEqual(value);
+        }
+      }
+    };
+    const columns = () => ({
+      ids: Int32Array.from({ length: 200_000 }, (_, i) => i * 7),
+      rvas: Float64Array.from({ length: 50_000 }, (_, i) => i * 16 + 0x1000),
+      names: Array.from({ length: 5000 }, (_, i) => `symbol_${i}`).join("\0"),
+      small: { count: 3, list: [1, 2, 3] },
+    });
+
+    it("writes only the pages that changed, and the file reads as a whole write of the same data would", () => {
+      const path = join(dir, "patched.state");
+      const writer = new SessionFileWriter(path);
+      const data = columns();
+      writer.write(data, true);
+      expect(writer.bytesWritten).toBe(readFileSync(path).length);
+      data.ids[123_456] = -1;
+      data.rvas[7] = 42;
+      data.small.count = 4;
+      const st = writer.write(data, true);
+      expect(st.size).toBe(readFileSync(path).length);
+      // One page of each column and one of the JSON.
+      expect(writer.bytesWritten).toBeLessThanOrEqual(3 * 4096);
+      expect(writer.bytesWritten).toBeGreaterThan(0);
+      expectSame(readSessionFile(path), data);
+      writer.write(data, true);
+      expect(writer.bytesWritten).toBe(0);
+    });
+
+    it("patches the file it read (a fresh process saving the session it restored), not only one it wrote", () => {
+      const path = join(dir, "read-then-patched.state");
+      const data = columns();
+      writeSessionFile(path, data);
+      const reader = new SessionFileWriter(path);
+      const back = readSessionFile(path, reader) as ReturnType<typeof columns>;
+      // The data read is views of the bytes read: changing it must not change what the writer compares with.
+      back.ids[99] = -99;
+      reader.write(back);
+      expect(reader.bytesWritten).toBeGreaterThan(0);
+      expect(reader.bytesWritten).toBeLessThanOrEqual(4096);
+      expectSame(readSessionFile(path), back);
+      const again = new SessionFileWriter(path);
+      const third = readSessionFile(path, again) as ReturnType<typeof columns>;
+      third.ids = Int32Array.from({ length: 300_000 }, (_, i) => i);
+      again.write(third);
+      expect(again.bytesWritten).toBeLessThan(readFileSync(path).length);
+      expectSame(readSessionFile(path), third);
+    });
+
+    it("keeps a column that grew within its room in place, moves one that outgrew it, and rewrites a file someone else wrote", () => {
+      const path = join(dir, "moved.state");
+      const writer = new SessionFileWriter(path);
+      let data: Record<string, unknown> = columns();
+      writer.write(data, true);
+      const whole = readFileSync(path).length;
+      data = { ...data, ids: Int32Array.from({ length: 200_010 }, (_, i) => i * 7) };
+      writer.write(data, true);
+      expect(writer.bytesWritten).toBeLessThan(3 * 4096);
+      expectSame(readSessionFile(path), data);
+      data = { ...data, rvas: new Float64Array(100_000).fill(1.5) };
+      writer.write(data, true);
+      expect(writer.bytesWritten).toBeGreaterThanOrEqual(800_000);
+      expect(writer.bytesWritten).toBeLessThan(whole);
+      expectSame(readSessionFile(path), data);
+      writeSessionFile(path, { other: Uint8Array.of(1, 2, 3) });
+      writer.write(data, true);
+      expect(writer.bytesWritten).toBe(readFileSync(path).length);
+      expectSame(readSessionFile(path), data);
+    });
+
+    it("reads back right after every write of a random sequence of changes (seeded)", () => {
+      const seed = 20261127;
+      let state = seed;
+      const random = (n: number) => { state = (Math.imul(state, 1103515245) + 12345) >>> 0; return state % n; };
+      const path = join(dir, "random.state");
+      const writer = new SessionFileWriter(path);
+      const data: Record<string, unknown> = {};
+      for (let k = 0; k < 8; k++) data[`c${k}`] = Int32Array.from({ length: 1000 + random(20_000) }, () => random(1000));
+      data.text = "x".repeat(5000);
+      let patched = 0;
+      for (let step = 0; step < 60; step++) {
+        const key = `c${random(8)}`;
+        const column = data[key] as Int32Array;
+        switch (random(5)) {
+          case 0: column[random(column.length)] = random(1 << 30); break;
+          case 1: data[key] = Int32Array.from({ length: column.length + random(200) }, (_, i) => column[i] ?? i); break;
+          case 2: data[key] = column.slice(0, Math.max(0, column.length - random(5000))); break;
+          case 3: data[key] = Int32Array.from({ length: column.length * 2 }, (_, i) => i); break;
+          case 4: data.text = String.fromCharCode(97 + random(26)).repeat(4096 + random(10_000)); break;
+        }
+        // Every fourth step as a fresh process would: read the file, then save to it.
+        if (step % 4 === 3) readSessionFile(path, writer);
+        writer.write(data, step % 4 !== 2);
+        expectSame(readSessionFile(path), data, `seed ${seed}, step ${step}`);
+        const size = readFileSync(path).length;
+        expect(size).toBeLessThan(8 * 1024 * 1024);
+        if (writer.bytesWritten < size / 2) patched++;
+      }
+      // Most steps were patches, not whole writes.
+      expect(patched).toBeGreaterThan(30);
+    });
   });
 });

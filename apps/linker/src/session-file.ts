@@ -6,7 +6,11 @@
 // same way. What remains, a small tree, is JSON. V8's own serialiser copies every array twice over.
 //
 //   "linkkit-session\n" u32 version  u32 JSON byte length  f64 blob bytes  JSON  padding to 8  blobs, each 8-aligned
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, writevSync, type Stats } from "node:fs";
+//
+// The JSON is padded with spaces, and each blob has a little room after it, so that a writer that saves
+// the same session again (a link server, after each update) can put every part back where it was and
+// write only the pages that changed (`SessionFileWriter`). Readers ignore the padding.
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync, writevSync, type BigIntStats, type Stats } from "node:fs";
 import { LinkError } from "./errors.js";
 
 const MAGIC = "linkkit-session\n";
@@ -37,26 +41,199 @@ function arrayTypeName(value: unknown): ArrayTypeName | undefined {
  * session that is safe: the manifest, which alone makes it trusted, is removed first and written last.
  */
 export function writeSessionFile(path: string, data: unknown): Stats {
+  return new SessionFileWriter(path).write(data);
+}
+
+/** Bytes compared, and written when they differ, at a time when a file is patched. */
+const PAGE = 4096;
+
+/**
+ * Room for `n` bytes: a little more, so that a column that grows by a few entries keeps its place and
+ * the next write patches it rather than moving it (and every blob after it) to the end.
+ */
+function roomFor(n: number): number {
+  const room = n + (n >> 4) + 64;
+  return room + ((8 - (room % 8)) % 8);
+}
+
+/** Where the last write put the i-th blob: `key` is the property that held it. */
+interface PlacedBlob {
+  readonly key: string;
+  readonly at: number;
+  readonly room: number;
+}
+
+/** What a writer that keeps its file's image knows of the file as it last wrote it. */
+interface WrittenFile {
+  /** Size, times and inode after that write: a file with another stamp was written by someone else. */
+  readonly stamp: string;
+  readonly jsonRoom: number;
+  readonly blobs: readonly PlacedBlob[];
+  /** Bytes of the blob region, rooms and all. */
+  readonly blobBytes: number;
+  /** Bytes of live blobs: what a compacting rewrite would need. */
+  readonly liveBytes: number;
+  /** The file's bytes, as written (its first `size` bytes). */
+  readonly image: Uint8Array;
+  readonly size: number;
+}
+
+function stampOf(st: BigIntStats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+function stampOfFile(path: string): string | undefined {
+  try {
+    return stampOf(statSync(path, { bigint: true }));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes one session file, again and again. With `keepImage` (a link server, which saves its session after
+ * every update), the writer keeps a copy of what it wrote, and the next write puts each blob back in the
+ * room it had, compares it page by page with the copy and writes only the pages that differ: an update
+ * that changed a few symbols writes a few pages, not the whole file. A blob that outgrew its room goes to
+ * the end of the file; when rooms left behind make up half the file, or the JSON outgrows its room, or the
+ * file is not as this writer left it, the file is written whole.
+ */
+export class SessionFileWriter {
+  /** Bytes the last `write` wrote. */
+  bytesWritten = 0;
+  private last: WrittenFile | undefined;
+
+  constructor(private readonly path: string) {}
+
+  /**
+   * Writes `data`, patching the file when this writer wrote it last or read it (`readSessionFile`) and it
+   * has not changed since. `keepImage`: keep a copy of what was written, to patch the next write.
+   */
+  write(data: unknown, keepImage = false): Stats {
+    const previous = this.last !== undefined && stampOfFile(this.path) === this.last.stamp ? this.last : undefined;
+    this.last = undefined;
+    const encoded = (previous && encode(data, previous)) ?? encode(data, undefined)!;
+    const fd = openSync(this.path, existsSync(this.path) ? "r+" : "w");
+    try {
+      let image: Uint8Array | undefined;
+      if (encoded.patched) ({ written: this.bytesWritten, image } = this.patch(fd, encoded, previous!));
+      else this.bytesWritten = writeWhole(fd, encoded);
+      if (keepImage) this.keep(encoded, image);
+      return fstatSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * Writes the pages of `encoded` that differ from `previous.image`, the file as last written, and brings
+   * the image up to date; answers the bytes written and the image (grown when the file grew).
+   */
+  private patch(fd: number, encoded: Encoded, previous: WrittenFile): { written: number; image: Uint8Array } {
+    const size = encoded.blobsAt + encoded.blobBytes;
+    let image = previous.image;
+    if (image.length < size) {
+      // Rooms appended at the end: the file grows, and the image with slack for the next ones.
+      const grown = new Uint8Array(roomFor(size + (size >> 3)));
+      grown.set(image.subarray(0, previous.size));
+      image = grown;
+    }
+    const mirror = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+    let written = 0;
+    const flush = (bytes: Uint8Array, at: number, from: number, to: number): void => {
+      writeAll(fd, bytes.subarray(from, to), at + from);
+      image.set(bytes.subarray(from, to), at + from);
+      written += to - from;
+    };
+    const put = (bytes: Uint8Array, at: number): void => {
+      const source = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      let dirty = -1;
+      for (let p = 0; p < bytes.length; p += PAGE) {
+        const end = Math.min(p + PAGE, bytes.length);
+        if (source.compare(mirror, at + p, at + end, p, end) !== 0) {
+          if (dirty < 0) dirty = p;
+        } else if (dirty >= 0) {
+          flush(bytes, at, dirty, p);
+          dirty = -1;
+        }
+      }
+      if (dirty >= 0) flush(bytes, at, dirty, bytes.length);
+    };
+    put(encoded.head, 0);
+    for (let i = 0; i < encoded.blobs.length; i++) put(encoded.blobs[i]!, encoded.blobsAt + encoded.placed[i]!.at);
+    // Pages of zeros never written past the old end read as zeros once the file is extended.
+    if (size !== previous.size) ftruncateSync(fd, size);
+    return { written, image };
+  }
+
+  /** Takes the file as it was just read: `image` is a copy of its bytes no one else holds. */
+  adopt(file: WrittenFile): void {
+    this.last = file;
+  }
+
+  private keep(encoded: Encoded, image: Uint8Array | undefined): void {
+    const size = encoded.blobsAt + encoded.blobBytes;
+    if (image === undefined) {
+      // With the slack patches need when rooms are added at the end: growing copies the whole image.
+      image = new Uint8Array(size + (size >> 4));
+      image.set(encoded.head);
+      for (let i = 0; i < encoded.blobs.length; i++) image.set(encoded.blobs[i]!, encoded.blobsAt + encoded.placed[i]!.at);
+    }
+    const stamp = stampOfFile(this.path);
+    if (stamp === undefined) return;
+    this.last = {
+      stamp, jsonRoom: encoded.jsonRoom, blobs: encoded.placed, blobBytes: encoded.blobBytes,
+      liveBytes: encoded.liveBytes, image, size,
+    };
+  }
+}
+
+interface Encoded {
+  /** Header and JSON, the JSON padded with spaces to its room. */
+  readonly head: Uint8Array;
+  readonly jsonRoom: number;
+  readonly blobsAt: number;
+  readonly blobs: readonly Uint8Array[];
+  readonly placed: readonly PlacedBlob[];
+  readonly blobBytes: number;
+  readonly liveBytes: number;
+  /** Placed in the rooms of `previous` (a patch), or laid out afresh (a whole file). */
+  readonly patched: boolean;
+}
+
+/**
+ * The file's parts for `data`: blobs placed in the rooms `previous` gave them where they still fit, the
+ * others after them. Undefined when `previous`'s layout cannot take this data (then lay out afresh).
+ */
+function encode(data: unknown, previous: WrittenFile | undefined): Encoded | undefined {
   const blobs: Uint8Array[] = [];
-  let blobBytes = 0;
-  const addBlob = (bytes: Uint8Array): number => {
-    const at = blobBytes;
+  const placed: PlacedBlob[] = [];
+  let blobBytes = previous?.blobBytes ?? 0;
+  let liveBytes = 0;
+  const addBlob = (key: string, bytes: Uint8Array): number => {
+    const before = previous?.blobs[blobs.length];
+    let room: PlacedBlob;
+    if (before !== undefined && before.key === key && bytes.length <= before.room) {
+      room = before;
+    } else {
+      room = { key, at: blobBytes, room: roomFor(bytes.length) };
+      blobBytes += room.room;
+    }
     blobs.push(bytes);
-    blobBytes += bytes.length;
-    const pad = (8 - (blobBytes % 8)) % 8;
-    if (pad > 0) { blobs.push(new Uint8Array(pad)); blobBytes += pad; }
-    return at;
+    placed.push(room);
+    liveBytes += room.room;
+    return room.at;
   };
   const encoder = new TextEncoder();
-  const json = JSON.stringify(data, function (this: unknown, _key, value: unknown) {
+  const json = JSON.stringify(data, function (this: unknown, key, value: unknown) {
     const type = arrayTypeName(value);
     if (type !== undefined) {
       const array = value as TypedArray;
-      return { [TAG]: "array", type, at: addBlob(new Uint8Array(array.buffer, array.byteOffset, array.byteLength)), length: array.length };
+      return { [TAG]: "array", type, at: addBlob(key, new Uint8Array(array.buffer, array.byteOffset, array.byteLength)), length: array.length };
     }
     if (typeof value === "string" && value.length >= LONG_STRING) {
       const bytes = encoder.encode(value);
-      return { [TAG]: "string", at: addBlob(bytes), length: bytes.length };
+      return { [TAG]: "string", at: addBlob(key, bytes), length: bytes.length };
     }
     if (value === undefined && Array.isArray(this)) return { [TAG]: "undefined" };
     if (typeof value === "number" && !Number.isFinite(value)) return { [TAG]: "number", value: String(value) };
@@ -64,42 +241,70 @@ export function writeSessionFile(path: string, data: unknown): Stats {
     return value;
   });
   const jsonBytes = encoder.encode(json);
-  const head = new Uint8Array(HEADER);
+  const jsonRoom = previous?.jsonRoom ?? roomFor(jsonBytes.length);
+  if (jsonBytes.length > jsonRoom || (previous !== undefined && blobBytes > 2 * liveBytes + (1 << 20))) return undefined;
+  const blobsAt = HEADER + jsonRoom + ((8 - ((HEADER + jsonRoom) % 8)) % 8);
+  const head = new Uint8Array(blobsAt).fill(0x20, HEADER + jsonBytes.length, HEADER + jsonRoom);
   for (let i = 0; i < MAGIC.length; i++) head[i] = MAGIC.charCodeAt(i);
   const view = new DataView(head.buffer);
   view.setUint32(MAGIC.length, VERSION, true);
-  view.setUint32(MAGIC.length + 4, jsonBytes.length, true);
+  view.setUint32(MAGIC.length + 4, jsonRoom, true);
   view.setFloat64(MAGIC.length + 8, blobBytes, true);
-  const headBytes = HEADER + jsonBytes.length;
-  const chunks = [head, jsonBytes, new Uint8Array((8 - (headBytes % 8)) % 8), ...blobs];
+  head.set(jsonBytes, HEADER);
+  return { head, jsonRoom, blobsAt, blobs, placed, blobBytes, liveBytes, patched: previous !== undefined };
+}
 
-  const fd = openSync(path, existsSync(path) ? "r+" : "w");
-  try {
-    let at = 0;
-    // writev takes a bounded number of buffers per call, and may write less than asked.
-    for (let i = 0; i < chunks.length;) {
-      const batch = chunks.slice(i, i + 512);
-      let written = writevSync(fd, batch, at);
-      at += written;
-      for (const chunk of batch) {
-        if (written >= chunk.length) { written -= chunk.length; i++; continue; }
-        chunks[i] = chunk.subarray(written); // the rest of a chunk cut short, in the next call
-        break;
-      }
-    }
-    ftruncateSync(fd, at);
-    return fstatSync(fd);
-  } finally {
-    closeSync(fd);
+/** A whole file: its parts and the zeros of the rooms' slack, in one pass of `writev`. */
+function writeWhole(fd: number, encoded: Encoded): number {
+  const chunks: Uint8Array[] = [encoded.head];
+  let at = 0;
+  let zeros = new Uint8Array(0);
+  const gap = (n: number): void => {
+    if (n <= 0) return;
+    if (zeros.length < n) zeros = new Uint8Array(Math.max(n, 4096));
+    chunks.push(zeros.subarray(0, n));
+  };
+  for (let i = 0; i < encoded.blobs.length; i++) {
+    const bytes = encoded.blobs[i]!;
+    gap(encoded.placed[i]!.at - at);
+    chunks.push(bytes);
+    at = encoded.placed[i]!.at + bytes.length;
   }
+  gap(encoded.blobBytes - at);
+  let written = 0;
+  // writev takes a bounded number of buffers per call, and may write less than asked.
+  for (let i = 0; i < chunks.length;) {
+    const batch = chunks.slice(i, i + 512);
+    let n = writevSync(fd, batch, written);
+    written += n;
+    for (const chunk of batch) {
+      if (n >= chunk.length) { n -= chunk.length; i++; continue; }
+      chunks[i] = chunk.subarray(n); // the rest of a chunk cut short, in the next call
+      break;
+    }
+  }
+  ftruncateSync(fd, written);
+  return written;
+}
+
+function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
 }
 
 /** The data of a session file; a file that is not one, or is cut short, throws SessionFileError. */
-export function readSessionFile(path: string): unknown {
+/**
+ * The data of a session file; a file that is not one, or is cut short, throws SessionFileError. With
+ * `writer`, the writer takes a copy of the file's bytes and where each part lies, so that saving the data
+ * again (changed a little) to the same file patches it.
+ */
+export function readSessionFile(path: string, writer?: SessionFileWriter): unknown {
   const fd = openSync(path, "r");
   let bytes: Uint8Array;
+  let stamp: string;
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd, { bigint: true });
+    stamp = stampOf(st);
+    const size = Number(st.size);
     bytes = new Uint8Array(size);
     let at = 0;
     while (at < size) {
@@ -111,10 +316,35 @@ export function readSessionFile(path: string): unknown {
   } finally {
     closeSync(fd);
   }
-  return decodeSessionBytes(bytes);
+  if (writer === undefined) return decodeSessionBytes(bytes);
+  // The data's arrays are views into `bytes`, which the caller may change: the writer's image is a copy.
+  const image = bytes.slice();
+  const found: FoundBlob[] = [];
+  const data = decodeSessionBytes(bytes, found);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const jsonRoom = view.getUint32(MAGIC.length + 4, true);
+  const blobBytes = view.getFloat64(MAGIC.length + 8, true);
+  // A blob's room reaches to the next blob (rooms given up by moved blobs included).
+  const order = found.map((_, i) => i).sort((a, b) => found[a]!.at - found[b]!.at || found[a]!.byteLength - found[b]!.byteLength);
+  const blobs: PlacedBlob[] = new Array(found.length);
+  let liveBytes = 0;
+  order.forEach((i, k) => {
+    const next = k + 1 < order.length ? found[order[k + 1]!]!.at : blobBytes;
+    blobs[i] = { key: found[i]!.key, at: found[i]!.at, room: next - found[i]!.at };
+    liveBytes += next - found[i]!.at;
+  });
+  writer.adopt({ stamp, jsonRoom, blobs, blobBytes, liveBytes, image, size: bytes.length });
+  return data;
 }
 
-export function decodeSessionBytes(bytes: Uint8Array): unknown {
+/** A blob as a reader found it: the property that holds it, where it starts in the blob region, its size. */
+interface FoundBlob {
+  readonly key: string;
+  readonly at: number;
+  readonly byteLength: number;
+}
+
+export function decodeSessionBytes(bytes: Uint8Array, found?: FoundBlob[]): unknown {
   if (bytes.length < HEADER) throw new SessionFileError("the saved session is truncated");
   for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) throw new SessionFileError("not a saved linkkit session");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -139,7 +369,7 @@ export function decodeSessionBytes(bytes: Uint8Array): unknown {
   // Views need their element alignment: the file's buffer is copied once if it does not start 8-aligned.
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
   try {
-    return JSON.parse(json, (_key, value: unknown) => {
+    return JSON.parse(json, (key, value: unknown) => {
       if (typeof value !== "object" || value === null || !(TAG in value)) return value;
       const v = value as { [TAG]: string; type?: string; at?: unknown; length?: unknown; value?: unknown };
       const length = typeof v.length === "number" && Number.isInteger(v.length) && v.length >= 0 ? v.length : -1;
@@ -147,11 +377,13 @@ export function decodeSessionBytes(bytes: Uint8Array): unknown {
         case "array": {
           const Type = v.type !== undefined && Object.hasOwn(ARRAY_TYPES, v.type) ? ARRAY_TYPES[v.type as ArrayTypeName] : undefined;
           if (!Type || length < 0) break;
+          found?.push({ key, at: v.at as number, byteLength: length * Type.BYTES_PER_ELEMENT });
           return new Type(aligned.buffer as ArrayBuffer, blob(v.at, length * Type.BYTES_PER_ELEMENT) - bytes.byteOffset + aligned.byteOffset, length);
         }
         case "string": {
           if (length < 0) break;
           const at = blob(v.at, length) - bytes.byteOffset;
+          found?.push({ key, at: v.at as number, byteLength: length });
           return decoder.decode(bytes.subarray(at, at + length));
         }
         case "undefined":

@@ -13,7 +13,7 @@ import { LinkSession, type UpdateReport } from "../../src/session.js";
 import { parseLldLinkArgs } from "../../src/driver/lld-link-args.js";
 import { nodeHost } from "../../src/node-host.js";
 import { readSavedSession } from "../../src/incremental-state.js";
-import { writeSessionFile } from "../../src/session-file.js";
+import { SessionFileWriter, writeSessionFile } from "../../src/session-file.js";
 import { compileC, describeWithTools, importLibrary, makeTempDir, runWine } from "../harness/toolchain.js";
 import { lldLink, readobjFacts } from "../harness/linkers.js";
 import { compareImages, normalizeImage } from "../harness/disasm-compare.js";
@@ -74,11 +74,16 @@ describeWithTools("incremental relinking of random edits", ["clang", "dlltool", 
     // read only when an update needs them, as they were when linked (the state keeps copies).
     let linkOrder = [...options.inputs];
     const restoreFailures: string[] = [];
+    let writer: SessionFileWriter | undefined;
     const saveAndRestore = (label: string) => {
       const linked = new Map(bytes);
       try {
-        writeSessionFile(join(dir, "session.state"), session.saveState());
-        const data = readSavedSession(join(dir, "session.state"));
+        // As a fresh process does: the file is patched where it differs from the bytes it was read from.
+        const path = join(dir, "session.state");
+        if (writer === undefined) writeSessionFile(path, session.saveState());
+        else writer.write(session.saveState());
+        writer = new SessionFileWriter(path);
+        const data = readSavedSession(path, writer);
         const restored = LinkSession.restore({ ...options, inputs: linkOrder }, nodeHost, data, new Uint8Array(readFileSync(out)), (name) => linked.get(name) ?? readFileSync(name));
         expect(Buffer.compare(restored.bytes, session.bytes), label).toBe(0);
         session = restored;

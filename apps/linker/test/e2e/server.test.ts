@@ -2,7 +2,7 @@
 // its own process and starts a resident linkkit; later runs hand it their command and print its answer.
 // Every image is lld-link's under wine; an output written behind the server's back, a failing link and a
 // server that died all behave as without a server.
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { compileC, describeWithTools, importLibrary, makeTempDir, run, runWine, type RunResult } from "../harness/toolchain.js";
@@ -39,6 +39,20 @@ function untilServed(args: readonly string[]): RunResult {
     run("sleep", ["0.25"]);
   }
   throw new Error("no link server answered");
+}
+
+/** The manifest's record of the saved session, once the server has written it (after its answer). */
+function waitForSavedState(out: string): { written: number; size: number } {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const saved = JSON.parse(readFileSync(join(`${out}.linkkit`, "manifest.json"), "utf8")).saved;
+      if (typeof saved?.written === "number") return saved;
+    } catch {
+      // being written
+    }
+    run("sleep", ["0.05"]);
+  }
+  throw new Error("the server wrote no state");
 }
 
 afterAll(() => {
@@ -86,6 +100,10 @@ describeWithTools("linkkit /server", ["clang", "dlltool", "llvmLib", "lldLink", 
       expect(r.stderr, `step ${step}`).toMatch(/incremental link: 1 input\(s\) changed, \d+ bytes written.*link server \d+\)/);
       if (step % 3 === 0) verify(`step ${step}`);
     }
+    // The server saves the session after answering, patching the file it wrote last: only what changed.
+    const saved = waitForSavedState(out);
+    expect(saved.written).toBeGreaterThan(0);
+    expect(saved.written).toBeLessThan(saved.size / 2);
 
     // Written behind the server's back: the server checks the output as a fresh process would.
     writeFileSync(out, "not an image any more");
