@@ -7,6 +7,6 @@ export { link, type LinkResult } from "./link.js";
 export { LinkSession } from "./session.js";
 export type { UpdateReport, SessionOptions, SectionContents, SessionStateData } from "./session.js";
 export { linkIncrementally, readSavedSession } from "./incremental-state.js";
-export { writeSessionFile, SessionFileError } from "./session-file.js";
+export { writeSessionFile, readSessionFile, SessionFileWriter, SessionFileError } from "./session-file.js";
 export type { LinkHost } from "./host.js";
 export { nodeHost } from "./node-host.js";
