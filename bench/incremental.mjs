@@ -90,7 +90,7 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
     if (!line) throw new BenchError(`${size}: the relink was not incremental: ${m.output}`);
     oneShot.push(m.wall);
     oneShotBytes.push(Number(line[1]));
-    // Besides the output, a run patches the saved session (the manifest says how much it wrote).
+    // Besides the output, a run writes the saved session (the manifest says how much of it).
     stateBytes.push(await stateWritten(out, size));
     stateSize = statSync(join(`${out}.linkkit`, "session.state")).size;
     lld.push(await lldFull());
@@ -216,7 +216,7 @@ resident link server for the command line, later runs hand it their command (it 
 and writes the state after answering; apps/linker/src/server.ts), timed after six untimed runs, with the
 first served run and the server's own peak memory shown. The same command in a fresh process
 (\`/server:no\`): it restores the saved session (reading it whole, which grows with the program), updates,
-and patches the saved session where it changed, as the server does. And a \`LinkSession\` (what \`linkkit --watch\` runs on each change) applying the same edits in memory:
+and rewrites the saved session whole (the server patches it: only the pages that changed since its last write). And a \`LinkSession\` (what \`linkkit --watch\` runs on each change) applying the same edits in memory:
 its medians come after six untimed updates (V8 optimises the update path over about five), the first update
 of a fresh process is shown apart. Every output is run under wine against lld-link's before a time counts.
 Targets (issue 5): one-shot at most lld-link ÷ 5, a \`--watch\` update on L under 20 ms, bytes written and time

@@ -73,8 +73,11 @@ interface WrittenFile {
   readonly blobBytes: number;
   /** Bytes of live blobs: what a compacting rewrite would need. */
   readonly liveBytes: number;
-  /** The file's bytes, as written (its first `size` bytes). */
-  readonly image: Uint8Array;
+  /**
+   * The file's bytes, as written (its first `size` bytes), exactly: the slack of every room included, which
+   * a later write may fill without writing pages that look unchanged. Undefined: compare with the file.
+   */
+  readonly image: Uint8Array | undefined;
   readonly size: number;
 }
 
@@ -110,7 +113,9 @@ export class SessionFileWriter {
    * has not changed since. `keepImage`: keep a copy of what was written, to patch the next write.
    */
   write(data: unknown, keepImage = false): Stats {
-    const previous = this.last !== undefined && stampOfFile(this.path) === this.last.stamp ? this.last : undefined;
+    let previous = this.last !== undefined && stampOfFile(this.path) === this.last.stamp ? this.last : undefined;
+    // An image to keep must mirror the file exactly, rooms' slack included: a whole write makes one.
+    if (keepImage && previous?.image === undefined) previous = undefined;
     this.last = undefined;
     const encoded = (previous && encode(data, previous)) ?? encode(data, undefined)!;
     const fd = openSync(this.path, existsSync(this.path) ? "r+" : "w");
@@ -126,31 +131,48 @@ export class SessionFileWriter {
   }
 
   /**
-   * Writes the pages of `encoded` that differ from `previous.image`, the file as last written, and brings
-   * the image up to date; answers the bytes written and the image (grown when the file grew).
+   * Writes the pages of `encoded` that differ from the file as it is: as `previous.image` has it (the file
+   * as last written), or as read back from the file when there is no image (a fresh process patching the
+   * file it restored from: reading it again costs less than copying it when it was read). Brings the image
+   * up to date; answers the bytes written and the image (grown when the file grew).
    */
-  private patch(fd: number, encoded: Encoded, previous: WrittenFile): { written: number; image: Uint8Array } {
+  private patch(fd: number, encoded: Encoded, previous: WrittenFile): { written: number; image: Uint8Array | undefined } {
     const size = encoded.blobsAt + encoded.blobBytes;
     let image = previous.image;
-    if (image.length < size) {
+    if (image !== undefined && image.length < size) {
       // Rooms appended at the end: the file grows, and the image with slack for the next ones.
       const grown = new Uint8Array(roomFor(size + (size >> 3)));
       grown.set(image.subarray(0, previous.size));
       image = grown;
     }
-    const mirror = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+    const mirror = image === undefined ? undefined : Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+    let scratch = Buffer.alloc(0);
+    /** The file's bytes [at, at + length) before this write: past its old end, zeros (as extending it makes them). */
+    const before = (at: number, length: number): { bytes: Buffer; from: number } => {
+      if (mirror !== undefined) return { bytes: mirror, from: at };
+      if (scratch.length < length) scratch = Buffer.alloc(Math.max(length, 2 * scratch.length, 1 << 16));
+      const onDisk = Math.max(0, Math.min(length, previous.size - at));
+      for (let done = 0; done < onDisk;) {
+        const n = readSync(fd, scratch, done, onDisk - done, at + done);
+        if (n === 0) break;
+        done += n;
+      }
+      scratch.fill(0, onDisk, length);
+      return { bytes: scratch, from: 0 };
+    };
     let written = 0;
     const flush = (bytes: Uint8Array, at: number, from: number, to: number): void => {
       writeAll(fd, bytes.subarray(from, to), at + from);
-      image.set(bytes.subarray(from, to), at + from);
+      image?.set(bytes.subarray(from, to), at + from);
       written += to - from;
     };
     const put = (bytes: Uint8Array, at: number): void => {
       const source = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const old = before(at, bytes.length);
       let dirty = -1;
       for (let p = 0; p < bytes.length; p += PAGE) {
         const end = Math.min(p + PAGE, bytes.length);
-        if (source.compare(mirror, at + p, at + end, p, end) !== 0) {
+        if (source.compare(old.bytes, old.from + p, old.from + end, p, end) !== 0) {
           if (dirty < 0) dirty = p;
         } else if (dirty >= 0) {
           flush(bytes, at, dirty, p);
@@ -166,7 +188,7 @@ export class SessionFileWriter {
     return { written, image };
   }
 
-  /** Takes the file as it was just read: `image` is a copy of its bytes no one else holds. */
+  /** Takes the file as it was just read (without an image: a patch compares with the file itself). */
   adopt(file: WrittenFile): void {
     this.last = file;
   }
@@ -294,8 +316,8 @@ function writeAll(fd: number, bytes: Uint8Array, position: number): void {
 /** The data of a session file; a file that is not one, or is cut short, throws SessionFileError. */
 /**
  * The data of a session file; a file that is not one, or is cut short, throws SessionFileError. With
- * `writer`, the writer takes a copy of the file's bytes and where each part lies, so that saving the data
- * again (changed a little) to the same file patches it.
+ * `writer`, the writer learns where each part of the file lies, so that saving the data again (changed a
+ * little) to the same file patches it, comparing with what the file holds.
  */
 export function readSessionFile(path: string, writer?: SessionFileWriter): unknown {
   const fd = openSync(path, "r");
@@ -317,8 +339,6 @@ export function readSessionFile(path: string, writer?: SessionFileWriter): unkno
     closeSync(fd);
   }
   if (writer === undefined) return decodeSessionBytes(bytes);
-  // The data's arrays are views into `bytes`, which the caller may change: the writer's image is a copy.
-  const image = bytes.slice();
   const found: FoundBlob[] = [];
   const data = decodeSessionBytes(bytes, found);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -333,7 +353,7 @@ export function readSessionFile(path: string, writer?: SessionFileWriter): unkno
     blobs[i] = { key: found[i]!.key, at: found[i]!.at, room: next - found[i]!.at };
     liveBytes += next - found[i]!.at;
   });
-  writer.adopt({ stamp, jsonRoom, blobs, blobBytes, liveBytes, image, size: bytes.length });
+  writer.adopt({ stamp, jsonRoom, blobs, blobBytes, liveBytes, image: undefined, size: bytes.length });
   return data;
 }
 
