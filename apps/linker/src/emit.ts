@@ -15,6 +15,8 @@ import type { ImageLayout, OutputSection } from "./layout.js";
 import type { LinkOptions } from "./options.js";
 import { applyRelocation, relocationSize, type RelocationTarget } from "./relocate.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
+import { DataFrom, relocateFileSections, SECTION_FIELDS, SectionField, type KernelOutput, type RelocationFile } from "./relocate-kernel.js";
+import type { RelocationHelper } from "./host.js";
 
 const subsystemValue: Record<string, number> = {
   console: IMAGE_SUBSYSTEM.WINDOWS_CUI, windows: IMAGE_SUBSYSTEM.WINDOWS_GUI, native: IMAGE_SUBSYSTEM.NATIVE,
@@ -34,6 +36,8 @@ export interface EmitRequest {
   readonly subsystem: string;
   /** The export table with final RVAs (the layout planned its size with the same names and ordinals). */
   exportTable: ExportTableInput | undefined;
+  /** Another thread to relocate part of a full link with (`LinkHost.relocationHelper`). */
+  readonly relocationHelper?: RelocationHelper | undefined;
 }
 
 export interface EmittedImage {
@@ -149,6 +153,8 @@ export class ImageEmitter {
   private readonly machineValue: number;
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
+  /** Per object, its sections' atoms' addresses as `writeObjectSection` looked them up (see `forgetAddresses`). */
+  private readonly sectionRvaCache = new Map<ObjectFile, Float64Array>();
   /** Global symbols' addresses as `writeObjectSection` looked them up (see `forgetAddresses`). */
   private addressCache: { readonly rva: Float64Array; readonly known: Uint8Array; readonly filled: number[] } | undefined;
 
@@ -250,7 +256,6 @@ export class ImageEmitter {
   relocateAll(): void {
     const { inputs, resolved, image, options, imageBase } = this.req;
     const layout = image.layout;
-    const is64 = this.is64;
     // Room after the sections for the base-relocation table, which is known only after relocating: a guess
     // (tables are a few percent of an image); a bigger one grows the buffer once. Counting the absolute
     // relocations up front was a pass over every relocation record of the link.
@@ -274,120 +279,132 @@ export class ImageEmitter {
       sectionAddress[info.id] = info.address;
       sectionFileOffset[info.id] = info.fileOffset;
     }
+    const helper = this.req.relocationHelper;
     const symbolCount = resolved.kind.length;
-    const globalRva = new Float64Array(symbolCount);
+    // Shared with the helper thread, as the output buffer is (the inputs it reads are shared already).
+    const globalRva = helper ? new Float64Array(new SharedArrayBuffer(8 * symbolCount)) : new Float64Array(symbolCount);
     for (let id = 0; id < symbolCount; id++) globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
-    const buffer = this.buffer;
-    for (const file of inputs.objects) {
-      const coff = file.coff;
-      const input = coff.bytes;
-      const sectionAtom = file.sectionAtom;
-      for (let s = 0; s < file.sectionCount; s++) {
-        const atom = sectionAtom[s]!;
-        if (atom < 0) continue;
-        const out = this.sectionOfAtom(atom);
-        if (out.noBits) { this.writeObjectSection(file, s); continue; } // reports any relocation in it
-        const at = sectionFileOffset[out.id]! + layout.atomOffset(atom);
-        const size = coff.sectionSizeOfRawData(s);
-        const from = coff.sectionDataOffset(s);
-        if (from !== 0 && size > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) {
-          // Most sections of a -ffunction-sections build are a few dozen bytes: a loop beats making a view.
-          if (size <= 64) for (let i = 0; i < size; i++) buffer[at + i] = input[from + i]!;
-          else buffer.set(input.subarray(from, from + size), at);
-        } else {
-          buffer.fill(0, at, at + size);
-        }
-        this.relocateSection(file, s, atom, sectionAddress[out.id]! + layout.atomOffset(atom), at, globalRva, undefined);
+    if (helper) {
+      const shared = new Uint8Array(new SharedArrayBuffer(this.buffer.length));
+      shared.set(this.buffer);
+      this.buffer = shared;
+      this.view = new DataView(shared.buffer);
+    }
+
+    const objects = inputs.objects;
+    const files = objects.map((file) => this.relocationFile(file, sectionAddress, sectionFileOffset));
+    // The helper takes files from the end until it has ~45% of the work (it starts cold and its answer
+    // comes back through a message); they must be in shared memory. The outputs are taken in file order
+    // either way, so the result does not depend on who relocated what.
+    const outputs: (KernelOutput | undefined)[] = new Array(files.length);
+    const helped: number[] = [];
+    if (helper) {
+      // Per section a few lookups and a copy, per relocation a handful of loads and a store.
+      const weight = (f: RelocationFile) => {
+        let w = 0;
+        for (let k = 0; k < f.sections.length; k += SECTION_FIELDS) w += 8 + f.sections[k + SectionField.RelocCount]!;
+        return w;
+      };
+      let total = 0;
+      for (const f of files) total += weight(f);
+      let share = 0;
+      for (let i = files.length - 1; i >= 0 && share < total * 0.45; i--) {
+        if (!(files[i]!.bytes.buffer instanceof SharedArrayBuffer)) continue;
+        helped.push(i);
+        share += weight(files[i]!);
+      }
+      helped.reverse();
+      if (helped.length > 0) {
+        helper.start({ files: helped.map((i) => files[i]!), out: this.buffer, globalRva, kind: resolved.kind, absoluteKind: TargetKind.Absolute, is64: this.is64, imageBase });
       }
     }
+    const elsewhere = new Set(helped);
+    for (let i = 0; i < files.length; i++) if (!elsewhere.has(i)) outputs[i] = this.runKernel(files[i]!, globalRva);
+    if (helped.length > 0) {
+      const answers = helper!.finish();
+      // A helper that failed: its files again, here (each section is copied afresh before relocating).
+      helped.forEach((i, k) => { outputs[i] = answers?.[k] ?? this.runKernel(files[i]!, globalRva); });
+    }
+    objects.forEach((file, i) => this.takeKernelOutput(file, files[i]!, outputs[i]!));
     this.throwErrors();
   }
 
+  /** The kernel's view of `file`: its symbol table, its sections' atoms' addresses, the sections to relocate. */
+  private relocationFile(file: ObjectFile, sectionAddress?: Float64Array, sectionFileOffset?: Float64Array, only?: number): RelocationFile {
+    const layout = this.req.image.layout;
+    const coff = file.coff;
+    const sectionAtom = file.sectionAtom;
+    // An update relocates a few sections of a file at a time: their addresses are kept (see forgetAddresses).
+    let sectionRva = only === undefined ? undefined : this.sectionRvaCache.get(file);
+    if (sectionRva === undefined) {
+      sectionRva = new Float64Array(file.sectionCount);
+      for (let s = 0; s < file.sectionCount; s++) {
+        const atom = sectionAtom[s]!;
+        sectionRva[s] = atom < 0 ? NaN : layout.atomAddress(atom);
+      }
+      if (only !== undefined) this.sectionRvaCache.set(file, sectionRva);
+    }
+    const sections = new Float64Array((only === undefined ? file.sectionCount : 1) * SECTION_FIELDS);
+    let k = 0;
+    for (let s = only ?? 0, end = only === undefined ? file.sectionCount : only + 1; s < end; s++) {
+      const atom = sectionAtom[s]!;
+      if (atom < 0) continue;
+      const out = this.sectionOfAtom(atom);
+      const size = coff.sectionSizeOfRawData(s);
+      const from = coff.sectionDataOffset(s);
+      const base = k++ * SECTION_FIELDS;
+      sections[base + SectionField.Index] = s;
+      sections[base + SectionField.Atom] = atom;
+      sections[base + SectionField.At] = sectionFileOffset ? sectionFileOffset[out.id]! + layout.atomOffset(atom) : this.atomFileOffset(atom);
+      sections[base + SectionField.Rva] = sectionAddress ? sectionAddress[out.id]! + layout.atomOffset(atom) : sectionRva[s]!;
+      sections[base + SectionField.From] = only !== undefined ? DataFrom.Copied
+        : out.noBits ? DataFrom.NoBits
+        : from !== 0 && size > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA) ? from : DataFrom.Zeros;
+      sections[base + SectionField.Size] = size;
+      sections[base + SectionField.RelocFirst] = coff.relocationOffsetOf(s);
+      sections[base + SectionField.RelocCount] = coff.relocationCountOf(s);
+    }
+    return {
+      bytes: coff.bytes, symbolIds: file.symbolIds, symbolTable: coff.pointerToSymbolTable, recordSize: coff.symbolRecordSize,
+      bigobj: coff.isBigobj, symbolCount: file.symbolCount, sectionCount: file.sectionCount, sectionRva, sections: sections.subarray(0, k * SECTION_FIELDS),
+    };
+  }
+
+  private runKernel(file: RelocationFile, globalRva: Float64Array): KernelOutput {
+    const output: KernelOutput = { applied: 0, baseRelocs: [], slow: [] };
+    relocateFileSections(file, this.buffer, this.view, globalRva, this.req.resolved.kind, TargetKind.Absolute, this.is64, this.req.imageBase, output);
+    return output;
+  }
+
+  /** What the kernel left: its base relocations, and the sites it passed over, for `relocateSite`. */
+  private takeKernelOutput(file: ObjectFile, relocated: RelocationFile, output: KernelOutput): void {
+    const base = output.baseRelocs;
+    for (let i = 0; i < base.length; i += 3) this.addBaseReloc(base[i]!, base[i + 1]!, base[i + 2]!);
+    const slow = output.slow;
+    for (let i = 0; i < slow.length; i += 2) this.relocateSite(file, relocated.sections[slow[i]! * SECTION_FIELDS + SectionField.Index]!, slow[i + 1]!, false);
+    this.relocationsApplied += output.applied;
+  }
+
   /**
-   * Applies the relocations of section `s` (copied to its atom at file offset `at`, address `rva`): the
-   * common types on a fast path over the raw records and typed arrays, anything unusual or wrong through
-   * `relocateSite`, which reports it. `globalRva[id]` is a global symbol's address (NaN: none); with
-   * `known`, only where `known[id]` is 1, the others looked up and filled in here (an update's few sections).
+   * Applies the relocations of section `s`, copied to its atom already (an update's few sections):
+   * global symbols' addresses are looked up as first needed, into `globalRva` where `known[id]` is 0.
    */
-  private relocateSection(file: ObjectFile, s: number, atom: number, rva: number, at: number, globalRva: Float64Array, known: Uint8Array | undefined, filled?: number[]): void {
+  private relocateSection(file: ObjectFile, s: number, globalRva: Float64Array, known: Uint8Array, filled: number[]): void {
     const { inputs, resolved, image, imageBase } = this.req;
-    const layout = image.layout;
-    const is64 = this.is64;
-    const view = this.view;
-    const kind = resolved.kind;
     const coff = file.coff;
     const input = coff.bytes;
     const symbolIds = file.symbolIds;
-    const sectionAtom = file.sectionAtom;
-    const symbols = coff.pointerToSymbolTable;
-    const recordSize = coff.symbolRecordSize;
-    const bigobj = coff.isBigobj;
-    const size = coff.sectionSizeOfRawData(s);
-    const u32 = (p: number) => (input[p]! | (input[p + 1]! << 8) | (input[p + 2]! << 16) | (input[p + 3]! << 24)) >>> 0;
-    const first = coff.relocationOffsetOf(s);
-    const count = coff.relocationCountOf(s);
-    for (let r = 0; r < count; r++) {
-      const p = first + r * 10;
-      const offset = u32(p);
-      const index = u32(p + 4);
-      const type = input[p + 8]! | (input[p + 9]! << 8);
-      // Every field the fast path writes is 4 bytes but ADDR64's 8 (checked there): a field that ends the
-      // section (a .pdata entry's unwind-info RVA, a tail call's rel32) stays on the fast path.
-      if (index >= file.symbolCount || offset + 4 > size) { this.relocateSite(file, s, r, false); continue; }
-      let target: number;
-      let absolute = false;
+    for (let p = coff.relocationOffsetOf(s) + 4, end = p + coff.relocationCountOf(s) * 10; p < end; p += 10) {
+      const index = (input[p]! | (input[p + 1]! << 8) | (input[p + 2]! << 16) | (input[p + 3]! << 24)) >>> 0;
+      if (index >= file.symbolCount) continue;
       const id = symbolIds[index]!;
-      if (id >= 0) {
-        if (known !== undefined && known[id] !== 1) {
-          globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
-          known[id] = 1;
-          filled!.push(id);
-        }
-        target = globalRva[id]!;
-        if (target !== target) { this.relocateSite(file, s, r, false); continue; } // NaN: no address
-        absolute = kind[id] === TargetKind.Absolute;
-      } else {
-        // A local symbol: a section symbol or a static, at its section's atom plus its value.
-        const sp = symbols + index * recordSize;
-        let section: number;
-        if (bigobj) section = u32(sp + 12) | 0;
-        else { section = input[sp + 12]! | (input[sp + 13]! << 8); if (section > 0xfeff) section -= 0x10000; }
-        const tAtom = section > 0 && section <= file.sectionCount ? sectionAtom[section - 1]! : -1;
-        if (tAtom < 0) { this.relocateSite(file, s, r, false); continue; }
-        target = layout.atomAddress(tAtom) + u32(sp + 8);
-      }
-      const site = at + offset;
-      const siteRva = rva + offset;
-      if (is64) {
-        if (type >= 4 && type <= 9) { // REL32, REL32_1..5: relative to the end of the 4-byte field plus 0-5 bytes
-          const value = target + view.getInt32(site, true) - (siteRva + type);
-          if (value < -0x80000000 || value > 0x7fffffff) { this.relocateSite(file, s, r, false); continue; }
-          view.setInt32(site, value, true);
-        } else if (type === 3) { // ADDR32NB
-          const value = target + view.getInt32(site, true);
-          if (value < -0x80000000 || value > 0xffffffff) { this.relocateSite(file, s, r, false); continue; }
-          view.setUint32(site, value >>> 0, true);
-        } else if (type === 1) { // ADDR64
-          if (offset + 8 > size) { this.relocateSite(file, s, r, false); continue; }
-          const va = imageBase + target + view.getInt32(site + 4, true) * 4294967296 + view.getUint32(site, true);
-          view.setUint32(site, va % 4294967296 >>> 0, true);
-          view.setUint32(site + 4, Math.floor(va / 4294967296) >>> 0, true);
-          if (!absolute) this.addBaseReloc(siteRva, IMAGE_REL_BASED.DIR64, atom);
-        } else { this.relocateSite(file, s, r, false); continue; }
-      } else if (type === 0x14) { // I386 REL32
-        const value = target + view.getInt32(site, true) - (siteRva + 4);
-        if (value < -0x80000000 || value > 0x7fffffff) { this.relocateSite(file, s, r, false); continue; }
-        view.setInt32(site, value, true);
-      } else if (type === 7) { // I386 DIR32NB
-        const value = target + view.getInt32(site, true);
-        if (value < -0x80000000 || value > 0xffffffff) { this.relocateSite(file, s, r, false); continue; }
-        view.setUint32(site, value >>> 0, true);
-      } else if (type === 6) { // I386 DIR32
-        view.setUint32(site, (imageBase + target + view.getInt32(site, true)) >>> 0, true);
-        if (!absolute) this.addBaseReloc(siteRva, IMAGE_REL_BASED.HIGHLOW, atom);
-      } else { this.relocateSite(file, s, r, false); continue; }
-      this.relocationsApplied++;
+      if (id < 0 || known[id] === 1) continue;
+      globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
+      known[id] = 1;
+      filled.push(id);
     }
+    const relocated = this.relocationFile(file, undefined, undefined, s);
+    this.takeKernelOutput(file, relocated, this.runKernel(relocated, globalRva));
   }
 
   /** A full link's write phase: import, export and exception tables, base relocations, headers. */
@@ -424,7 +441,7 @@ export class ImageEmitter {
     const n = this.req.resolved.kind.length;
     let cache = this.addressCache;
     if (cache === undefined || cache.known.length < n) cache = this.addressCache = { rva: new Float64Array(n), known: new Uint8Array(n), filled: [] };
-    this.relocateSection(file, s, atom, this.req.image.layout.atomAddress(atom), fileOffset, cache.rva, cache.known, cache.filled);
+    this.relocateSection(file, s, cache.rva, cache.known, cache.filled);
   }
 
   /**
@@ -433,6 +450,7 @@ export class ImageEmitter {
    */
   forgetAddresses(): void {
     // The arrays stay for the next update (one per symbol of the program: not worth making per update).
+    this.sectionRvaCache.clear();
     const cache = this.addressCache;
     if (cache === undefined) return;
     for (const id of cache.filled) cache.known[id] = 0;
