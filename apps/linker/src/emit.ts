@@ -15,7 +15,7 @@ import type { ImageLayout, OutputSection } from "./layout.js";
 import type { LinkOptions } from "./options.js";
 import { applyRelocation, relocationSize, type RelocationTarget } from "./relocate.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
-import { DataFrom, relocateFileSections, SECTION_FIELDS, SectionField, type KernelOutput, type RelocationFile } from "./relocate-kernel.js";
+import { relocateFileSections, type AtomPlaces, type KernelOutput, type RelocationFile } from "./relocate-kernel.js";
 import type { RelocationHelper } from "./host.js";
 
 const subsystemValue: Record<string, number> = {
@@ -153,8 +153,8 @@ export class ImageEmitter {
   private readonly machineValue: number;
   private readonly relocTable: ConstantTable;
   private readonly target = { rva: 0, absolute: false, sectionIndex: 0, sectionRva: 0 };
-  /** Per object, its sections' atoms' addresses as `writeObjectSection` looked them up (see `forgetAddresses`). */
-  private readonly sectionRvaCache = new Map<ObjectFile, Float64Array>();
+  /** The places of the atoms of the objects `writeObjectSection` relocated, by atom (see `forgetAddresses`). */
+  private placesCache: (AtomPlaces & { readonly filled: Set<ObjectFile> }) | undefined;
   /** Global symbols' addresses as `writeObjectSection` looked them up (see `forgetAddresses`). */
   private addressCache: { readonly rva: Float64Array; readonly known: Uint8Array; readonly filled: number[] } | undefined;
 
@@ -219,10 +219,14 @@ export class ImageEmitter {
     return end;
   }
 
-  /** Makes room for `size` bytes, keeping what is there (updates grow the file). */
-  ensureSize(size: number): void {
-    if (size <= this.buffer.length) return;
-    const grown = new Uint8Array(Math.max(size, Math.ceil(this.buffer.length * 1.25)));
+  /**
+   * Makes room for `size` bytes, keeping what is there (updates grow the file). `shared`: in memory another
+   * thread can write (a full link's relocation helper).
+   */
+  ensureSize(size: number, shared = false): void {
+    if (size <= this.buffer.length && (!shared || this.buffer.buffer instanceof SharedArrayBuffer)) return;
+    const length = Math.max(size, Math.ceil(this.buffer.length * 1.25));
+    const grown = shared ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
     grown.set(this.buffer);
     this.buffer = grown;
     this.view = new DataView(grown.buffer);
@@ -262,7 +266,8 @@ export class ImageEmitter {
     this.growBaseRelocs(1024 + image.thunkAtoms.size);
     this.fileSize = this.layoutFileEnd();
     const relocRoom = image.relocSection ? align(Math.ceil(this.fileSize / 32) + 4096, options.fileAlignment) : 0;
-    this.ensureSize(this.fileSize + relocRoom);
+    const helper = this.req.relocationHelper;
+    this.ensureSize(this.fileSize + relocRoom, helper !== undefined);
 
     // Code gaps are int3, as link.exe fills them, so a stray jump traps.
     for (const out of image.sections) {
@@ -271,126 +276,79 @@ export class ImageEmitter {
       this.buffer.fill(0xcc, info.fileOffset, info.fileOffset + info.usedSize);
     }
 
-    // Memory layout is fixed: snapshot section addresses and every global symbol's address once.
-    const sectionInfos = layout.sections();
-    const sectionAddress = new Float64Array(sectionInfos.length);
-    const sectionFileOffset = new Float64Array(sectionInfos.length);
-    for (const info of sectionInfos) {
-      sectionAddress[info.id] = info.address;
-      sectionFileOffset[info.id] = info.fileOffset;
-    }
-    const helper = this.req.relocationHelper;
+    // Memory layout is fixed: snapshot every atom's place and every global symbol's address once.
     const symbolCount = resolved.kind.length;
     // Shared with the helper thread, as the output buffer is (the inputs it reads are shared already).
     const globalRva = helper ? new Float64Array(new SharedArrayBuffer(8 * symbolCount)) : new Float64Array(symbolCount);
     for (let id = 0; id < symbolCount; id++) globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
-    if (helper) {
-      const shared = new Uint8Array(new SharedArrayBuffer(this.buffer.length));
-      shared.set(this.buffer);
-      this.buffer = shared;
-      this.view = new DataView(shared.buffer);
-    }
 
     const objects = inputs.objects;
-    const files = objects.map((file) => this.relocationFile(file, sectionAddress, sectionFileOffset));
-    // The helper takes files from the end until it has ~45% of the work (it starts cold and its answer
-    // comes back through a message); they must be in shared memory. The outputs are taken in file order
-    // either way, so the result does not depend on who relocated what.
-    const outputs: (KernelOutput | undefined)[] = new Array(files.length);
+    const files = objects.map(relocationFile);
+    const places = helper
+      ? layout.atomPlaces({ address: sharedFloat64(layout.atomIdCount), fileOffset: sharedFloat64(layout.atomIdCount) })
+      : layout.atomPlaces();
+    // The helper takes files from the end until it has ~45% of the work (it starts cold, and its answer
+    // comes back through a message); their bytes must be in shared memory. The outputs are taken in file
+    // order either way, so the result does not depend on who relocated what.
+    const outputs: KernelOutput[] = new Array(files.length);
     const helped: number[] = [];
     if (helper) {
-      // Per section a few lookups and a copy, per relocation a handful of loads and a store.
+      // Per section a few loads and a copy, per relocation a few loads and a store.
       const weight = (f: RelocationFile) => {
         let w = 0;
-        for (let k = 0; k < f.sections.length; k += SECTION_FIELDS) w += 8 + f.sections[k + SectionField.RelocCount]!;
+        for (let s = 0; s < f.sectionCount; s++) if (f.sectionAtom[s]! >= 0) w += 8 + f.relocationCount[s]!;
         return w;
       };
-      let total = 0;
-      for (const f of files) total += weight(f);
+      const weights = files.map(weight);
+      const total = weights.reduce((a, b) => a + b, 0);
       let share = 0;
       for (let i = files.length - 1; i >= 0 && share < total * 0.45; i--) {
         if (!(files[i]!.bytes.buffer instanceof SharedArrayBuffer)) continue;
         helped.push(i);
-        share += weight(files[i]!);
+        share += weights[i]!;
       }
       helped.reverse();
       if (helped.length > 0) {
-        helper.start({ files: helped.map((i) => files[i]!), out: this.buffer, globalRva, kind: resolved.kind, absoluteKind: TargetKind.Absolute, is64: this.is64, imageBase });
+        helper.start({ files: helped.map((i) => files[i]!), places, out: this.buffer, globalRva, kind: resolved.kind, absoluteKind: TargetKind.Absolute, is64: this.is64, imageBase });
       }
     }
     const elsewhere = new Set(helped);
-    for (let i = 0; i < files.length; i++) if (!elsewhere.has(i)) outputs[i] = this.runKernel(files[i]!, globalRva);
+    for (let i = 0; i < files.length; i++) if (!elsewhere.has(i)) outputs[i] = this.runKernel(files[i]!, places, globalRva, -1);
     if (helped.length > 0) {
       const answers = helper!.finish();
       // A helper that failed: its files again, here (each section is copied afresh before relocating).
-      helped.forEach((i, k) => { outputs[i] = answers?.[k] ?? this.runKernel(files[i]!, globalRva); });
+      helped.forEach((i, k) => { outputs[i] = answers?.[k] ?? this.runKernel(files[i]!, places, globalRva, -1); });
     }
-    objects.forEach((file, i) => this.takeKernelOutput(file, files[i]!, outputs[i]!));
+    objects.forEach((file, i) => this.takeKernelOutput(file, outputs[i]!));
     this.throwErrors();
   }
 
-  /** The kernel's view of `file`: its symbol table, its sections' atoms' addresses, the sections to relocate. */
-  private relocationFile(file: ObjectFile, sectionAddress?: Float64Array, sectionFileOffset?: Float64Array, only?: number): RelocationFile {
-    const layout = this.req.image.layout;
-    const coff = file.coff;
-    const sectionAtom = file.sectionAtom;
-    // An update relocates a few sections of a file at a time: their addresses are kept (see forgetAddresses).
-    let sectionRva = only === undefined ? undefined : this.sectionRvaCache.get(file);
-    if (sectionRva === undefined) {
-      sectionRva = new Float64Array(file.sectionCount);
-      for (let s = 0; s < file.sectionCount; s++) {
-        const atom = sectionAtom[s]!;
-        sectionRva[s] = atom < 0 ? NaN : layout.atomAddress(atom);
-      }
-      if (only !== undefined) this.sectionRvaCache.set(file, sectionRva);
-    }
-    const sections = new Float64Array((only === undefined ? file.sectionCount : 1) * SECTION_FIELDS);
-    let k = 0;
-    for (let s = only ?? 0, end = only === undefined ? file.sectionCount : only + 1; s < end; s++) {
-      const atom = sectionAtom[s]!;
-      if (atom < 0) continue;
-      const out = this.sectionOfAtom(atom);
-      const size = coff.sectionSizeOfRawData(s);
-      const from = coff.sectionDataOffset(s);
-      const base = k++ * SECTION_FIELDS;
-      sections[base + SectionField.Index] = s;
-      sections[base + SectionField.Atom] = atom;
-      sections[base + SectionField.At] = sectionFileOffset ? sectionFileOffset[out.id]! + layout.atomOffset(atom) : this.atomFileOffset(atom);
-      sections[base + SectionField.Rva] = sectionAddress ? sectionAddress[out.id]! + layout.atomOffset(atom) : sectionRva[s]!;
-      sections[base + SectionField.From] = only !== undefined ? DataFrom.Copied
-        : out.noBits ? DataFrom.NoBits
-        : from !== 0 && size > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA) ? from : DataFrom.Zeros;
-      sections[base + SectionField.Size] = size;
-      sections[base + SectionField.RelocFirst] = coff.relocationOffsetOf(s);
-      sections[base + SectionField.RelocCount] = coff.relocationCountOf(s);
-    }
-    return {
-      bytes: coff.bytes, symbolIds: file.symbolIds, symbolTable: coff.pointerToSymbolTable, recordSize: coff.symbolRecordSize,
-      bigobj: coff.isBigobj, symbolCount: file.symbolCount, sectionCount: file.sectionCount, sectionRva, sections: sections.subarray(0, k * SECTION_FIELDS),
-    };
-  }
-
-  private runKernel(file: RelocationFile, globalRva: Float64Array): KernelOutput {
+  private runKernel(file: RelocationFile, places: AtomPlaces, globalRva: Float64Array, only: number): KernelOutput {
     const output: KernelOutput = { applied: 0, baseRelocs: [], slow: [] };
-    relocateFileSections(file, this.buffer, this.view, globalRva, this.req.resolved.kind, TargetKind.Absolute, this.is64, this.req.imageBase, output);
+    relocateFileSections(file, places, this.buffer, this.view, globalRva, this.req.resolved.kind, TargetKind.Absolute, this.is64, this.req.imageBase, only, output);
     return output;
   }
 
   /** What the kernel left: its base relocations, and the sites it passed over, for `relocateSite`. */
-  private takeKernelOutput(file: ObjectFile, relocated: RelocationFile, output: KernelOutput): void {
+  private takeKernelOutput(file: ObjectFile, output: KernelOutput): void {
     const base = output.baseRelocs;
     for (let i = 0; i < base.length; i += 3) this.addBaseReloc(base[i]!, base[i + 1]!, base[i + 2]!);
     const slow = output.slow;
-    for (let i = 0; i < slow.length; i += 2) this.relocateSite(file, relocated.sections[slow[i]! * SECTION_FIELDS + SectionField.Index]!, slow[i + 1]!, false);
+    for (let i = 0; i < slow.length; i += 2) this.relocateSite(file, slow[i]!, slow[i + 1]!, false);
     this.relocationsApplied += output.applied;
   }
 
   /**
-   * Applies the relocations of section `s`, copied to its atom already (an update's few sections):
-   * global symbols' addresses are looked up as first needed, into `globalRva` where `known[id]` is 0.
+   * Applies the relocations of section `s`, copied to its atom already (an update's few sections): global
+   * symbols' addresses, and the places of the file's atoms, are looked up as first needed (see `forgetAddresses`).
    */
-  private relocateSection(file: ObjectFile, s: number, globalRva: Float64Array, known: Uint8Array, filled: number[]): void {
+  private relocateSection(file: ObjectFile, s: number): void {
     const { inputs, resolved, image, imageBase } = this.req;
+    const layout = image.layout;
+    const n = resolved.kind.length;
+    let cache = this.addressCache;
+    if (cache === undefined || cache.known.length < n) cache = this.addressCache = { rva: new Float64Array(n), known: new Uint8Array(n), filled: [] };
+    const { rva: globalRva, known, filled } = cache;
     const coff = file.coff;
     const input = coff.bytes;
     const symbolIds = file.symbolIds;
@@ -403,8 +361,23 @@ export class ImageEmitter {
       known[id] = 1;
       filled.push(id);
     }
-    const relocated = this.relocationFile(file, undefined, undefined, s);
-    this.takeKernelOutput(file, relocated, this.runKernel(relocated, globalRva));
+    // The kernel reads the places of this file's atoms only: those are filled in, once per update.
+    const atoms = layout.atomIdCount;
+    let places = this.placesCache;
+    if (places === undefined || places.address.length < atoms) {
+      const capacity = Math.max(atoms, (places?.address.length ?? 0) * 2, 1024);
+      places = this.placesCache = { address: new Float64Array(capacity), fileOffset: new Float64Array(capacity), filled: new Set() };
+    }
+    if (!places.filled.has(file)) {
+      for (let t = 0; t < file.sectionCount; t++) {
+        const atom = file.sectionAtom[t]!;
+        if (atom < 0) continue;
+        places.address[atom] = layout.atomAddress(atom);
+        places.fileOffset[atom] = this.sectionOfAtom(atom).noBits ? NaN : this.atomFileOffset(atom);
+      }
+      places.filled.add(file);
+    }
+    this.takeKernelOutput(file, this.runKernel(relocationFile(file), places, globalRva, s));
   }
 
   /** A full link's write phase: import, export and exception tables, base relocations, headers. */
@@ -438,10 +411,7 @@ export class ImageEmitter {
     if (data.length > 0 && !(coff.sectionCharacteristics(s) & IMAGE_SCN.CNT_UNINITIALIZED_DATA)) this.buffer.set(data, fileOffset);
     else this.buffer.fill(0, fileOffset, fileOffset + size);
     this.markDirty(fileOffset, size);
-    const n = this.req.resolved.kind.length;
-    let cache = this.addressCache;
-    if (cache === undefined || cache.known.length < n) cache = this.addressCache = { rva: new Float64Array(n), known: new Uint8Array(n), filled: [] };
-    this.relocateSection(file, s, cache.rva, cache.known, cache.filled);
+    this.relocateSection(file, s);
   }
 
   /**
@@ -450,7 +420,7 @@ export class ImageEmitter {
    */
   forgetAddresses(): void {
     // The arrays stay for the next update (one per symbol of the program: not worth making per update).
-    this.sectionRvaCache.clear();
+    this.placesCache?.filled.clear();
     const cache = this.addressCache;
     if (cache === undefined) return;
     for (const id of cache.filled) cache.known[id] = 0;
@@ -1246,3 +1216,17 @@ export function align(value: number, alignment: number): number {
   return Math.ceil(value / alignment) * alignment;
 }
 
+/** The kernel's view of an object: its bytes, tables and sections' atoms, without copying any of them. */
+function relocationFile(file: ObjectFile): RelocationFile {
+  const coff = file.coff;
+  const relocations = coff.relocationColumns;
+  return {
+    bytes: coff.bytes, symbolIds: file.symbolIds, sectionAtom: file.sectionAtom, relocationStart: relocations.start, relocationCount: relocations.count,
+    sectionTable: coff.sectionTableOffset, symbolTable: coff.pointerToSymbolTable, recordSize: coff.symbolRecordSize, bigobj: coff.isBigobj,
+    symbolCount: file.symbolCount, sectionCount: file.sectionCount,
+  };
+}
+
+function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(8 * Math.max(1, length)));
+}

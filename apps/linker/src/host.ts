@@ -1,10 +1,11 @@
 // What the linker needs from its surroundings. Node's file system in the CLI; tests and the session API
 // may pass their own (in-memory inputs, fault injection).
-import type { KernelOutput, RelocationFile } from "./relocate-kernel.js";
+import type { AtomPlaces, KernelOutput, RelocationFile } from "./relocate-kernel.js";
 
 /** Objects for another thread to relocate: all memory it writes (`out`) or shares is a SharedArrayBuffer. */
 export interface RelocationJob {
   readonly files: readonly RelocationFile[];
+  readonly places: AtomPlaces;
   readonly out: Uint8Array;
   readonly globalRva: Float64Array;
   readonly kind: Uint8Array;

@@ -73,7 +73,7 @@ port.on("message", (job) => {
     const view = new DataView(job.out.buffer, job.out.byteOffset, job.out.byteLength);
     outputs = job.files.map((file) => {
       const output = { applied: 0, baseRelocs: [], slow: [] };
-      relocateFileSections(file, job.out, view, job.globalRva, job.kind, job.absoluteKind, job.is64, job.imageBase, output);
+      relocateFileSections(file, job.places, job.out, view, job.globalRva, job.kind, job.absoluteKind, job.is64, job.imageBase, -1, output);
       return output;
     });
   } catch (e) {
@@ -210,12 +210,15 @@ export class ReadAhead {
  * so a view of a larger buffer goes as a copy of its own bytes. Shared memory is shared, not copied.
  */
 function ownedJob(job: RelocationJob): RelocationJob {
-  const own = <T extends Uint8Array | Int32Array | Float64Array>(a: T): T =>
+  const own = <T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(a: T): T =>
     a.buffer instanceof SharedArrayBuffer || a.byteLength === a.buffer.byteLength ? a : (a.slice() as T);
   return {
     ...job,
     kind: own(job.kind),
-    files: job.files.map((f) => ({ ...f, bytes: own(f.bytes), symbolIds: own(f.symbolIds), sectionRva: own(f.sectionRva), sections: own(f.sections) })),
+    files: job.files.map((f) => ({
+      ...f, bytes: own(f.bytes), symbolIds: own(f.symbolIds), sectionAtom: own(f.sectionAtom),
+      relocationStart: own(f.relocationStart), relocationCount: own(f.relocationCount),
+    })),
   };
 }
 

@@ -1,42 +1,34 @@
 // The fast path of relocation: an object's sections copied to their atoms and the common x64 and x86
-// relocation types applied over the raw relocation records and typed arrays. Anything unusual or wrong is
-// left for the emitter's `relocateSite`, which reports it (the kernel only lists such sites).
+// relocation types applied, over the raw section headers and relocation records and typed arrays only.
+// Anything unusual or wrong is left for the emitter's `relocateSite`, which reports it: the kernel lists
+// such sites.
 //
 // The function is self-contained (no imports, no name from outside its body, numbers spelled out): the
-// relocation worker (relocation-worker.ts) runs the same function from its source text, so that the main
-// thread and the worker relocate with one piece of code.
+// relocation worker (read-ahead.ts) runs the same function from its source text, so that the main thread
+// and the worker relocate with one piece of code.
 
-/** Numbers per section in `RelocationFile.sections`. */
-export const SECTION_FIELDS = 8;
-/**
- * A section record: section index, atom, file offset of the atom, its RVA, where its data comes from (an
- * offset in the object, or one of `DataFrom`), size, the offset of its first relocation record, their count.
- */
-export const SectionField = { Index: 0, Atom: 1, At: 2, Rva: 3, From: 4, Size: 5, RelocFirst: 6, RelocCount: 7 } as const;
-/** A section record's data source when it is not an offset in the object. */
-export const DataFrom = {
-  /** Zeros (uninitialised data in an initialised section). */
-  Zeros: -1,
-  /** Copied already (an update copies and marks the range itself). */
-  Copied: -2,
-  /** In a section with no file data (.bss): every relocation is an error, for `relocateSite` to report. */
-  NoBits: -3,
-} as const;
-
-/** What the kernel needs of one object: its bytes and symbol table, and where its sections went. */
+/** What the kernel needs of one object: its bytes, section and symbol tables, and its sections' atoms. */
 export interface RelocationFile {
   readonly bytes: Uint8Array;
   /** Global symbol id of each symbol-table index (-1: local, addressed through its section). */
   readonly symbolIds: Int32Array;
+  /** The atom of each section (-1: none; not linked). */
+  readonly sectionAtom: Int32Array;
+  /** Offset of each section's first relocation record and their number (as the COFF reader found them). */
+  readonly relocationStart: Uint32Array;
+  readonly relocationCount: Uint32Array;
+  readonly sectionTable: number;
   readonly symbolTable: number;
   readonly recordSize: number;
   readonly bigobj: boolean;
   readonly symbolCount: number;
   readonly sectionCount: number;
-  /** The RVA of each section's atom (NaN: the section has none). */
-  readonly sectionRva: Float64Array;
-  /** The sections to relocate, SECTION_FIELDS numbers each. */
-  readonly sections: Float64Array;
+}
+
+/** Where atoms are: `address[atom]` (RVA) and `fileOffset[atom]` (NaN: none, as in a section with no file data). */
+export interface AtomPlaces {
+  readonly address: Float64Array;
+  readonly fileOffset: Float64Array;
 }
 
 /** What relocating left behind: counts, base relocations to add, sites for `relocateSite`. */
@@ -44,21 +36,26 @@ export interface KernelOutput {
   applied: number;
   /** Triples: RVA, base-relocation type, atom. */
   readonly baseRelocs: number[];
-  /** Pairs: section record (index into the file's records), relocation index. */
+  /** Pairs: section index, relocation index. */
   readonly slow: number[];
 }
 
 /**
- * Copies each section of `file.sections` to `out` (`view` is over the same bytes) and applies its
- * relocations. `globalRva[id]`: a global symbol's address (NaN: none); a symbol whose `kind[id]` is
- * `absoluteKind` gets no base relocation. What is left over goes to `result`. Copying first makes a
- * section's relocation repeatable: its sites are relocated from the object's addends each time.
+ * Copies each linked section of `file` to its atom in `out` (`view` is over the same bytes) and applies
+ * its relocations; with `only` >= 0, that section alone, copied already (an update copies and marks it).
+ * `globalRva[id]`: a global symbol's address (NaN: none); a symbol whose `kind[id]` is `absoluteKind` gets
+ * no base relocation. What is left over goes to `result`. Copying first makes a section's relocation
+ * repeatable: its sites are relocated from the object's addends each time.
  */
-export function relocateFileSections(file: RelocationFile, out: Uint8Array, view: DataView, globalRva: Float64Array, kind: Uint8Array, absoluteKind: number, is64: boolean, imageBase: number, result: KernelOutput): void {
+export function relocateFileSections(file: RelocationFile, places: AtomPlaces, out: Uint8Array, view: DataView, globalRva: Float64Array, kind: Uint8Array, absoluteKind: number, is64: boolean, imageBase: number, only: number, result: KernelOutput): void {
   const input = file.bytes;
   const symbolIds = file.symbolIds;
-  const sectionRva = file.sectionRva;
-  const records = file.sections;
+  const sectionAtom = file.sectionAtom;
+  const relocationStart = file.relocationStart;
+  const relocationCount = file.relocationCount;
+  const atomAddress = places.address;
+  const atomFileOffset = places.fileOffset;
+  const headers = file.sectionTable;
   const symbols = file.symbolTable;
   const recordSize = file.recordSize;
   const bigobj = file.bigobj;
@@ -67,25 +64,30 @@ export function relocateFileSections(file: RelocationFile, out: Uint8Array, view
   const baseRelocs = result.baseRelocs;
   const slow = result.slow;
   let applied = 0;
-  for (let k = 0, n = records.length / 8; k < n; k++) {
-    const base = k * 8;
-    const atom = records[base + 1]!;
-    const at = records[base + 2]!;
-    const rva = records[base + 3]!;
-    const from = records[base + 4]!;
-    const size = records[base + 5]!;
-    const first = records[base + 6]!;
-    const count = records[base + 7]!;
-    if (from >= 0) {
-      // Most sections of a -ffunction-sections build are a few dozen bytes: a loop beats making a view.
-      if (size <= 64) for (let i = 0; i < size; i++) out[at + i] = input[from + i]!;
-      else out.set(input.subarray(from, from + size), at);
-    } else if (from === -1) {
-      out.fill(0, at, at + size);
-    } else if (from === -3) {
-      for (let r = 0; r < count; r++) slow.push(k, r);
+  for (let s = only >= 0 ? only : 0, end = only >= 0 ? only + 1 : sectionCount; s < end; s++) {
+    const atom = sectionAtom[s]!;
+    if (atom < 0) continue;
+    const count = relocationCount[s]!;
+    const at = atomFileOffset[atom]!;
+    if (at !== at) { // no file data (.bss): every relocation is an error for relocateSite to report
+      for (let r = 0; r < count; r++) slow.push(s, r);
       continue;
     }
+    const rva = atomAddress[atom]!;
+    const h = headers + s * 40;
+    const size = (input[h + 16]! | (input[h + 17]! << 8) | (input[h + 18]! << 16) | (input[h + 19]! << 24)) >>> 0;
+    if (only < 0) {
+      const from = (input[h + 20]! | (input[h + 21]! << 8) | (input[h + 22]! << 16) | (input[h + 23]! << 24)) >>> 0;
+      const uninitialized = (input[h + 36]! & 0x80) !== 0; // IMAGE_SCN_CNT_UNINITIALIZED_DATA
+      if (from !== 0 && size > 0 && !uninitialized) {
+        // Most sections of a -ffunction-sections build are a few dozen bytes: a loop beats making a view.
+        if (size <= 64) for (let i = 0; i < size; i++) out[at + i] = input[from + i]!;
+        else out.set(input.subarray(from, from + size), at);
+      } else {
+        out.fill(0, at, at + size);
+      }
+    }
+    const first = relocationStart[s]!;
     for (let r = 0; r < count; r++) {
       const p = first + r * 10;
       const offset = (input[p]! | (input[p + 1]! << 8) | (input[p + 2]! << 16) | (input[p + 3]! << 24)) >>> 0;
@@ -93,13 +95,13 @@ export function relocateFileSections(file: RelocationFile, out: Uint8Array, view
       const type = input[p + 8]! | (input[p + 9]! << 8);
       // Every field the fast path writes is 4 bytes but ADDR64's 8 (checked there): a field that ends the
       // section (a .pdata entry's unwind-info RVA, a tail call's rel32) stays on the fast path.
-      if (index >= symbolCount || offset + 4 > size) { slow.push(k, r); continue; }
+      if (index >= symbolCount || offset + 4 > size) { slow.push(s, r); continue; }
       let target: number;
       let isAbsolute = false;
       const id = symbolIds[index]!;
       if (id >= 0) {
         target = globalRva[id]!;
-        if (target !== target) { slow.push(k, r); continue; } // NaN: no address
+        if (target !== target) { slow.push(s, r); continue; } // NaN: no address
         isAbsolute = kind[id] === absoluteKind;
       } else {
         // A local symbol: a section symbol or a static, at its section's atom plus its value.
@@ -107,40 +109,40 @@ export function relocateFileSections(file: RelocationFile, out: Uint8Array, view
         let section: number;
         if (bigobj) section = input[sp + 12]! | (input[sp + 13]! << 8) | (input[sp + 14]! << 16) | (input[sp + 15]! << 24);
         else { section = input[sp + 12]! | (input[sp + 13]! << 8); if (section > 0xfeff) section -= 0x10000; }
-        const sectionAddress = section > 0 && section <= sectionCount ? sectionRva[section - 1]! : NaN;
-        if (sectionAddress !== sectionAddress) { slow.push(k, r); continue; }
-        target = sectionAddress + ((input[sp + 8]! | (input[sp + 9]! << 8) | (input[sp + 10]! << 16) | (input[sp + 11]! << 24)) >>> 0);
+        const targetAtom = section > 0 && section <= sectionCount ? sectionAtom[section - 1]! : -1;
+        if (targetAtom < 0) { slow.push(s, r); continue; }
+        target = atomAddress[targetAtom]! + ((input[sp + 8]! | (input[sp + 9]! << 8) | (input[sp + 10]! << 16) | (input[sp + 11]! << 24)) >>> 0);
       }
       const site = at + offset;
       const siteRva = rva + offset;
       if (is64) {
         if (type >= 4 && type <= 9) { // REL32, REL32_1..5: relative to the end of the 4-byte field plus 0-5 bytes
           const value = target + view.getInt32(site, true) - (siteRva + type);
-          if (value < -0x80000000 || value > 0x7fffffff) { slow.push(k, r); continue; }
+          if (value < -0x80000000 || value > 0x7fffffff) { slow.push(s, r); continue; }
           view.setInt32(site, value, true);
         } else if (type === 3) { // ADDR32NB
           const value = target + view.getInt32(site, true);
-          if (value < -0x80000000 || value > 0xffffffff) { slow.push(k, r); continue; }
+          if (value < -0x80000000 || value > 0xffffffff) { slow.push(s, r); continue; }
           view.setUint32(site, value >>> 0, true);
         } else if (type === 1) { // ADDR64
-          if (offset + 8 > size) { slow.push(k, r); continue; }
+          if (offset + 8 > size) { slow.push(s, r); continue; }
           const va = imageBase + target + view.getInt32(site + 4, true) * 4294967296 + view.getUint32(site, true);
           view.setUint32(site, va % 4294967296 >>> 0, true);
           view.setUint32(site + 4, Math.floor(va / 4294967296) >>> 0, true);
           if (!isAbsolute) baseRelocs.push(siteRva, 10, atom); // IMAGE_REL_BASED_DIR64
-        } else { slow.push(k, r); continue; }
+        } else { slow.push(s, r); continue; }
       } else if (type === 0x14) { // I386 REL32
         const value = target + view.getInt32(site, true) - (siteRva + 4);
-        if (value < -0x80000000 || value > 0x7fffffff) { slow.push(k, r); continue; }
+        if (value < -0x80000000 || value > 0x7fffffff) { slow.push(s, r); continue; }
         view.setInt32(site, value, true);
       } else if (type === 7) { // I386 DIR32NB
         const value = target + view.getInt32(site, true);
-        if (value < -0x80000000 || value > 0xffffffff) { slow.push(k, r); continue; }
+        if (value < -0x80000000 || value > 0xffffffff) { slow.push(s, r); continue; }
         view.setUint32(site, value >>> 0, true);
       } else if (type === 6) { // I386 DIR32
         view.setUint32(site, (imageBase + target + view.getInt32(site, true)) >>> 0, true);
         if (!isAbsolute) baseRelocs.push(siteRva, 3, atom); // IMAGE_REL_BASED_HIGHLOW
-      } else { slow.push(k, r); continue; }
+      } else { slow.push(s, r); continue; }
       applied++;
     }
   }

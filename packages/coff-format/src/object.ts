@@ -280,6 +280,15 @@ export class CoffObject {
   }
 
   /**
+   * Every section's relocation records at once: the offset of the first record and their count (the real
+   * count under LNK_NRELOC_OVFL), as `relocationOffsetOf` and `relocationCountOf` answer them. Zero-copy
+   * and read-only by contract: for loops over all sections of many objects.
+   */
+  get relocationColumns(): { readonly start: Uint32Array; readonly count: Uint32Array } {
+    return { start: this.relocationStart, count: this.relocationCount };
+  }
+
+  /**
    * Input offset of section `index`'s first relocation record (10 bytes each: offset u32, symbol index u32,
    * type u16), checked to lie inside the input when the object was opened. With `relocationCountOf`, lets a
    * linker's hot loop read the records without a `RelocationTable` per section.
