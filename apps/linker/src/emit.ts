@@ -16,7 +16,6 @@ import type { LinkOptions } from "./options.js";
 import { applyRelocation, relocationSize, type RelocationTarget } from "./relocate.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
 import { relocateFileSections, type AtomPlaces, type KernelOutput, type RelocationFile } from "./relocate-kernel.js";
-import type { RelocationHelper } from "./host.js";
 
 const subsystemValue: Record<string, number> = {
   console: IMAGE_SUBSYSTEM.WINDOWS_CUI, windows: IMAGE_SUBSYSTEM.WINDOWS_GUI, native: IMAGE_SUBSYSTEM.NATIVE,
@@ -36,8 +35,6 @@ export interface EmitRequest {
   readonly subsystem: string;
   /** The export table with final RVAs (the layout planned its size with the same names and ordinals). */
   exportTable: ExportTableInput | undefined;
-  /** Another thread to relocate part of a full link with (`LinkHost.relocationHelper`). */
-  readonly relocationHelper?: RelocationHelper | undefined;
 }
 
 export interface EmittedImage {
@@ -219,14 +216,10 @@ export class ImageEmitter {
     return end;
   }
 
-  /**
-   * Makes room for `size` bytes, keeping what is there (updates grow the file). `shared`: in memory another
-   * thread can write (a full link's relocation helper).
-   */
-  ensureSize(size: number, shared = false): void {
-    if (size <= this.buffer.length && (!shared || this.buffer.buffer instanceof SharedArrayBuffer)) return;
-    const length = Math.max(size, Math.ceil(this.buffer.length * 1.25));
-    const grown = shared ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
+  /** Makes room for `size` bytes, keeping what is there (updates grow the file). */
+  ensureSize(size: number): void {
+    if (size <= this.buffer.length) return;
+    const grown = new Uint8Array(Math.max(size, Math.ceil(this.buffer.length * 1.25)));
     grown.set(this.buffer);
     this.buffer = grown;
     this.view = new DataView(grown.buffer);
@@ -266,8 +259,7 @@ export class ImageEmitter {
     this.growBaseRelocs(1024 + image.thunkAtoms.size);
     this.fileSize = this.layoutFileEnd();
     const relocRoom = image.relocSection ? align(Math.ceil(this.fileSize / 32) + 4096, options.fileAlignment) : 0;
-    const helper = this.req.relocationHelper;
-    this.ensureSize(this.fileSize + relocRoom, helper !== undefined);
+    this.ensureSize(this.fileSize + relocRoom);
 
     // Code gaps are int3, as link.exe fills them, so a stray jump traps.
     for (const out of image.sections) {
@@ -277,54 +269,31 @@ export class ImageEmitter {
     }
 
     // Memory layout is fixed: snapshot every atom's place and every global symbol's address once.
+    const places = layout.atomPlaces();
     const symbolCount = resolved.kind.length;
-    // Shared with the helper thread, as the output buffer is (the inputs it reads are shared already).
-    const globalRva = helper ? new Float64Array(new SharedArrayBuffer(8 * symbolCount)) : new Float64Array(symbolCount);
-    for (let id = 0; id < symbolCount; id++) globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
-
-    const objects = inputs.objects;
-    const files = objects.map(relocationFile);
-    const places = helper
-      ? layout.atomPlaces({ address: sharedFloat64(layout.atomIdCount), fileOffset: sharedFloat64(layout.atomIdCount) })
-      : layout.atomPlaces();
-    // The helper takes files from the end until it has ~45% of the work (it starts cold, and its answer
-    // comes back through a message); their bytes must be in shared memory. The outputs are taken in file
-    // order either way, so the result does not depend on who relocated what.
-    const outputs: KernelOutput[] = new Array(files.length);
-    const helped: number[] = [];
-    if (helper) {
-      // Per section a few loads and a copy, per relocation a few loads and a store.
-      const weight = (f: RelocationFile) => {
-        let w = 0;
-        for (let s = 0; s < f.sectionCount; s++) if (f.sectionAtom[s]! >= 0) w += 8 + f.relocationCount[s]!;
-        return w;
-      };
-      const weights = files.map(weight);
-      const total = weights.reduce((a, b) => a + b, 0);
-      let share = 0;
-      for (let i = files.length - 1; i >= 0 && share < total * 0.45; i--) {
-        if (!(files[i]!.bytes.buffer instanceof SharedArrayBuffer)) continue;
-        helped.push(i);
-        share += weights[i]!;
-      }
-      helped.reverse();
-      if (helped.length > 0) {
-        helper.start({ files: helped.map((i) => files[i]!), places, out: this.buffer, globalRva, kind: resolved.kind, absoluteKind: TargetKind.Absolute, is64: this.is64, imageBase });
+    const globalRva = new Float64Array(symbolCount);
+    const { kind, input, section, value } = resolved;
+    for (let id = 0; id < symbolCount; id++) {
+      // Most symbols are defined in a section: their atom's place plus their value, without `symbolRva`'s lookups.
+      if (kind[id] === TargetKind.Section) {
+        const atom = (inputs.files[input[id]!] as ObjectFile).sectionAtom[section[id]! - 1]!;
+        globalRva[id] = atom >= 0 ? places.address[atom]! + value[id]! : NaN;
+      } else {
+        globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
       }
     }
-    const elsewhere = new Set(helped);
-    for (let i = 0; i < files.length; i++) if (!elsewhere.has(i)) outputs[i] = this.runKernel(files[i]!, places, globalRva, -1);
-    if (helped.length > 0) {
-      const answers = helper!.finish();
-      // A helper that failed: its files again, here (each section is copied afresh before relocating).
-      helped.forEach((i, k) => { outputs[i] = answers?.[k] ?? this.runKernel(files[i]!, places, globalRva, -1); });
-    }
-    objects.forEach((file, i) => this.takeKernelOutput(file, outputs[i]!));
+    for (const file of inputs.objects) this.takeKernelOutput(file, this.runKernel(relocationFile(file), places, globalRva, -1));
     this.throwErrors();
   }
 
+  /** The kernel's output, reused: taken (`takeKernelOutput`) before the next call. */
+  private readonly kernelOutput: KernelOutput = { applied: 0, baseRelocs: [], slow: [] };
+
   private runKernel(file: RelocationFile, places: AtomPlaces, globalRva: Float64Array, only: number): KernelOutput {
-    const output: KernelOutput = { applied: 0, baseRelocs: [], slow: [] };
+    const output = this.kernelOutput;
+    output.applied = 0;
+    output.baseRelocs.length = 0;
+    output.slow.length = 0;
     relocateFileSections(file, places, this.buffer, this.view, globalRva, this.req.resolved.kind, TargetKind.Absolute, this.is64, this.req.imageBase, only, output);
     return output;
   }
@@ -1225,8 +1194,4 @@ function relocationFile(file: ObjectFile): RelocationFile {
     sectionTable: coff.sectionTableOffset, symbolTable: coff.pointerToSymbolTable, recordSize: coff.symbolRecordSize, bigobj: coff.isBigobj,
     symbolCount: file.symbolCount, sectionCount: file.sectionCount,
   };
-}
-
-function sharedFloat64(length: number): Float64Array {
-  return new Float64Array(new SharedArrayBuffer(8 * Math.max(1, length)));
 }

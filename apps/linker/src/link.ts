@@ -147,7 +147,6 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   // Relocate: every input section copied into one buffer for the whole image, its relocations applied.
   const emitter = new ImageEmitter({
     inputs, resolved, image, options: opts, imageBase, entrySymbol: entryId, subsystem: entry.subsystem, exportTable,
-    relocationHelper: host.relocationHelper?.(),
   });
   emitter.relocateAll();
   timer.mark("relocate");

@@ -11,12 +11,9 @@ let ahead: ReadAhead | undefined;
 export const nodeHost: LinkHost = {
   readFile: (path) => readFileAhead(ahead, path),
   readAhead: (paths) => {
-    // The end of a link's reading: the worker stays, idle, in case the link asks it to relocate.
-    if (paths.length === 0) { ahead?.stopReading(); return; }
     ahead?.dispose();
     ahead = paths.length >= READ_AHEAD_MIN_INPUTS ? new ReadAhead(paths) : undefined;
   },
-  relocationHelper: () => ahead?.helper(),
   fileExists: (path) => {
     try { return statSync(path).isFile(); } catch { return false; }
   },

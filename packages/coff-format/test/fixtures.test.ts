@@ -55,6 +55,7 @@ describe("x64.obj (clang, -ffunction-sections)", () => {
   test("relocations", () => {
     const text = obj.sections().find((s) => s.name === ".text" && s.relocationCount > 0)!;
     expect([obj.relocationOffsetOf(text.index), obj.relocationCountOf(text.index)]).toEqual([text.pointerToRelocations, text.relocationCount]);
+    expect([obj.relocationColumns.start[text.index], obj.relocationColumns.count[text.index]]).toEqual([text.pointerToRelocations, text.relocationCount]);
     expect(obj.sectionDataOffset(text.index)).toBe(text.pointerToRawData);
     const relocations = obj.relocations(text.index);
     expect(relocations.length).toBe(text.relocationCount);

@@ -119,5 +119,9 @@ describe("objects synthesised from a model", () => {
     expect(text.characteristics & IMAGE_SCN.LNK_NRELOC_OVFL).not.toBe(0);
     expect(obj.relocations(0).length).toBe(70_000);
     expect(obj.relocations(0).offset(69_999)).toBe(69_999 % 16);
+    // The columns answer what the per-section methods do: the real count, past the record that holds it.
+    const columns = obj.relocationColumns;
+    expect([columns.start[0], columns.count[0]]).toEqual([obj.relocationOffsetOf(0), obj.relocationCountOf(0)]);
+    expect(columns.count[0]).toBe(70_000);
   });
 });
