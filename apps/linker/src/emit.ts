@@ -272,16 +272,7 @@ export class ImageEmitter {
     const places = layout.atomPlaces();
     const symbolCount = resolved.kind.length;
     const globalRva = new Float64Array(symbolCount);
-    const { kind, input, section, value } = resolved;
-    for (let id = 0; id < symbolCount; id++) {
-      // Most symbols are defined in a section: their atom's place plus their value, without `symbolRva`'s lookups.
-      if (kind[id] === TargetKind.Section) {
-        const atom = (inputs.files[input[id]!] as ObjectFile).sectionAtom[section[id]! - 1]!;
-        globalRva[id] = atom >= 0 ? places.address[atom]! + value[id]! : NaN;
-      } else {
-        globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
-      }
-    }
+    for (let id = 0; id < symbolCount; id++) globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
     for (const file of inputs.objects) this.takeKernelOutput(file, this.runKernel(relocationFile(file), places, globalRva, -1));
     this.throwErrors();
   }
@@ -338,12 +329,7 @@ export class ImageEmitter {
       places = this.placesCache = { address: new Float64Array(capacity), fileOffset: new Float64Array(capacity), filled: new Set() };
     }
     if (!places.filled.has(file)) {
-      for (let t = 0; t < file.sectionCount; t++) {
-        const atom = file.sectionAtom[t]!;
-        if (atom < 0) continue;
-        places.address[atom] = layout.atomAddress(atom);
-        places.fileOffset[atom] = this.sectionOfAtom(atom).noBits ? NaN : this.atomFileOffset(atom);
-      }
+      layout.atomPlaces(places, file.sectionAtom);
       places.filled.add(file);
     }
     this.takeKernelOutput(file, this.runKernel(relocationFile(file), places, globalRva, s));

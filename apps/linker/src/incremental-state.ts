@@ -384,8 +384,8 @@ function restoreSavedSession(dir: string, manifest: Manifest, opts: LinkOptions,
 }
 
 /** The saved session at `path`, checked for the shape `LinkSession.restore` expects at its top. */
-export function readSavedSession(path: string, writer?: SessionFileWriter): SessionStateData {
-  const data = readSessionFile(path, writer) as SessionStateData;
+export function readSavedSession(path: string): SessionStateData {
+  const data = readSessionFile(path) as SessionStateData;
   if (typeof data !== "object" || data === null || typeof data.link !== "object" || typeof data.sites !== "object" || !Array.isArray(data.importUse)) throw new LinkError("the saved session is malformed");
   return data;
 }

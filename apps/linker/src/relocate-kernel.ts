@@ -107,8 +107,9 @@ export function relocateFileSections(file: RelocationFile, places: AtomPlaces, o
         if (bigobj) section = input[sp + 12]! | (input[sp + 13]! << 8) | (input[sp + 14]! << 16) | (input[sp + 15]! << 24);
         else { section = input[sp + 12]! | (input[sp + 13]! << 8); if (section > 0xfeff) section -= 0x10000; }
         const targetAtom = section > 0 && section <= sectionCount ? sectionAtom[section - 1]! : -1;
-        if (targetAtom < 0) { slow.push(s, r); continue; }
-        target = atomAddress[targetAtom]! + ((input[sp + 8]! | (input[sp + 9]! << 8) | (input[sp + 10]! << 16) | (input[sp + 11]! << 24)) >>> 0);
+        const targetAddress = targetAtom >= 0 ? atomAddress[targetAtom]! : NaN;
+        if (targetAddress !== targetAddress) { slow.push(s, r); continue; } // none, or not placed: relocateSite says why
+        target = targetAddress + ((input[sp + 8]! | (input[sp + 9]! << 8) | (input[sp + 10]! << 16) | (input[sp + 11]! << 24)) >>> 0);
       }
       const site = at + offset;
       const siteRva = rva + offset;

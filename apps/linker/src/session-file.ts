@@ -10,7 +10,7 @@
 // The JSON is padded with spaces, and each blob has a little room after it, so that a writer that saves
 // the same session again (a link server, after each update) can put every part back where it was and
 // write only the pages that changed (`SessionFileWriter`). Readers ignore the padding.
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync, writevSync, type BigIntStats, type Stats } from "node:fs";
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync, writevSync, type Stats } from "node:fs";
 import { LinkError } from "./errors.js";
 
 const MAGIC = "linkkit-session\n";
@@ -75,19 +75,16 @@ interface WrittenFile {
   readonly liveBytes: number;
   /**
    * The file's bytes, as written (its first `size` bytes), exactly: the slack of every room included, which
-   * a later write may fill without writing pages that look unchanged. Undefined: compare with the file.
+   * a later write may fill without writing pages that look unchanged.
    */
-  readonly image: Uint8Array | undefined;
+  readonly image: Uint8Array;
   readonly size: number;
-}
-
-function stampOf(st: BigIntStats): string {
-  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
 function stampOfFile(path: string): string | undefined {
   try {
-    return stampOf(statSync(path, { bigint: true }));
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   } catch {
     return undefined;
   }
@@ -109,13 +106,11 @@ export class SessionFileWriter {
   constructor(private readonly path: string) {}
 
   /**
-   * Writes `data`, patching the file when this writer wrote it last or read it (`readSessionFile`) and it
-   * has not changed since. `keepImage`: keep a copy of what was written, to patch the next write.
+   * Writes `data`, patching the file when this writer wrote it last with `keepImage` and nobody wrote it
+   * since. `keepImage`: keep a copy of what was written, to patch the next write.
    */
   write(data: unknown, keepImage = false): Stats {
-    let previous = this.last !== undefined && stampOfFile(this.path) === this.last.stamp ? this.last : undefined;
-    // An image to keep must mirror the file exactly, rooms' slack included: a whole write makes one.
-    if (keepImage && previous?.image === undefined) previous = undefined;
+    const previous = this.last !== undefined && stampOfFile(this.path) === this.last.stamp ? this.last : undefined;
     this.last = undefined;
     const encoded = (previous && encode(data, previous)) ?? encode(data, undefined)!;
     const fd = openSync(this.path, existsSync(this.path) ? "r+" : "w");
@@ -131,48 +126,31 @@ export class SessionFileWriter {
   }
 
   /**
-   * Writes the pages of `encoded` that differ from the file as it is: as `previous.image` has it (the file
-   * as last written), or as read back from the file when there is no image (a fresh process patching the
-   * file it restored from: reading it again costs less than copying it when it was read). Brings the image
-   * up to date; answers the bytes written and the image (grown when the file grew).
+   * Writes the pages of `encoded` that differ from `previous.image`, the file as last written, and brings
+   * the image up to date; answers the bytes written and the image (grown when the file grew).
    */
-  private patch(fd: number, encoded: Encoded, previous: WrittenFile): { written: number; image: Uint8Array | undefined } {
+  private patch(fd: number, encoded: Encoded, previous: WrittenFile): { written: number; image: Uint8Array } {
     const size = encoded.blobsAt + encoded.blobBytes;
     let image = previous.image;
-    if (image !== undefined && image.length < size) {
+    if (image.length < size) {
       // Rooms appended at the end: the file grows, and the image with slack for the next ones.
       const grown = new Uint8Array(roomFor(size + (size >> 3)));
       grown.set(image.subarray(0, previous.size));
       image = grown;
     }
-    const mirror = image === undefined ? undefined : Buffer.from(image.buffer, image.byteOffset, image.byteLength);
-    let scratch = Buffer.alloc(0);
-    /** The file's bytes [at, at + length) before this write: past its old end, zeros (as extending it makes them). */
-    const before = (at: number, length: number): { bytes: Buffer; from: number } => {
-      if (mirror !== undefined) return { bytes: mirror, from: at };
-      if (scratch.length < length) scratch = Buffer.alloc(Math.max(length, 2 * scratch.length, 1 << 16));
-      const onDisk = Math.max(0, Math.min(length, previous.size - at));
-      for (let done = 0; done < onDisk;) {
-        const n = readSync(fd, scratch, done, onDisk - done, at + done);
-        if (n === 0) break;
-        done += n;
-      }
-      scratch.fill(0, onDisk, length);
-      return { bytes: scratch, from: 0 };
-    };
+    const mirror = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
     let written = 0;
     const flush = (bytes: Uint8Array, at: number, from: number, to: number): void => {
       writeAll(fd, bytes.subarray(from, to), at + from);
-      image?.set(bytes.subarray(from, to), at + from);
+      image.set(bytes.subarray(from, to), at + from);
       written += to - from;
     };
     const put = (bytes: Uint8Array, at: number): void => {
       const source = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      const old = before(at, bytes.length);
       let dirty = -1;
       for (let p = 0; p < bytes.length; p += PAGE) {
         const end = Math.min(p + PAGE, bytes.length);
-        if (source.compare(old.bytes, old.from + p, old.from + end, p, end) !== 0) {
+        if (source.compare(mirror, at + p, at + end, p, end) !== 0) {
           if (dirty < 0) dirty = p;
         } else if (dirty >= 0) {
           flush(bytes, at, dirty, p);
@@ -186,11 +164,6 @@ export class SessionFileWriter {
     // Pages of zeros never written past the old end read as zeros once the file is extended.
     if (size !== previous.size) ftruncateSync(fd, size);
     return { written, image };
-  }
-
-  /** Takes the file as it was just read (without an image: a patch compares with the file itself). */
-  adopt(file: WrittenFile): void {
-    this.last = file;
   }
 
   private keep(encoded: Encoded, image: Uint8Array | undefined): void {
@@ -314,19 +287,12 @@ function writeAll(fd: number, bytes: Uint8Array, position: number): void {
 }
 
 /** The data of a session file; a file that is not one, or is cut short, throws SessionFileError. */
-/**
- * The data of a session file; a file that is not one, or is cut short, throws SessionFileError. With
- * `writer`, the writer learns where each part of the file lies, so that saving the data again (changed a
- * little) to the same file patches it, comparing with what the file holds.
- */
-export function readSessionFile(path: string, writer?: SessionFileWriter): unknown {
+/** The data of a session file; a file that is not one, or is cut short, throws SessionFileError. */
+export function readSessionFile(path: string): unknown {
   const fd = openSync(path, "r");
   let bytes: Uint8Array;
-  let stamp: string;
   try {
-    const st = fstatSync(fd, { bigint: true });
-    stamp = stampOf(st);
-    const size = Number(st.size);
+    const size = fstatSync(fd).size;
     bytes = new Uint8Array(size);
     let at = 0;
     while (at < size) {
@@ -338,33 +304,10 @@ export function readSessionFile(path: string, writer?: SessionFileWriter): unkno
   } finally {
     closeSync(fd);
   }
-  if (writer === undefined) return decodeSessionBytes(bytes);
-  const found: FoundBlob[] = [];
-  const data = decodeSessionBytes(bytes, found);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const jsonRoom = view.getUint32(MAGIC.length + 4, true);
-  const blobBytes = view.getFloat64(MAGIC.length + 8, true);
-  // A blob's room reaches to the next blob (rooms given up by moved blobs included).
-  const order = found.map((_, i) => i).sort((a, b) => found[a]!.at - found[b]!.at || found[a]!.byteLength - found[b]!.byteLength);
-  const blobs: PlacedBlob[] = new Array(found.length);
-  let liveBytes = 0;
-  order.forEach((i, k) => {
-    const next = k + 1 < order.length ? found[order[k + 1]!]!.at : blobBytes;
-    blobs[i] = { key: found[i]!.key, at: found[i]!.at, room: next - found[i]!.at };
-    liveBytes += next - found[i]!.at;
-  });
-  writer.adopt({ stamp, jsonRoom, blobs, blobBytes, liveBytes, image: undefined, size: bytes.length });
-  return data;
+  return decodeSessionBytes(bytes);
 }
 
-/** A blob as a reader found it: the property that holds it, where it starts in the blob region, its size. */
-interface FoundBlob {
-  readonly key: string;
-  readonly at: number;
-  readonly byteLength: number;
-}
-
-export function decodeSessionBytes(bytes: Uint8Array, found?: FoundBlob[]): unknown {
+export function decodeSessionBytes(bytes: Uint8Array): unknown {
   if (bytes.length < HEADER) throw new SessionFileError("the saved session is truncated");
   for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC.charCodeAt(i)) throw new SessionFileError("not a saved linkkit session");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -389,7 +332,7 @@ export function decodeSessionBytes(bytes: Uint8Array, found?: FoundBlob[]): unkn
   // Views need their element alignment: the file's buffer is copied once if it does not start 8-aligned.
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
   try {
-    return JSON.parse(json, (key, value: unknown) => {
+    return JSON.parse(json, (_key, value: unknown) => {
       if (typeof value !== "object" || value === null || !(TAG in value)) return value;
       const v = value as { [TAG]: string; type?: string; at?: unknown; length?: unknown; value?: unknown };
       const length = typeof v.length === "number" && Number.isInteger(v.length) && v.length >= 0 ? v.length : -1;
@@ -397,13 +340,11 @@ export function decodeSessionBytes(bytes: Uint8Array, found?: FoundBlob[]): unkn
         case "array": {
           const Type = v.type !== undefined && Object.hasOwn(ARRAY_TYPES, v.type) ? ARRAY_TYPES[v.type as ArrayTypeName] : undefined;
           if (!Type || length < 0) break;
-          found?.push({ key, at: v.at as number, byteLength: length * Type.BYTES_PER_ELEMENT });
           return new Type(aligned.buffer as ArrayBuffer, blob(v.at, length * Type.BYTES_PER_ELEMENT) - bytes.byteOffset + aligned.byteOffset, length);
         }
         case "string": {
           if (length < 0) break;
           const at = blob(v.at, length) - bytes.byteOffset;
-          found?.push({ key, at: v.at as number, byteLength: length });
           return decoder.decode(bytes.subarray(at, at + length));
         }
         case "undefined":

@@ -558,5 +558,11 @@ describe("every atom's place at once", () => {
     expect(layout.atomPlaces(into).address).toBe(into.address);
     expect(into.address[c]).toBe(layout.atomAddress(c));
     expect(() => layout.atomPlaces({ address: new Float64Array(1), fileOffset: new Float64Array(1) })).toThrow(InvalidOptionError);
+    // Only the atoms asked for (negative ids skipped); the other entries stay as they were.
+    const some = { address: new Float64Array(8).fill(-7), fileOffset: new Float64Array(8).fill(-7) };
+    layout.atomPlaces(some, [-1, c, z]);
+    expect([some.address[c], some.fileOffset[c], some.address[z]]).toEqual([layout.atomAddress(c), places.fileOffset[c], layout.atomAddress(z)]);
+    expect(some.fileOffset[z]).toBeNaN();
+    expect([some.address[a], some.address[b]]).toEqual([-7, -7]);
   });
 });

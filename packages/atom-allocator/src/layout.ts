@@ -504,21 +504,30 @@ export class Layout {
   /**
    * Every atom's address and file offset at once, indexed by atom id (`atomIdCount` entries): NaN for a
    * freed atom, and for the file offset of one in a section with no file data. For loops over many atoms
-   * (a linker relocating all of them), into `into` when given (shared memory for another thread, say).
+   * (a linker relocating all of them). Into `into` when given; with `atoms`, only those entries (negative
+   * ids skipped): a caller that relocates a few objects keeps one pair of arrays and fills in their atoms.
    */
-  atomPlaces(into?: { readonly address: Float64Array; readonly fileOffset: Float64Array }): { readonly address: Float64Array; readonly fileOffset: Float64Array } {
+  atomPlaces(into?: { readonly address: Float64Array; readonly fileOffset: Float64Array }, atoms?: ArrayLike<number>): { readonly address: Float64Array; readonly fileOffset: Float64Array } {
     const n = this.atoms.count;
     const address = into?.address ?? new Float64Array(n);
     const fileOffset = into?.fileOffset ?? new Float64Array(n);
     if (address.length < n || fileOffset.length < n) throw new InvalidOptionError("atomPlaces into", `arrays of at least ${n} entries`, Math.min(address.length, fileOffset.length));
     const sectionOf = this.atoms.section;
     const offsetOf = this.atoms.offset;
-    for (let atom = 0; atom < n; atom++) {
+    const place = (atom: number): void => {
       const id = sectionOf[atom]!;
-      if (id === NONE) { address[atom] = NaN; fileOffset[atom] = NaN; continue; }
+      if (id === NONE) { address[atom] = NaN; fileOffset[atom] = NaN; return; }
       const section = this.sectionList[id]!;
       address[atom] = section.address + offsetOf[atom]!;
       fileOffset[atom] = section.noBits ? NaN : section.fileOffset + offsetOf[atom]!;
+    };
+    if (atoms === undefined) {
+      for (let atom = 0; atom < n; atom++) place(atom);
+    } else {
+      for (let k = 0; k < atoms.length; k++) {
+        const atom = atoms[k]!;
+        if (atom >= 0 && atom < n) place(atom);
+      }
     }
     return { address, fileOffset };
   }
