@@ -3,7 +3,7 @@
 // headers. Produces the whole image in one buffer.
 import { IMAGE_DIRECTORY_ENTRY, IMAGE_FILE_MACHINE, IMAGE_REL_BASED, IMAGE_SCN, IMAGE_SUBSYSTEM, IMAGE_DLLCHARACTERISTICS, ImageRuntimeFunctionEntry, relocationTypesOf, nameOf, type ConstantTable } from "@linkkit/coff-format";
 import {
-  DirtyRanges, buildBaseRelocationsFromArrays, imageCharacteristics, loadConfigDirectoryEntry, runtimeFunctionOrder,
+  DirtyRanges, buildBaseRelocationsFromArrays, imageCharacteristics, loadConfigDirectoryEntry, orderByKey, runtimeFunctionOrder,
   tlsDirectoryEntry, writeChecksum, writeExportTable, writeImageHeaders, writeImportTables, writeImportThunk,
   planExportTable, type DataDirectoryEntry, type ExportTableInput, type SectionHeaderModel,
 } from "@linkkit/pe-writer";
@@ -557,17 +557,7 @@ export class ImageEmitter {
     this.baseRelocsMatchTable = false;
     const rvas = this.baseRelocRva, types = this.baseRelocType, owner = this.baseRelocAtom;
     const tail = n - k;
-    const order = new Uint32Array(tail);
-    if (tail < 2 ** 21) {
-      // (address, index) keys are exact in a double while the tail has fewer than 2^21 entries.
-      const keys = new Float64Array(tail);
-      for (let i = 0; i < tail; i++) keys[i] = rvas[k + i]! * 2 ** 21 + i;
-      keys.sort();
-      for (let i = 0; i < tail; i++) order[i] = keys[i]! % 2 ** 21;
-    } else {
-      for (let i = 0; i < tail; i++) order[i] = i;
-      order.sort((a, b) => rvas[k + a]! - rvas[k + b]! || a - b);
-    }
+    const order = orderByKey(rvas.subarray(k, n));
     const tr = new Uint32Array(tail), tt = new Uint8Array(tail), ta = new Int32Array(tail);
     for (let i = 0; i < tail; i++) { const from = k + order[i]!; tr[i] = rvas[from]!; tt[i] = types[from]!; ta[i] = owner[from]!; }
     let i = k - 1, j = tail - 1, w = n - 1;
@@ -665,6 +655,14 @@ export class ImageEmitter {
       if (this.exceptionAtoms?.length === atoms.length) this.exceptionAtoms.set(atoms);
       else this.exceptionAtoms = atoms.slice();
     }
+    // A full link lays .pdata out as the functions, in input order: the atoms, back to back, are the table.
+    if (!updatable) {
+      const size = this.exceptionTableInPlace(pdata);
+      if (size !== undefined) {
+        this.buffer.fill(0, at + size, at + info.usedSize);
+        return { rva: info.address, size };
+      }
+    }
     let patchFailed = false;
     // The section's size follows its atoms (a function added, then removed): the table need only fit.
     if (onDisk && changed && slotAtom && changed.size * 4 < slotAtom.length && slotAtom.length * W * 4 <= info.usedSize) {
@@ -704,6 +702,23 @@ export class ImageEmitter {
     return { rva: info.address, size };
   }
 
+  /**
+   * The size of the exception table when `.pdata`'s atoms as laid out are one already: whole entries, back
+   * to back from the section's start, sorted. Else undefined (`exceptionEntries` builds one).
+   */
+  private exceptionTableInPlace(pdata: OutputSection): number | undefined {
+    const layout = this.req.image.layout;
+    const entrySize = ImageRuntimeFunctionEntry.size;
+    let end = 0;
+    for (const atom of layout.atomsInSection(pdata.id)) {
+      const length = layout.atomSize(atom);
+      if (layout.atomOffset(atom) !== end || length % entrySize !== 0) return undefined;
+      end += length;
+    }
+    const at = layout.section(pdata.id).fileOffset;
+    return isSortedByBegin(this.buffer.subarray(at, at + end)) ? end : undefined;
+  }
+
   /** The entries of `atoms` (in `.pdata`, laid out as atoms in the buffer), sorted, with the atom of each. */
   private exceptionEntries(pdata: OutputSection, atoms: Iterable<number>): ExceptionTable {
     const layout = this.req.image.layout;
@@ -724,13 +739,20 @@ export class ImageEmitter {
     const owner = new Int32Array(size / entrySize);
     let p = 0;
     const buffer = this.buffer;
+    // Contributions are mostly one 12-byte entry each, laid out back to back: copied a run at a time.
+    let runFrom = 0, runTo = 0, runAt = 0;
     for (const atom of list) {
       const from = at + layout.atomOffset(atom), length = layout.atomSize(atom);
-      // Most contributions are one 12-byte entry: a loop beats making a view per atom.
-      for (let i = 0; i < length; i++) packed[p + i] = buffer[from + i]!;
+      if (from !== runTo) {
+        packed.set(buffer.subarray(runFrom, runTo), runAt);
+        runFrom = from;
+        runAt = p;
+      }
+      runTo = from + length;
       for (let e = p / entrySize, end = (p + length) / entrySize; e < end; e++) owner[e] = atom;
       p += length;
     }
+    packed.set(buffer.subarray(runFrom, runTo), runAt);
     // A full link lays functions and their .pdata out in the same (input) order: the table is sorted already.
     if (isSortedByBegin(packed)) return { entries: packed, atoms: owner };
     const order = runtimeFunctionOrder(packed, 0, size);

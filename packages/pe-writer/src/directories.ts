@@ -3,6 +3,7 @@
 import { ImageLoadConfigPrefix, ImageRuntimeFunctionEntry, ImageTlsDirectory32, ImageTlsDirectory64 } from "@linkkit/coff-format";
 import type { DirtyRange } from "./dirty-ranges.js";
 import { hex, PeWriterError } from "./errors.js";
+import { orderByKey } from "./key-order.js";
 import type { DataDirectoryEntry, PeFormat } from "./headers.js";
 
 /**
@@ -34,23 +35,10 @@ export function runtimeFunctionOrder(buffer: Uint8Array, offset: number, size: n
   }
   const count = size / entrySize;
   const words = new DataView(buffer.buffer, buffer.byteOffset + offset, size);
-  // Sort (BeginAddress, index) keys: cheaper than moving 12-byte records during the sort.
-  // The key is exact in a double while count < 2^21 (2^32 * 2^21 = 2^53); larger tables take the slow path.
-  const order = new Uint32Array(count);
-  if (count < 2 ** 21) {
-    const keys = new Float64Array(count);
-    for (let i = 0; i < count; i++) keys[i] = words.getUint32(i * entrySize, true) * 2 ** 21 + i;
-    keys.sort();
-    for (let i = 0; i < count; i++) order[i] = keys[i]! % 2 ** 21;
-  } else {
-    const begins = new Uint32Array(count);
-    for (let i = 0; i < count; i++) {
-      begins[i] = words.getUint32(i * entrySize, true);
-      order[i] = i;
-    }
-    order.sort((a, b) => begins[a]! - begins[b]! || a - b);
-  }
-  return order;
+  // Sorted through an order of indexes: cheaper than moving 12-byte records.
+  const begins = new Uint32Array(count);
+  for (let i = 0; i < count; i++) begins[i] = words.getUint32(i * entrySize, true);
+  return orderByKey(begins);
 }
 
 /** The TLS data directory for `_tls_used` at `tlsUsedRva`: the structure's size, 40 bytes (PE32+) or 24 (PE32). */

@@ -12,6 +12,7 @@ export type {
 } from "./headers.js";
 export { checksumOffset, computePeChecksum, writeChecksum } from "./checksum.js";
 export { DirtyRanges, mergeRanges } from "./dirty-ranges.js";
+export { orderByKey } from "./key-order.js";
 export type { DirtyRange } from "./dirty-ranges.js";
 export { fileOffsetOfRva, locateImageHeaders } from "./image-view.js";
 export type { ImageHeaderLocation, StoredSectionHeader } from "./image-view.js";
