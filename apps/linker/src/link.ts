@@ -12,7 +12,7 @@ import { writeMapFile } from "./map-file.js";
 import type { LinkOptions, Machine } from "./options.js";
 import { checkSymbols, ResolvedSymbols, settleLinkerSymbols, type ResolvedSymbolsState } from "./resolve.js";
 import { planExportTable, type ExportTableInput } from "@linkkit/pe-writer";
-import type { SymbolTableState } from "@linkkit/symbol-resolver";
+import type { SymbolTable, SymbolTableState } from "@linkkit/symbol-resolver";
 
 export interface LinkResult {
   readonly output: string;
@@ -46,6 +46,23 @@ class PhaseTimer {
     this.timings.push([phase, now - this.last]);
     this.last = now;
   }
+}
+
+/** After how many of `count` inputs the symbol table is sized for all of them (0: never, a small link). */
+function projectionPoint(count: number): number {
+  return count >= 64 ? Math.max(8, Math.ceil(count / 16)) : 0;
+}
+
+/**
+ * Sizes the symbol table for the whole command line from what its first `done` inputs made, 10% over:
+ * the inputs of a large link are alike (400 objects of one program), and growing the table by doubling
+ * instead copies every column at each step (~20 ms of a 400-object link). Archive members loaded later
+ * grow it as before.
+ */
+function reserveForAllInputs(symbols: SymbolTable, done: number, total: number): void {
+  const used = symbols.usage;
+  const scale = (1.1 * total) / done;
+  symbols.reserve({ names: Math.ceil(used.names * scale), candidates: Math.ceil(used.candidates * scale), groups: Math.ceil(used.groups * scale) });
 }
 
 export function link(options: LinkOptions, host: LinkHost): LinkResult {
@@ -82,7 +99,11 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
   const mingw = opts.mingw ? new MingwLink(opts, loader) : undefined;
   host.readAhead?.(opts.inputs);
   try {
-    for (const path of opts.inputs) loader.addPath(path);
+    const projectAfter = projectionPoint(opts.inputs.length);
+    opts.inputs.forEach((path, i) => {
+      loader.addPath(path);
+      if (i + 1 === projectAfter) reserveForAllInputs(loader.symbols, projectAfter, opts.inputs.length);
+    });
   } finally {
     // Files read ahead but not taken must not stand in for a later read of the same path.
     host.readAhead?.([]);

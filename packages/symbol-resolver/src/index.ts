@@ -10,6 +10,7 @@ export type {
   SymbolRef,
   SymbolTableOptions,
   SymbolTableState,
+  TableCapacity,
 } from "./symbol-table.js";
 export {
   COMDAT_SELECTION_NAMES,

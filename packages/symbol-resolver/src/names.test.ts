@@ -1,6 +1,6 @@
 // Names: interned once, found again by string or by their ASCII bytes.
 import { expect, test } from "vitest";
-import { SymbolTable } from "./index.js";
+import { ComdatSelection, SymbolTable } from "./index.js";
 
 const ascii = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
@@ -48,4 +48,36 @@ test("internAscii interns a name from its bytes once, the same id as intern give
   const id = table.internAscii(ascii(long), 0, long.length);
   expect(table.nameOf(id)).toBe(long);
   expect(table.idOf(long)).toBe(id);
+});
+
+test("reserve makes room at once: names, definitions, references and groups made before and after it all stay found", () => {
+  const table = new SymbolTable();
+  const input = table.addInput("a.o");
+  const before = Array.from({ length: 700 }, (_, i) => `early_${i}`); // past the first slot table's half
+  for (const name of before) table.define(input, name, 1, 0);
+  table.addComdat(input, "early_0", ComdatSelection.Any, 16, 0);
+  expect(table.usage).toEqual({ names: 700, candidates: 700, groups: 1 });
+  table.reserve({ names: 40_000, candidates: 60_000, groups: 20_000 });
+  expect(table.usage).toEqual({ names: 700, candidates: 700, groups: 1 }); // room, not contents
+  // Every name made before is found again through the rebuilt slot table, by string and by bytes.
+  for (const [i, name] of before.entries()) {
+    expect(table.idOf(name)).toBe(i);
+    expect(table.idOfAscii(ascii(name), 0, name.length)).toBe(i);
+  }
+  const user = table.addInput("b.o");
+  const after = Array.from({ length: 30_000 }, (_, i) => `late_${i}`);
+  const groups: number[] = [];
+  for (const [i, name] of after.entries()) {
+    table.reference(user, before[i % before.length]!);
+    groups.push(i % 3 === 0 ? table.addComdat(user, name, ComdatSelection.Any, 8, 0) : -1);
+    table.define(user, name, 1, i, groups[i]);
+  }
+  expect(table.usage).toEqual({ names: 30_700, candidates: 60_700, groups: 10_001 });
+  for (const [i, name] of after.entries()) {
+    expect(table.resolution(table.idOf(name)!)).toEqual({ kind: "defined", input: user, section: 1, value: i, comdat: groups[i] });
+  }
+  expect(table.diagnostics()).toEqual([]);
+  // Less than is held already is no change.
+  table.reserve({ names: 10, candidates: 10, groups: 0 });
+  expect(table.idOf("late_29999")).toBe(30_699);
 });

@@ -47,6 +47,13 @@ export interface SymbolTableOptions {
   readonly where?: (input: InputId, site: number) => string | undefined;
 }
 
+/** Sizes of the table's parts, for `reserve` and `usage`. */
+export interface TableCapacity {
+  readonly names?: number;
+  readonly candidates?: number;
+  readonly groups?: number;
+}
+
 /** The winning definition of a name. */
 export type Resolution =
   | { readonly kind: "undefined" }
@@ -282,26 +289,53 @@ export class SymbolTable {
     const id = this.names.length;
     this.names.push(name);
     const n = id + 1;
-    if (n * 2 > this.nameSlots.length) this.rehash(this.nameSlots.length * 2);
+    if (n * 2 > this.nameSlots.length) this.rehash(this.nameSlots.length * 2, id);
     this.insertSlot(id, hash);
-    if (this.symWinner.length < n) {
-      this.symDefHead = growInt32(this.symDefHead, n, NONE);
-      this.symDefTail = growInt32(this.symDefTail, n, NONE);
-      this.symRefHead = growInt32(this.symRefHead, n, NONE);
-      this.symRefTail = growInt32(this.symRefTail, n, NONE);
-      this.symWinner = growInt32(this.symWinner, n, NONE);
-      this.symAlign = growInt32(this.symAlign, n, 0);
-      this.symRefCount = growInt32(this.symRefCount, n, 0);
-      this.symStrongRefCount = growInt32(this.symStrongRefCount, n, 0);
-      this.symDemand = growInt32(this.symDemand, n, 0);
-      this.symPending = growUint8(this.symPending, n);
-      this.symEpoch = growInt32(this.symEpoch, n, 0);
-      this.symMarked = growUint8(this.symMarked, n);
-      this.symGroup = growInt32(this.symGroup, n, NONE);
-      this.symHash = growInt32(this.symHash, n, 0);
-    }
+    if (this.symWinner.length < n) this.growNames(n);
     this.symHash[id] = hash;
     return id;
+  }
+
+  private growNames(n: number): void {
+    this.symDefHead = growInt32(this.symDefHead, n, NONE);
+    this.symDefTail = growInt32(this.symDefTail, n, NONE);
+    this.symRefHead = growInt32(this.symRefHead, n, NONE);
+    this.symRefTail = growInt32(this.symRefTail, n, NONE);
+    this.symWinner = growInt32(this.symWinner, n, NONE);
+    this.symAlign = growInt32(this.symAlign, n, 0);
+    this.symRefCount = growInt32(this.symRefCount, n, 0);
+    this.symStrongRefCount = growInt32(this.symStrongRefCount, n, 0);
+    this.symDemand = growInt32(this.symDemand, n, 0);
+    this.symPending = growUint8(this.symPending, n);
+    this.symEpoch = growInt32(this.symEpoch, n, 0);
+    this.symMarked = growUint8(this.symMarked, n);
+    this.symGroup = growInt32(this.symGroup, n, NONE);
+    this.symHash = growInt32(this.symHash, n, 0);
+  }
+
+  /**
+   * Makes room for this many names, candidates (definitions and references) and COMDAT groups in all,
+   * at once: a linker that can tell how big its link is (from the first of its inputs, say) spares the
+   * table growing by doubling, each step a copy of every column and, for names, a rehash.
+   */
+  reserve(capacity: TableCapacity): void {
+    const names = capacity.names ?? 0, candidates = capacity.candidates ?? 0, groups = capacity.groups ?? 0;
+    if (names > this.symWinner.length) {
+      let slots = this.nameSlots.length;
+      while (names * 2 > slots) slots *= 2;
+      if (slots > this.nameSlots.length) this.rehash(slots, this.names.length);
+      this.growNames(names);
+    }
+    if (candidates > this.candKind.length) this.growCandidates(candidates);
+    if (groups > this.groupHead.length) {
+      this.growGroups(groups);
+      this.growInstances(groups);
+    }
+  }
+
+  /** How many names, candidates and COMDAT groups the table holds (what `reserve` counts). */
+  get usage(): Required<TableCapacity> {
+    return { names: this.names.length, candidates: this.candCount, groups: this.groupNames.length };
   }
 
   /** The id of a name, or undefined if the table has never seen it. */
@@ -442,11 +476,7 @@ export class SymbolTable {
       if (symbol === undefined) this.groupIdsByName.set(groupName, group);
       else this.symGroup[symbol] = group;
       const n = group + 1;
-      if (this.groupHead.length < n) {
-        this.groupHead = growInt32(this.groupHead, n, NONE);
-        this.groupWinner = growInt32(this.groupWinner, n, NONE);
-        this.groupEpoch = growInt32(this.groupEpoch, n, 0);
-      }
+      if (this.groupHead.length < n) this.growGroups(n);
     } else if (this.instanceOf(group, input) !== NONE) {
       const groupName = this.groupNameAt(group);
       throw new SymbolTableUsageError(`addComdat: ${this.inputNames[input]} already has COMDAT group ${groupName}`, { input, name: groupName });
@@ -1253,9 +1283,10 @@ export class SymbolTable {
     slots[slot] = id;
   }
 
-  private rehash(capacity: number): void {
+  /** A bigger slot table, holding names 0..count-1. */
+  private rehash(capacity: number, count: number): void {
     this.nameSlots = ownColumn(new Int32Array(capacity).fill(NONE));
-    for (let id = 0; id < this.names.length - 1; id++) this.insertSlot(id, this.symHash[id] as number);
+    for (let id = 0; id < count; id++) this.insertSlot(id, this.symHash[id] as number);
   }
 
   private symbolOf(name: SymbolRef): SymbolId {
@@ -1591,7 +1622,17 @@ export class SymbolTable {
     inst = this.instCount++;
     const n = this.instCount;
     // One length check, not ten calls: a large link makes 100,000 groups.
-    if (this.instGroup.length >= n) return inst;
+    if (this.instGroup.length < n) this.growInstances(n);
+    return inst;
+  }
+
+  private growGroups(n: number): void {
+    this.groupHead = growInt32(this.groupHead, n, NONE);
+    this.groupWinner = growInt32(this.groupWinner, n, NONE);
+    this.groupEpoch = growInt32(this.groupEpoch, n, 0);
+  }
+
+  private growInstances(n: number): void {
     this.instGroup = growInt32(this.instGroup, n, NONE);
     this.instInput = growInt32(this.instInput, n, NONE);
     this.instSelection = growUint8(this.instSelection, n);
@@ -1602,6 +1643,5 @@ export class SymbolTable {
     this.instNextInInput = growInt32(this.instNextInInput, n, NONE);
     this.instDefHead = growInt32(this.instDefHead, n, NONE);
     this.instAssocHead = growInt32(this.instAssocHead, n, NONE);
-    return inst;
   }
 }
