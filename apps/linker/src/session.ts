@@ -680,7 +680,7 @@ export class LinkSession {
     const members = loader.loadedMembers;
     if (members.length === 0) return;
     const memberOf = new Map<number, number>();
-    for (const input of members) for (const name of loader.memberDefines(input)) { const id = symbols.idOf(name); if (id !== undefined) memberOf.set(id, input); }
+    for (const input of members) for (const id of loader.memberDefines(input)) memberOf.set(id, input);
     const suspects = new Set<number>();
     for (const f of newFiles) {
       if (!loader.objects.includes(f)) continue;

@@ -36,3 +36,8 @@ export class ArchiveWriteError extends Error {
 export class ArchiveInternalError extends Error {
   override readonly name = "ArchiveInternalError";
 }
+
+/** A call this package cannot answer: an index past the symbol table, say. */
+export class ArchiveUsageError extends Error {
+  override readonly name = "ArchiveUsageError";
+}

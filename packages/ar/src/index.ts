@@ -3,4 +3,4 @@ export { readArchive, type Archive, type ArchiveMember, type StoredMember, type 
 export { writeArchive, type ArchiveMemberInput, type WriteArchiveOptions } from "./writer.js";
 export type { ArchiveSymbol } from "./symbols.js";
 export type { ArchiveFormat } from "./format.js";
-export { ArchiveFormatError, ArchiveWriteError, ArchiveInternalError } from "./errors.js";
+export { ArchiveFormatError, ArchiveWriteError, ArchiveInternalError, ArchiveUsageError } from "./errors.js";

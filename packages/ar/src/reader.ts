@@ -1,7 +1,7 @@
 // Reading an ar archive lazily: headers are parsed when a member is asked for, data is never copied.
 
 import { decodeText } from "./bytes.js";
-import { ArchiveFormatError } from "./errors.js";
+import { ArchiveFormatError, ArchiveUsageError } from "./errors.js";
 import { BSD_SYMDEF_NAMES, FIELD, HEADER_SIZE, MAGIC, MAGIC_SIZE, THIN_MAGIC, type ArchiveFormat } from "./format.js";
 import { SymbolIndex, parseBsdSymbolTable, parseCoffSymbolTable, parseGnuSymbolTable, type ArchiveSymbol } from "./symbols.js";
 
@@ -56,6 +56,16 @@ export interface Archive {
   findSymbol(name: string): number | undefined;
   /** Every (name, member offset) pair of the symbol table, in table order. */
   symbols(): IterableIterator<ArchiveSymbol>;
+  /**
+   * Entry `i` of the symbol table (`0 <= i < symbolCount`, in table order) without decoding it: its member's
+   * header offset, and where its name lies in `bytes` (NUL excluded). For linkers that look names up by
+   * their bytes, as most are new to them only once.
+   */
+  symbolMemberOffset(i: number): number;
+  symbolNameStart(i: number): number;
+  symbolNameEnd(i: number): number;
+  /** The archive's bytes, which `symbolNameStart` and `symbolNameEnd` index. */
+  readonly bytes: Uint8Array;
 }
 
 interface RawHeader {
@@ -145,6 +155,30 @@ class ArchiveReader implements Archive {
 
   findSymbol(name: string): number | undefined {
     return this.#symbolIndex?.find(name);
+  }
+
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  symbolMemberOffset(i: number): number {
+    return this.#indexEntry(i, "symbolMemberOffset").memberOffsetAt(i);
+  }
+
+  symbolNameStart(i: number): number {
+    return this.#indexEntry(i, "symbolNameStart").nameStartAt(i);
+  }
+
+  symbolNameEnd(i: number): number {
+    return this.#indexEntry(i, "symbolNameEnd").nameEndAt(i);
+  }
+
+  #indexEntry(i: number, what: string): SymbolIndex {
+    const index = this.#symbolIndex;
+    if (index === undefined || !(Number.isInteger(i) && i >= 0 && i < index.count)) {
+      throw new ArchiveUsageError(`${this.fileName}: ${what}(${i}): the symbol table has ${index?.count ?? 0} entries`);
+    }
+    return index;
   }
 
   *symbols(): IterableIterator<ArchiveSymbol> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { readArchive, writeArchive, type ArchiveFormat, type ArchiveMemberInput, type WriteArchiveOptions } from "./index.js";
+import { ArchiveUsageError, readArchive, writeArchive, type ArchiveFormat, type ArchiveMemberInput, type WriteArchiveOptions } from "./index.js";
 
 // Names in the styles of several formats: ELF objects, COFF objects, Mach-O objects, long and odd ones.
 const memberName = fc.oneof(
@@ -53,6 +53,14 @@ function checkRoundTrip(input: ArchiveMemberInput[], options: WriteArchiveOption
   const byOffset = new Map(read.map((m, i) => [m.headerOffset, i]));
   const actual = [...archive.symbols()].map((s) => `${s.name} in ${byOffset.get(s.memberOffset)}`);
   expect([...actual].sort()).toEqual([...expected].sort());
+  // Entry by entry, without decoding: the same names (as UTF-8 bytes) and members, in table order.
+  const listed = [...archive.symbols()];
+  expect(archive.symbolCount).toBe(listed.length);
+  listed.forEach((s, i) => {
+    expect(archive.symbolMemberOffset(i)).toBe(s.memberOffset);
+    expect(new TextDecoder().decode(archive.bytes.subarray(archive.symbolNameStart(i), archive.symbolNameEnd(i)))).toBe(s.name);
+  });
+  expect(() => archive.symbolNameStart(listed.length)).toThrow(ArchiveUsageError);
   // findSymbol names the first member (in file order) that defines the name.
   for (const [i, m] of input.entries()) {
     for (const s of options.symbolTable === false ? [] : (m.symbols ?? [])) {

@@ -48,6 +48,15 @@ export class SymbolIndex {
     return this.#memberOffset[i]!;
   }
 
+  /** Where name `i` lies in the archive's bytes, NUL excluded: `[nameStartAt(i), nameEndAt(i))`. */
+  nameStartAt(i: number): number {
+    return this.#nameStart[i]!;
+  }
+
+  nameEndAt(i: number): number {
+    return this.#nameEnd(this.#nameStart[i]!);
+  }
+
   find(name: string): number | undefined {
     if (this.#sorted) return this.#binarySearch(encodeUtf8(name));
     if (this.#byName === undefined) {

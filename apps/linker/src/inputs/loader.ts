@@ -4,7 +4,7 @@ import { readArchive, type Archive } from "@linkkit/ar";
 import {
   CoffFormatError, IMAGE_FILE_MACHINE, identifyInput, readCoffObject, readImportObject, type ImportObject,
 } from "@linkkit/coff-format";
-import { SymbolTable, type InputId, type SymbolTableOptions, type SymbolTableState } from "@linkkit/symbol-resolver";
+import { SymbolTable, type InputId, type SymbolId, type SymbolTableOptions, type SymbolTableState } from "@linkkit/symbol-resolver";
 import { InternalError, LinkError } from "../errors.js";
 import type { LinkHost } from "../host.js";
 import type { ExportSpec, LinkOptions, Machine } from "../options.js";
@@ -81,7 +81,8 @@ export class InputLoader {
   /** Where each object that came from an archive came from: a restored object is read from there. */
   private readonly memberSources = new Map<InputId, LazyMember>();
   /** Archive members by input: the names the archive's index says each defines. */
-  private readonly memberNames = new Map<InputId, string[]>();
+  /** What each archive member defines, by the archive's index (symbol ids; names in a saved state). */
+  private readonly memberNames = new Map<InputId, SymbolId[]>();
   /** Object members loaded on demand (not /wholearchive): an update may drop them again. */
   private readonly loadedMemberSources = new Map<InputId, LazyMember>();
   private readonly loadedLibraries = new Set<string>();
@@ -130,7 +131,7 @@ export class InputLoader {
       imports: this.imports.map((f) => ({ input: f.input, name: f.name, libraryName: f.libraryName, object: f.object, slotUsed: f.slotUsed, thunkUsed: f.thunkUsed })),
       fileCount: this.files.length,
       lazyMembers: [...this.lazyMembers],
-      memberNames: [...this.memberNames],
+      memberNames: [...this.memberNames].map(([input, ids]) => [input, ids.map((id) => this.symbols.nameOf(id))] as const),
       loadedMemberSources: [...this.loadedMemberSources.keys()],
       loadedLibraries: [...this.loadedLibraries],
       machine: this.machine!,
@@ -164,7 +165,7 @@ export class InputLoader {
       this.imports.push(file);
     }
     for (const [input, lazy] of st.lazyMembers) this.lazyMembers.set(input, lazy);
-    for (const [input, names] of st.memberNames) this.memberNames.set(input, [...names]);
+    for (const [input, names] of st.memberNames) this.memberNames.set(input, names.map((name) => this.symbols.intern(name)));
     for (const input of st.loadedMemberSources) this.loadedMemberSources.set(input, this.memberSources.get(input)!);
     for (const lib of st.loadedLibraries) this.loadedLibraries.add(lib);
     this.machine = st.machine;
@@ -281,7 +282,7 @@ export class InputLoader {
   }
 
   /** The names an archive member defines, from the archive's index. */
-  memberDefines(input: InputId): readonly string[] {
+  memberDefines(input: InputId): readonly SymbolId[] {
     return this.memberNames.get(input) ?? [];
   }
 
@@ -340,17 +341,25 @@ export class InputLoader {
       }
       return;
     }
+    // Names are looked up by their bytes in the archive: decoded only when new to the link (a MinGW
+    // program's runtime libraries name ~12,000 symbols, of which it uses a few hundred).
     const memberInputs = new Map<number, InputId>();
-    for (const { name, memberOffset } of archive.symbols()) {
+    for (let i = 0; i < archive.symbolCount; i++) {
+      const memberOffset = archive.symbolMemberOffset(i);
       let input = memberInputs.get(memberOffset);
+      let defines: SymbolId[];
       if (input === undefined) {
         input = this.symbols.addInput(`${path}(@${memberOffset})`);
         memberInputs.set(memberOffset, input);
         this.lazyMembers.set(input, { archivePath: path, headerOffset: memberOffset });
-        this.memberNames.set(input, []);
+        this.memberNames.set(input, (defines = []));
         this.files.length = Math.max(this.files.length, input + 1);
+      } else {
+        defines = this.memberNames.get(input)!;
       }
-      this.memberNames.get(input)!.push(name);
+      let name = this.symbols.internAscii(bytes, archive.symbolNameStart(i), archive.symbolNameEnd(i));
+      if (name < 0) name = this.symbols.intern(new TextDecoder().decode(bytes.subarray(archive.symbolNameStart(i), archive.symbolNameEnd(i))));
+      defines.push(name);
       this.symbols.defineLazy(input, name);
     }
   }
