@@ -16,24 +16,31 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
   const firstChild: (Int32Array | undefined)[] = [];
   const nextChild: (Int32Array | undefined)[] = [];
   let sectionTotal = 0;
+  for (const file of inputs.objects) sectionTotal += file.sectionCount;
+  // One allocation for each kind of column, a view of it per object (a large link has 400 objects).
+  const allowedMemory = new Uint8Array(sectionTotal);
+  const childMemory = new Int32Array(2 * sectionTotal).fill(-1);
+  let at = 0;
   for (const file of inputs.objects) {
-    sectionTotal += file.sectionCount;
-    const ok = file.sectionIncluded.slice();
-    for (let s = 0; s < file.sectionCount; s++) {
+    const n = file.sectionCount;
+    const ok = allowedMemory.subarray(at, at + n);
+    ok.set(file.sectionIncluded);
+    for (let s = 0; s < n; s++) {
       const group = file.sectionComdat[s]!;
       if (ok[s] && group !== NO_COMDAT && !symbols.isComdatKept(group, file.input)) ok[s] = 0;
     }
     allowed[file.input] = ok;
     let first: Int32Array | undefined, next: Int32Array | undefined;
-    for (let s = file.sectionCount - 1; s >= 0; s--) {
+    for (let s = n - 1; s >= 0; s--) {
       const leader = file.associatedWith[s]!;
-      if (leader === 0 || leader > file.sectionCount) continue;
-      if (!first) { first = new Int32Array(file.sectionCount).fill(-1); next = new Int32Array(file.sectionCount).fill(-1); }
+      if (leader === 0 || leader > n) continue;
+      if (!first) { first = childMemory.subarray(2 * at, 2 * at + n); next = childMemory.subarray(2 * at + n, 2 * at + 2 * n); }
       next![s] = first[leader - 1]!;
       first[leader - 1] = s;
     }
     firstChild[file.input] = first;
     nextChild[file.input] = next;
+    at += n;
   }
 
   // The work list: (object, section) pairs whose relocations are still to be followed. A section enters it

@@ -200,8 +200,10 @@ export class CoffObject {
       : readCoffStringTable(bytes, this.pointerToSymbolTable + symbolTableSize, options.fileName);
 
     this.sectionNames = new Array<string | undefined>(this.sectionCount);
-    this.relocationStart = new Uint32Array(this.sectionCount);
-    this.relocationCount = new Uint32Array(this.sectionCount);
+    // One allocation for both columns: a large link opens hundreds of objects.
+    const relocationMemory = new Uint32Array(2 * this.sectionCount);
+    this.relocationStart = relocationMemory.subarray(0, this.sectionCount);
+    this.relocationCount = relocationMemory.subarray(this.sectionCount);
     const s = ImageSectionHeader.offsetOf;
     for (let i = 0; i < this.sectionCount; i++) {
       const at = this.sectionTableOffset + i * ImageSectionHeader.size;
