@@ -59,7 +59,7 @@ export interface Archive {
   /**
    * Entry `i` of the symbol table (`0 <= i < symbolCount`, in table order) without decoding it: its member's
    * header offset, and where its name lies in `bytes` (NUL excluded). For linkers that look names up by
-   * their bytes, as most are new to them only once.
+   * their bytes and decode only the ones new to them.
    */
   symbolMemberOffset(i: number): number;
   symbolNameStart(i: number): number;

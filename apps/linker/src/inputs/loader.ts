@@ -66,6 +66,9 @@ export interface LoadedInputs {
   readonly warnings: readonly string[];
 }
 
+/** Archive symbol names that are not ASCII (rare) are decoded as UTF-8, as the archive reader does. */
+const utf8 = new TextDecoder();
+
 const machineOf: Record<number, Machine> = { [IMAGE_FILE_MACHINE.AMD64]: "x64", [IMAGE_FILE_MACHINE.I386]: "x86" };
 
 export class InputLoader {
@@ -80,8 +83,7 @@ export class InputLoader {
   private readonly archives = new Map<string, Archive>();
   /** Where each object that came from an archive came from: a restored object is read from there. */
   private readonly memberSources = new Map<InputId, LazyMember>();
-  /** Archive members by input: the names the archive's index says each defines. */
-  /** What each archive member defines, by the archive's index (symbol ids; names in a saved state). */
+  /** Archive members by input: the names the archive's index says each defines (symbol ids; names in a saved state). */
   private readonly memberNames = new Map<InputId, SymbolId[]>();
   /** Object members loaded on demand (not /wholearchive): an update may drop them again. */
   private readonly loadedMemberSources = new Map<InputId, LazyMember>();
@@ -358,7 +360,7 @@ export class InputLoader {
         defines = this.memberNames.get(input)!;
       }
       let name = this.symbols.internAscii(bytes, archive.symbolNameStart(i), archive.symbolNameEnd(i));
-      if (name < 0) name = this.symbols.intern(new TextDecoder().decode(bytes.subarray(archive.symbolNameStart(i), archive.symbolNameEnd(i))));
+      if (name < 0) name = this.symbols.intern(utf8.decode(bytes.subarray(archive.symbolNameStart(i), archive.symbolNameEnd(i))));
       defines.push(name);
       this.symbols.defineLazy(input, name);
     }
