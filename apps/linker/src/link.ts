@@ -102,7 +102,9 @@ export function fullLink(options: LinkOptions, host: LinkHost): LinkState {
     const projectAfter = projectionPoint(opts.inputs.length);
     opts.inputs.forEach((path, i) => {
       loader.addPath(path);
-      if (i + 1 === projectAfter) reserveForAllInputs(loader.symbols, projectAfter, opts.inputs.length);
+      // Not from archives: their indexes name what the link may never load, and a library of 100,000 names
+      // first on a command line would project millions.
+      if (i + 1 === projectAfter && loader.archiveCount === 0) reserveForAllInputs(loader.symbols, projectAfter, opts.inputs.length);
     });
   } finally {
     // Files read ahead but not taken must not stand in for a later read of the same path.

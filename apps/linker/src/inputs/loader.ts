@@ -283,6 +283,11 @@ export class InputLoader {
     return this.loadedMemberSources.has(input);
   }
 
+  /** How many archives the link has opened so far. */
+  get archiveCount(): number {
+    return this.archives.size;
+  }
+
   /** The names an archive member defines, from the archive's index. */
   memberDefines(input: InputId): readonly SymbolId[] {
     return this.memberNames.get(input) ?? [];
