@@ -739,20 +739,13 @@ export class ImageEmitter {
     const owner = new Int32Array(size / entrySize);
     let p = 0;
     const buffer = this.buffer;
-    // Contributions are mostly one 12-byte entry each, laid out back to back: copied a run at a time.
-    let runFrom = 0, runTo = 0, runAt = 0;
     for (const atom of list) {
       const from = at + layout.atomOffset(atom), length = layout.atomSize(atom);
-      if (from !== runTo) {
-        packed.set(buffer.subarray(runFrom, runTo), runAt);
-        runFrom = from;
-        runAt = p;
-      }
-      runTo = from + length;
+      // Most contributions are one 12-byte entry: a loop beats making a view per atom.
+      for (let i = 0; i < length; i++) packed[p + i] = buffer[from + i]!;
       for (let e = p / entrySize, end = (p + length) / entrySize; e < end; e++) owner[e] = atom;
       p += length;
     }
-    packed.set(buffer.subarray(runFrom, runTo), runAt);
     // A full link lays functions and their .pdata out in the same (input) order: the table is sorted already.
     if (isSortedByBegin(packed)) return { entries: packed, atoms: owner };
     const order = runtimeFunctionOrder(packed, 0, size);
