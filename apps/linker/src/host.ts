@@ -10,7 +10,10 @@ export interface LinkHost {
    */
   readAhead?(paths: readonly string[]): void;
   fileExists(path: string): boolean;
-  /** Replaces `path` with `bytes` so that a crash leaves either the old file or the new one, never half. */
+  /**
+   * Replaces `path` with `bytes` so that a crash leaves the old file, the new one or (between removing the
+   * one and renaming the other into place) none: never a half-written one.
+   */
   writeFileAtomic(path: string, bytes: Uint8Array): void;
   /**
    * Patches `path` in place: writes each range at its offset, then sets the file's size. `afterWrite`
