@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
-  BenchError, SYNTHETIC, buildMingw, buildSynthetic, linkerEnv, linkkitJs, linkkitLdJs, machineDescription, measure,
+  BenchError, SYNTHETIC, buildMingw, buildSynthetic, launcherArgs, linkerEnv, linkkitJs, linkkitLdJs, machineDescription, measure,
   median, mingwLinkArgs, missingTools, replaceReadmeSection, root, runUnderWine, startupCosts, syntheticLinkArgs, workRoot,
 } from "./workloads.mjs";
 import { microBenchmarks } from "./micro.mjs";
@@ -92,14 +92,14 @@ async function benchWorkload(workload, linkers, runs) {
 
 function syntheticLinkers(workload) {
   return [
-    { name: "linkkit", command: process.execPath, output: "linkkit.exe", args: (out) => [linkkitJs, "/time", ...syntheticLinkArgs(workload, out)] },
+    { name: "linkkit", command: process.execPath, output: "linkkit.exe", args: (out) => [...launcherArgs(linkkitJs), "/time", ...syntheticLinkArgs(workload, out)] },
     { name: "lld-link", command: "lld-link", output: "lld-link.exe", args: (out) => syntheticLinkArgs(workload, out) },
   ];
 }
 
 function mingwLinkers(workload) {
   return [
-    { name: "linkkit-ld", command: process.execPath, output: "linkkit-ld.exe", args: (out) => [linkkitLdJs, ...mingwLinkArgs(workload, out)] },
+    { name: "linkkit-ld", command: process.execPath, output: "linkkit-ld.exe", args: (out) => [...launcherArgs(linkkitLdJs), ...mingwLinkArgs(workload, out)] },
     { name: "GNU ld", command: "x86_64-w64-mingw32-ld", output: "gnu-ld.exe", args: (out) => mingwLinkArgs(workload, out) },
   ];
 }
@@ -148,7 +148,8 @@ cross-module calls, data, tables of function pointers, kernel32 imports, \`-ffun
 sizes, S ≈ 1 MB, M ≈ 5 MB and L ≈ 50 MB of objects, and a MinGW C program (\`bench/mingw\`); it links each
 with linkkit and with the reference linker, alternating, and counts a time only after both images printed the
 same output and exit code under wine. Medians; CPU is user + sys of the linker process, memory its peak RSS
-(GNU time). linkkit runs as \`pnpm exec linkkit\` does (\`apps/linker/bin/linkkit.js\`). Every linker runs
+(GNU time). linkkit runs as \`pnpm exec linkkit\` does: \`node\`, the Node flags of the launcher's \`#!\` line
+(\`--v8-pool-size=0\`), then \`apps/linker/bin/linkkit.js\`. Every linker runs
 without NODE_EXTRA_CA_CERTS, which Node 20 reads at start-up (a TLS setting a linker never needs). Targets
 (issue 6): on L at most 1.5× lld-link's wall time and 2× its memory; on S at most 3× its wall time.
 \`node bench/run.mjs --help\` lists the options; \`bench/workloads.mjs\` exports the workload builders for
@@ -181,7 +182,7 @@ async function main() {
   if (options.sizes.includes("mingw")) {
     const workload = buildMingw();
     const runs = options.runs ?? 7;
-    const probe = spawnSync(process.execPath, [linkkitLdJs, ...mingwLinkArgs(workload, join(workload.dir, "probe.exe"))], { cwd: workload.dir, env: linkerEnv, encoding: "utf8" });
+    const probe = spawnSync(process.execPath, [...launcherArgs(linkkitLdJs), ...mingwLinkArgs(workload, join(workload.dir, "probe.exe"))], { cwd: workload.dir, env: linkerEnv, encoding: "utf8" });
     if (probe.status !== 0) {
       const note = `MinGW row skipped: linkkit-ld failed: ${(probe.stderr || probe.stdout || String(probe.error)).trim().split("\n").slice(0, 3).join(" / ")}.`;
       console.log(`  mingw: ${note}`);

@@ -17,6 +17,17 @@ export const workRoot = join(root, "bench", "work");
 /** The committed launchers, as `pnpm exec linkkit` runs them. */
 export const linkkitJs = join(root, "apps/linker/bin/linkkit.js");
 export const linkkitLdJs = join(root, "apps/linker/bin/linkkit-ld.js");
+
+/**
+ * The arguments to `node` that run launcher `js` as a package manager's shim does (`pnpm exec linkkit`):
+ * the Node flags of its `#!/usr/bin/env -S node ...` line, then the launcher.
+ */
+export function launcherArgs(js) {
+  const first = readFileSync(js, "utf8").split("\n", 1)[0];
+  const m = /^#!\/usr\/bin\/env(?:\s+-S)?\s+node(?:\s+(.*))?$/.exec(first);
+  if (!m) throw new BenchError(`${js}: its first line is not '#!/usr/bin/env -S node ...'`);
+  return [...(m[1] ?? "").split(/\s+/).filter(Boolean), js];
+}
 export const WINE = "/usr/lib/wine/wine64";
 export const TIME = "/usr/bin/time";
 export const wineEnv = {

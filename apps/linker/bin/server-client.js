@@ -110,8 +110,9 @@ async function askServer(socket, argv) {
     conn.on("error", () => { if (!answered) resolve(undefined); });
   });
   if (reply === undefined || typeof reply.code !== "number") return false;
-  process.stdout.write(reply.stdout);
-  process.stderr.write(reply.stderr);
+  // An empty answer makes no stream: making one costs start-up time.
+  if (reply.stdout) process.stdout.write(reply.stdout);
+  if (reply.stderr) process.stderr.write(reply.stderr);
   process.exitCode = reply.code;
   return true;
 }

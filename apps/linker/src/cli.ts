@@ -1,7 +1,8 @@
 // Shared by the command-line tools: how a failure is shown (one line per diagnostic, exit code 1).
 import { LinkError } from "./errors.js";
+import { writeStderr } from "./stdio.js";
 
-export function reportFailure(tool: string, error: unknown, write: (text: string) => void = (t) => { process.stderr.write(t); }): number {
+export function reportFailure(tool: string, error: unknown, write: (text: string) => void = writeStderr): number {
   if (error instanceof LinkError) {
     for (const d of error.diagnostics) write(`${tool}: error: ${d}\n`);
     return 1;

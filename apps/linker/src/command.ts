@@ -10,14 +10,15 @@ import type { LinkOptions } from "./options.js";
 import { serveCommands, startServer, type CommandIo } from "./server.js";
 import { LINKKIT_VERSION } from "./version.js";
 import { faultInjection } from "./watch.js";
+import { writeStderr, writeStdout } from "./stdio.js";
 
 /** One command line; `served`: run by a link server for a client. Returns the exit code. */
 export type ToolMain = (argv: string[], io: CommandIo, served: boolean) => number;
 
 /** A command run in this process writes to its own standard output and error, and leaves nothing for later. */
 const processIo: CommandIo = {
-  out: (t) => { process.stdout.write(t); },
-  err: (t) => { process.stderr.write(t); },
+  out: writeStdout,
+  err: writeStderr,
   later: (task) => { task(); },
 };
 

@@ -3,6 +3,7 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, renameSync, 
 import { dirname, join } from "node:path";
 import type { LinkHost } from "./host.js";
 import { ReadAhead, readFileAhead } from "./read-ahead.js";
+import { writeStderr } from "./stdio.js";
 
 /** Fewer inputs than this are read as they come: a worker thread costs more than it saves on a small link. */
 const READ_AHEAD_MIN_INPUTS = 64;
@@ -48,7 +49,7 @@ export const nodeHost: LinkHost = {
   dirname,
   join,
   env: (name) => process.env[name],
-  log: (line) => process.stderr.write(`${line}\n`),
+  log: (line) => writeStderr(`${line}\n`),
 };
 
 /** Whether process `pid` is alive (someone else's counts): what a lock or pid file names may have died. */

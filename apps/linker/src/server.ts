@@ -231,8 +231,9 @@ export function startServer(launcher: string): boolean {
     if (liveServers(dirname(socketPath)) >= maxServers()) return false;
     rmSync(socketPath, { force: true });
     const { LINKKIT_SERVER_SOCKET: _, ...env } = process.env;
-    // The command line that started it goes along: the server takes up its state before it listens.
-    process.getBuiltinModule("node:child_process").spawn(process.execPath, [launcher, "--linkkit-server", socketPath, ...process.argv.slice(2)], { detached: true, stdio: "ignore", env }).unref();
+    // The command line that started it goes along: the server takes up its state before it listens. So do
+    // the Node flags it ran with (the launcher's `#!` line's, through a package manager's shim).
+    process.getBuiltinModule("node:child_process").spawn(process.execPath, [...process.execArgv, launcher, "--linkkit-server", socketPath, ...process.argv.slice(2)], { detached: true, stdio: "ignore", env }).unref();
     return true;
   } catch {
     return false; // the next run tries again

@@ -4,6 +4,7 @@ import { reportFailure } from "./cli.js";
 import { isObjectPath } from "./incremental-state.js";
 import type { LinkOptions } from "./options.js";
 import type { LinkSession } from "./session.js";
+import { writeStdout } from "./stdio.js";
 
 /** Crash tests stop the process after the N-th write of an update (LINKKIT_CRASH_AFTER_WRITE=N). */
 export function faultInjection(): ((i: number) => void) | undefined {
@@ -28,7 +29,7 @@ export function watchInputs(tool: string, options: LinkOptions, session: LinkSes
       }
       const r = session.flush();
       const how = r.mode === "incremental" ? `incremental, ${r.atomsPlaced} placed, ${r.atomsMoved} moved, ${r.relocationsApplied} relocations, ${r.bytesWritten} bytes written` : `full link (${r.reason})`;
-      process.stdout.write(`${tool}: updated ${session.output} for ${paths.join(", ")}: ${how} in ${r.milliseconds.toFixed(1)} ms\n`);
+      writeStdout(`${tool}: updated ${session.output} for ${paths.join(", ")}: ${how} in ${r.milliseconds.toFixed(1)} ms\n`);
     } catch (error) {
       reportFailure(tool, error);
     }
@@ -42,7 +43,7 @@ export function watchInputs(tool: string, options: LinkOptions, session: LinkSes
       timer = setTimeout(update, 30);
     });
   }
-  process.stdout.write(`${tool}: watching ${objects.length} inputs (Ctrl-C to stop)\n`);
+  writeStdout(`${tool}: watching ${objects.length} inputs (Ctrl-C to stop)\n`);
   // While nothing has changed yet: the first update then costs what the next ones do.
   setImmediate(() => session.prepareUpdates());
   process.on("SIGINT", () => { for (const p of objects) unwatchFile(p); process.exit(0); });

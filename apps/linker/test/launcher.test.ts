@@ -1,9 +1,9 @@
 // The launchers (bin/fresh-bundle.js) run the single-file bundle only while it is what the build made of
 // the current modules: a module changed since runs the plain build instead; a module a build cache
 // restored with a later time but the same contents keeps the bundle.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -62,4 +62,25 @@ describe("launcher", () => {
     writeFileSync(join(pkg.dir, "dist", "bundle", "demo.inputs.json"), JSON.stringify(["../answer.js"]));
     expect(pkg.run()).toBe("plain");
   });
+});
+
+describe("the linkers' launchers", () => {
+  // Run as executables (a symlink on the path, a package manager's shim reading the `#!` line), they start
+  // Node with V8's background threads one per core beyond the main thread: Node's four compete with a small
+  // link for a two-core machine's cores.
+  const cases = [
+    { name: "linkkit", args: [] as string[], status: 1, output: "linkkit: error: no input files" },
+    { name: "linkkit-ld", args: ["--version"], status: 0, output: "GNU ld compatible linkkit" },
+  ];
+  for (const { name, args, status, output } of cases) {
+    it(`${name} runs through its #! line, with --v8-pool-size=0`, () => {
+      const launcher = join(__dirname, "..", "bin", `${name}.js`);
+      expect(readFileSync(launcher, "utf8").split("\n", 1)[0]).toBe("#!/usr/bin/env -S node --v8-pool-size=0");
+      if (process.platform === "win32") return; // no #! there: npm's shims read the line
+      const run = spawnSync(launcher, args, { encoding: "utf8" });
+      expect(run.error).toBeUndefined();
+      expect(run.stdout + run.stderr).toContain(output);
+      expect(run.status).toBe(status);
+    });
+  }
 });
