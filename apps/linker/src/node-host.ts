@@ -2,18 +2,18 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { LinkHost } from "./host.js";
-import { ReadAhead, readFileAhead } from "./read-ahead.js";
+import { InputReader, readFileAhead } from "./read-ahead.js";
 import { writeStderr } from "./stdio.js";
 
 /** Fewer inputs than this are read as they come: a worker thread costs more than it saves on a small link. */
 const READ_AHEAD_MIN_INPUTS = 64;
-let ahead: ReadAhead | undefined;
+let inputs: InputReader | undefined;
 
 export const nodeHost: LinkHost = {
-  readFile: (path) => readFileAhead(ahead, path),
+  readFile: (path) => (inputs === undefined ? readFileAhead(undefined, path) : inputs.read(path)),
   readAhead: (paths) => {
-    ahead?.dispose();
-    ahead = paths.length >= READ_AHEAD_MIN_INPUTS ? new ReadAhead(paths) : undefined;
+    inputs?.dispose();
+    inputs = paths.length >= READ_AHEAD_MIN_INPUTS ? new InputReader(paths) : undefined;
   },
   fileExists: (path) => {
     try { return statSync(path).isFile(); } catch { return false; }

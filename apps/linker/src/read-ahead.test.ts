@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ReadAhead, readFileAhead } from "./read-ahead.js";
+import { InputReader, ReadAhead, readFileAhead, readFromDisk } from "./read-ahead.js";
 
 /** Byte equality without vitest's element-by-element diffing (slow on 200 KB arrays). */
 const same = (a: Uint8Array | undefined, b: Uint8Array) => a !== undefined && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
@@ -52,5 +52,61 @@ describe("ReadAhead", () => {
     const ahead = new ReadAhead(paths);
     paths.forEach((p, i) => expect(same(readFileAhead(ahead, p), contents[i]!)).toBe(true));
     expect(() => readFileAhead(ahead, join(tmpdir(), "linkkit-no-such-file.o"))).toThrow(/ENOENT/);
+  });
+});
+
+/** A clock for InputReader whose i-th read takes `durations[i]` ms (it reads the clock before and after). */
+function scriptedClock(durations: readonly number[]): () => number {
+  let calls = 0, now = 0;
+  return () => {
+    if (calls++ % 2 === 1) now += durations[(calls - 2) / 2] ?? 0.01;
+    return now;
+  };
+}
+
+describe("InputReader", () => {
+  // The test files alternate 100 bytes and 200 KB: 1 ms is slow for both, 0.01 ms for neither.
+  const slow = 1, fast = 0.01;
+
+  it("judges a read by its speed: slower than 0.05 ms and 0.7 MB per ms is the disk's", () => {
+    expect(readFromDisk(137_000, 0.1)).toBe(false);
+    expect(readFromDisk(137_000, 0.3)).toBe(true);
+    expect(readFromDisk(100, 0.03)).toBe(false);
+    expect(readFromDisk(100, 0.1)).toBe(true);
+  });
+
+  it("reads every file itself while they come from the page cache, whatever the first read took", () => {
+    const { paths, contents } = makeFiles(12);
+    const started: string[][] = [];
+    const reader = new InputReader(paths, (rest) => { started.push([...rest]); return new ReadAhead(rest); },
+      scriptedClock([slow, ...paths.slice(1).map(() => fast)]));
+    paths.forEach((p, i) => expect(same(reader.read(p), contents[i]!)).toBe(true));
+    expect(started).toEqual([]);
+    expect(reader.readingAhead).toBe(false);
+  });
+
+  it("takes one slow read among fast ones for a hiccup (a garbage collection), not for the disk", () => {
+    const { paths } = makeFiles(12);
+    const started: string[][] = [];
+    const reader = new InputReader(paths, (rest) => { started.push([...rest]); return new ReadAhead(rest); },
+      scriptedClock([fast, fast, slow, fast, fast, slow, fast, fast, slow, fast, fast, fast]));
+    for (const p of paths) reader.read(p);
+    expect(started).toEqual([]);
+  });
+
+  it("starts reading ahead the files after the third slow read of four, and takes them from it", () => {
+    const { paths, contents } = makeFiles(12);
+    const started: string[][] = [];
+    // Reads 0-2 fast (the first is not judged), then 3, 5 and 6 slow: three of the four latest at read 6.
+    const reader = new InputReader(paths, (rest) => { started.push([...rest]); return new ReadAhead(rest); },
+      scriptedClock([fast, fast, fast, slow, fast, slow, slow]));
+    for (let i = 0; i <= 5; i++) expect(same(reader.read(paths[i]!), contents[i]!)).toBe(true);
+    expect(reader.readingAhead).toBe(false);
+    expect(same(reader.read(paths[6]!), contents[6]!)).toBe(true);
+    expect(started).toEqual([paths.slice(7)]);
+    expect(reader.readingAhead).toBe(true);
+    for (let i = 7; i < paths.length; i++) expect(same(reader.read(paths[i]!), contents[i]!)).toBe(true);
+    reader.dispose();
+    expect(reader.readingAhead).toBe(false);
   });
 });

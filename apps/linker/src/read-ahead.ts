@@ -1,7 +1,9 @@
 // Reading inputs on the other core while the linker parses: a worker thread reads the files of a link in
 // command-line order and hands each over (its memory transferred, not copied); the linker, which is
 // synchronous, takes them in the same order, reading a file itself when the worker has not got to it.
-// On a large link reading is ~5% of the time (400 objects, 54 MB from the page cache).
+// It pays only for files that come from the disk: from the page cache, reading is ~5% of a large link
+// (400 objects, 54 MB), and the worker's start competes with V8's compiler thread. So InputReader starts
+// one at the first read that was slow, for the files after it.
 import { readFileSync } from "node:fs";
 import type { MessagePort, Worker } from "node:worker_threads";
 
@@ -108,4 +110,73 @@ export function readFileAhead(ahead: ReadAhead | undefined, path: string): Uint8
   if (early !== undefined) return early;
   const b = readFileSync(path);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * `InputReader` starts reading ahead when this many of its latest READS_JUDGED reads came from the disk:
+ * one slow read may be a garbage collection (a Buffer's allocation may start one).
+ */
+const READS_JUDGED = 4, SLOW_READS = 3;
+
+/**
+ * Whether a read of `bytes` that took `ms` came from the disk rather than the page cache: slower than
+ * 0.05 ms (opening and closing) plus 1 ms per 0.7 MB. Here 137 KB objects came from the page cache in
+ * 0.1 ms (0.2 at the 99th percentile) and from the disk in 0.3 ms.
+ */
+export function readFromDisk(bytes: number, ms: number): boolean {
+  return ms > 0.05 + bytes / 0.7e6;
+}
+
+/**
+ * The files of one link, read in command-line order, by the linker itself until most of its latest reads
+ * came from the disk (`readFromDisk`); from then on a ReadAhead reads the files after them. A 400-object
+ * link (55 MB) whose files were in the page cache took 0.53 s without a worker and 0.54 s with one from
+ * the start; whose files were not, 0.72 s without and 0.65 s with.
+ */
+export class InputReader {
+  private readonly position = new Map<string, number>();
+  private ahead: ReadAhead | undefined;
+  /** Bit i: whether the i-th latest read came from the disk. The first read is not judged. */
+  private recentSlow = 0;
+  private reads = 0;
+
+  constructor(
+    private readonly paths: readonly string[],
+    private readonly startReadAhead: (rest: readonly string[]) => ReadAhead = (rest) => new ReadAhead(rest),
+    private readonly clock: () => number = () => performance.now(),
+  ) {
+    paths.forEach((p, i) => { if (!this.position.has(p)) this.position.set(p, i); });
+  }
+
+  /** Whether a worker reads ahead (once reads came from the disk). */
+  get readingAhead(): boolean {
+    return this.ahead !== undefined;
+  }
+
+  read(path: string): Uint8Array {
+    if (this.ahead !== undefined) return readFileAhead(this.ahead, path);
+    const start = this.clock();
+    const bytes = readFileAhead(undefined, path);
+    const ms = this.clock() - start;
+    // A process's first read pays for Node's warm-up (~2.5 ms for 137 KB from the page cache).
+    if (this.reads++ === 0) return bytes;
+    this.recentSlow = ((this.recentSlow << 1) | (readFromDisk(bytes.length, ms) ? 1 : 0)) & ((1 << READS_JUDGED) - 1);
+    const at = this.position.get(path);
+    if (at !== undefined && at + 1 < this.paths.length && bitCount(this.recentSlow) >= SLOW_READS) {
+      this.ahead = this.startReadAhead(this.paths.slice(at + 1));
+    }
+    return bytes;
+  }
+
+  /** Stops reading ahead; files read ahead and not taken are forgotten. */
+  dispose(): void {
+    this.ahead?.dispose();
+    this.ahead = undefined;
+  }
+}
+
+function bitCount(bits: number): number {
+  let n = 0;
+  for (let b = bits; b !== 0; b &= b - 1) n++;
+  return n;
 }
