@@ -278,13 +278,13 @@ export class ImageEmitter {
   }
 
   /** The kernel's output, reused: taken (`takeKernelOutput`) before the next call. */
-  private readonly kernelOutput: KernelOutput = { applied: 0, baseRelocs: [], slow: [] };
+  private readonly kernelOutput: KernelOutput = { applied: 0, baseRelocs: [], baseCount: 0, slow: [], slowCount: 0 };
 
   private runKernel(file: RelocationFile, places: AtomPlaces, globalRva: Float64Array, only: number): KernelOutput {
     const output = this.kernelOutput;
     output.applied = 0;
-    output.baseRelocs.length = 0;
-    output.slow.length = 0;
+    output.baseCount = 0;
+    output.slowCount = 0;
     relocateFileSections(file, places, this.buffer, this.view, globalRva, this.req.resolved.kind, TargetKind.Absolute, this.is64, this.req.imageBase, only, output);
     return output;
   }
@@ -292,9 +292,9 @@ export class ImageEmitter {
   /** What the kernel left: its base relocations, and the sites it passed over, for `relocateSite`. */
   private takeKernelOutput(file: ObjectFile, output: KernelOutput): void {
     const base = output.baseRelocs;
-    for (let i = 0; i < base.length; i += 3) this.addBaseReloc(base[i]!, base[i + 1]!, base[i + 2]!);
+    for (let i = 0; i < output.baseCount; i += 3) this.addBaseReloc(base[i]!, base[i + 1]!, base[i + 2]!);
     const slow = output.slow;
-    for (let i = 0; i < slow.length; i += 2) this.relocateSite(file, slow[i]!, slow[i + 1]!, false);
+    for (let i = 0; i < output.slowCount; i += 2) this.relocateSite(file, slow[i]!, slow[i + 1]!, false);
     this.relocationsApplied += output.applied;
   }
 
