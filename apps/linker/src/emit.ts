@@ -710,7 +710,11 @@ export class ImageEmitter {
     const layout = this.req.image.layout;
     const entrySize = ImageRuntimeFunctionEntry.size;
     let end = 0;
-    for (const atom of layout.atomsInSection(pdata.id)) {
+    // Indexed, not for-of: a loop that runs once runs unoptimized, where for-of made an iterator result per
+    // atom (4 MB for 120,000 functions).
+    const atoms = layout.atomsInSection(pdata.id);
+    for (let i = 0; i < atoms.length; i++) {
+      const atom = atoms[i]!;
       const length = layout.atomSize(atom);
       if (layout.atomOffset(atom) !== end || length % entrySize !== 0) return undefined;
       end += length;
