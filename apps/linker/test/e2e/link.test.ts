@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compileC, describeWithTools, importLibrary, makeTempDir, runOk, runWine, tools, type Target } from "../harness/toolchain.js";
-import { expectSameCode, expectSameImportsAndExports, expectSameRun, linkBoth, linkkitOk, lldLink, readobjFacts } from "../harness/linkers.js";
+import { dir64BaseRelocations, expectSameCode, expectSameImportsAndExports, expectSameRun, linkBoth, linkkitOk, lldLink, readobjFacts } from "../harness/linkers.js";
 import * as programs from "./programs.js";
 
 const arches = [
@@ -123,6 +123,35 @@ for (const arch of arches) {
     });
 
     if (runs) {
+      it("base relocations in address order, as many as lld-link's, whether the objects add them in order or not", () => {
+        // With a pointer table in .rdata as well as in .data, the entries of each object come .data then
+        // .rdata, and the next object's .data again: out of address order. With .data alone, in order.
+        const pointerTables = (name: string, rdata: boolean) => `
+static int values_${name}[3] = {1, 2, 3};
+int *data_${name}[3] = {&values_${name}[0], &values_${name}[1], &values_${name}[2]};
+${rdata ? "int *const" : "int *"} other_${name}[3] = {&values_${name}[2], &values_${name}[1], &values_${name}[0]};
+int sum_${name}(void) { int s = 0; for (int i = 0; i < 3; i++) s += *data_${name}[i] * *other_${name}[i]; return s; }
+`;
+        for (const rdata of [true, false]) {
+          const { dir, objects, rt, k32 } = setup(`basereloc-${rdata ? "rdata" : "data"}`, arch, {
+            "main.c": `${programs.runtimeHeader}
+int sum_a(void); int sum_b(void);
+void start(void) { int r = sum_a() + sum_b(); print("sum="); print_int(r); print("\\n"); finish(r); }
+`,
+            "a.c": pointerTables("a", rdata),
+            "b.c": pointerTables("b", rdata),
+          });
+          const linked = linkBoth(dir, "basereloc", [entry(arch), "/subsystem:console", ...objects, rt, k32]);
+          const ours = dir64BaseRelocations(linked.ours), theirs = dir64BaseRelocations(linked.theirs);
+          expect(ours.outside).toEqual([]);
+          expect(ours.count).toBe(theirs.count);
+          expect(ours.count).toBeGreaterThanOrEqual(12);
+          const sites = [...runOk(tools.readobj, ["--coff-basereloc", linked.ours]).matchAll(/Address: (0x[0-9A-Fa-f]+)/g)].map((m) => Number(m[1]));
+          expect(sites).toEqual([...sites].sort((x, y) => x - y));
+          expect(expectSameRun(linked).stdout).toBe("sum=20\n");
+        }
+      });
+
       it("base relocations at run time: two DLLs with the same preferred base in one process", () => {
         const dir = makeTempDir(`reloc-${arch.name}`);
         const [first] = compileC(dir, programs.relocatedDll("first", 3), arch.target);
