@@ -1,9 +1,9 @@
 // Reading inputs on the other core while the linker parses: a worker thread reads the files of a link in
 // command-line order and hands each over (its memory transferred, not copied); the linker, which is
 // synchronous, takes them in the same order, reading a file itself when the worker has not got to it.
-// It pays only for files that come from the disk: from the page cache, reading is ~5% of a large link
+// It pays only for files that come from the disk: from the page cache, reading is ~8% of a large link
 // (400 objects, 54 MB), and the worker's start competes with V8's compiler thread. So InputReader starts
-// one at the first read that was slow, for the files after it.
+// one once most of its latest reads were slow, for the files after them.
 import { readFileSync } from "node:fs";
 import type { MessagePort, Worker } from "node:worker_threads";
 
@@ -130,8 +130,8 @@ export function readFromDisk(bytes: number, ms: number): boolean {
 /**
  * The files of one link, read in command-line order, by the linker itself until most of its latest reads
  * came from the disk (`readFromDisk`); from then on a ReadAhead reads the files after them. A 400-object
- * link (55 MB) whose files were in the page cache took 0.53 s without a worker and 0.54 s with one from
- * the start; whose files were not, 0.72 s without and 0.65 s with.
+ * link (55 MB) whose files were in the page cache took 0.528 s without a worker and 0.545 s with one from
+ * the start (15 runs each); whose files were not (caches dropped), ~0.72 s without and ~0.65 s with.
  */
 export class InputReader {
   private readonly position = new Map<string, number>();

@@ -1,5 +1,6 @@
-// A full link of many inputs reads them on a worker thread ahead of the parser (src/read-ahead.ts): the
-// image must be the image of the same link read in order, byte for byte, and run like lld-link's.
+// A full link of many inputs reads them on a worker thread ahead of the parser once they come from the
+// disk (src/read-ahead.ts): the image must be the image of the same link read in order, byte for byte,
+// and run like lld-link's, whoever read each file.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -7,6 +8,7 @@ import { readCoffObject, toCoffObjectModel, writeCoffObject } from "@linkkit/cof
 import { link } from "../../src/link.js";
 import { parseLldLinkArgs } from "../../src/driver/lld-link-args.js";
 import { nodeHost } from "../../src/node-host.js";
+import { InputReader, ReadAhead, readFileAhead } from "../../src/read-ahead.js";
 import type { LinkHost } from "../../src/host.js";
 import { compileC, describeWithTools, importLibrary, makeTempDir, runWine } from "../harness/toolchain.js";
 import { lldLink } from "../harness/linkers.js";
@@ -47,19 +49,37 @@ describeWithTools("reading inputs ahead", ["clang", "dlltool", "lldLink", "wine"
       return link(options, host).bytes;
     };
     const ahead = linkWith(nodeHost, join(dir, "ahead.exe"));
-    // The parser reads a file itself while the worker starts: this host waits until the worker has read
-    // them all, so that every input comes from it.
+    // A worker for all inputs, and a host that waits until it has read them all: every input comes from it.
+    let worker: ReadAhead | undefined;
     const patient: LinkHost = {
       ...nodeHost,
+      readFile: (path) => readFileAhead(worker, path),
       readAhead: (paths) => {
-        nodeHost.readAhead!(paths);
-        if (paths.length > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+        worker?.dispose();
+        worker = paths.length > 0 ? new ReadAhead(paths) : undefined;
+        if (worker) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
       },
     };
     const fromWorker = linkWith(patient, join(dir, "from-worker.exe"));
+    // nodeHost's reader, on a clock by which every read takes 1 ms (as from a disk): the linker reads the
+    // first files, a worker the rest.
+    let reader: InputReader | undefined;
+    let now = 0, readAheadFromDisk = false;
+    const slowDisk: LinkHost = {
+      ...nodeHost,
+      readFile: (path) => (reader ? reader.read(path) : readFileAhead(undefined, path)),
+      readAhead: (paths) => {
+        readAheadFromDisk ||= reader?.readingAhead ?? false;
+        reader?.dispose();
+        reader = paths.length > 0 ? new InputReader(paths, undefined, () => (now += 0.5)) : undefined;
+      },
+    };
+    const fromDisk = linkWith(slowDisk, join(dir, "from-disk.exe"));
     const inOrder = linkWith({ ...nodeHost, readAhead: undefined }, join(dir, "in-order.exe"));
     expect(Buffer.compare(ahead, inOrder)).toBe(0);
     expect(Buffer.compare(fromWorker, inOrder)).toBe(0);
+    expect(Buffer.compare(fromDisk, inOrder)).toBe(0);
+    expect(readAheadFromDisk).toBe(true);
 
     const reference = join(dir, "ref.exe");
     lldLink([...common, ...inputs, `/out:${reference}`]);
