@@ -12,7 +12,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
-  BenchError, buildSynthetic, CLANG_FLAGS, LINK_FLAGS, launcherArgs, linkkitJs, machineDescription, measure, median, missingTools, replaceReadmeSection,
+  BenchError, buildSynthetic, CLANG_FLAGS, LINK_FLAGS, linkkitArgs, machineDescription, measure, median, missingTools, replaceReadmeSection,
   root, runOk, runUnderWine, workRoot,
 } from "./workloads.mjs";
 import { moduleSource } from "./generate.mjs";
@@ -79,13 +79,13 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
 
   // The one-shot command line: a first full link that keeps state, then edits relinked in place.
   copyFileSync(variants.original, edited);
-  const first = await measure(process.execPath, [...launcherArgs(linkkitJs), "/incremental", "/server:no", "/verbose", ...args(out)]);
+  const first = await measure(process.execPath, [...linkkitArgs, "/incremental", "/server:no", "/verbose", ...args(out)]);
   if (!/full link: no incremental state/.test(first.output)) throw new BenchError(`${size}: expected a first full link, got: ${first.output}`);
   const oneShot = [], oneShotBytes = [], stateBytes = [], lld = [];
   let stateSize = 0;
   for (let r = 0; r < runs; r++) {
     copyFileSync(r % 2 === 0 ? variants.body : variants.original, edited);
-    const m = await measure(process.execPath, [...launcherArgs(linkkitJs), "/incremental", "/server:no", "/verbose", ...args(out)]);
+    const m = await measure(process.execPath, [...linkkitArgs, "/incremental", "/server:no", "/verbose", ...args(out)]);
     const line = /incremental link: .*?(\d+) bytes written/.exec(m.output);
     if (!line) throw new BenchError(`${size}: the relink was not incremental: ${m.output}`);
     oneShot.push(m.wall);
@@ -101,7 +101,7 @@ async function benchSize(size, runs, LinkSession, parseLldLinkArgs, nodeHost) {
   // run started (apps/linker/src/server.ts). It warms up as --watch does (six untimed runs; the first
   // served run is reported on its own), then the same edits are timed. Its memory is its own peak RSS.
   const serverOut = join(dir, "served.exe");
-  const serverArgs = [...launcherArgs(linkkitJs), "/incremental", "/verbose", ...args(serverOut)];
+  const serverArgs = [...linkkitArgs, "/incremental", "/verbose", ...args(serverOut)];
   copyFileSync(variants.original, edited);
   await measure(process.execPath, serverArgs);
   const served = [], servedStateBytes = [];

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import {
-  BenchError, SYNTHETIC, buildMingw, buildSynthetic, launcherArgs, linkerEnv, linkkitJs, linkkitLdJs, machineDescription, measure,
+  BenchError, SYNTHETIC, buildMingw, buildSynthetic, linkerEnv, linkkitArgs, linkkitLdArgs, machineDescription, measure,
   median, mingwLinkArgs, missingTools, replaceReadmeSection, root, runUnderWine, startupCosts, syntheticLinkArgs, workRoot,
 } from "./workloads.mjs";
 import { microBenchmarks } from "./micro.mjs";
@@ -92,14 +92,14 @@ async function benchWorkload(workload, linkers, runs) {
 
 function syntheticLinkers(workload) {
   return [
-    { name: "linkkit", command: process.execPath, output: "linkkit.exe", args: (out) => [...launcherArgs(linkkitJs), "/time", ...syntheticLinkArgs(workload, out)] },
+    { name: "linkkit", command: process.execPath, output: "linkkit.exe", args: (out) => [...linkkitArgs, "/time", ...syntheticLinkArgs(workload, out)] },
     { name: "lld-link", command: "lld-link", output: "lld-link.exe", args: (out) => syntheticLinkArgs(workload, out) },
   ];
 }
 
 function mingwLinkers(workload) {
   return [
-    { name: "linkkit-ld", command: process.execPath, output: "linkkit-ld.exe", args: (out) => [...launcherArgs(linkkitLdJs), ...mingwLinkArgs(workload, out)] },
+    { name: "linkkit-ld", command: process.execPath, output: "linkkit-ld.exe", args: (out) => [...linkkitLdArgs, ...mingwLinkArgs(workload, out)] },
     { name: "GNU ld", command: "x86_64-w64-mingw32-ld", output: "gnu-ld.exe", args: (out) => mingwLinkArgs(workload, out) },
   ];
 }
@@ -182,7 +182,7 @@ async function main() {
   if (options.sizes.includes("mingw")) {
     const workload = buildMingw();
     const runs = options.runs ?? 7;
-    const probe = spawnSync(process.execPath, [...launcherArgs(linkkitLdJs), ...mingwLinkArgs(workload, join(workload.dir, "probe.exe"))], { cwd: workload.dir, env: linkerEnv, encoding: "utf8" });
+    const probe = spawnSync(process.execPath, [...linkkitLdArgs, ...mingwLinkArgs(workload, join(workload.dir, "probe.exe"))], { cwd: workload.dir, env: linkerEnv, encoding: "utf8" });
     if (probe.status !== 0) {
       const note = `MinGW row skipped: linkkit-ld failed: ${(probe.stderr || probe.stdout || String(probe.error)).trim().split("\n").slice(0, 3).join(" / ")}.`;
       console.log(`  mingw: ${note}`);

@@ -22,12 +22,13 @@ export const linkkitLdJs = join(root, "apps/linker/bin/linkkit-ld.js");
  * The arguments to `node` that run launcher `js` as a package manager's shim does (`pnpm exec linkkit`):
  * the Node flags of its `#!/usr/bin/env -S node ...` line, then the launcher.
  */
-export function launcherArgs(js) {
+function launcherArgs(js) {
   const first = readFileSync(js, "utf8").split("\n", 1)[0];
   const m = /^#!\/usr\/bin\/env(?:\s+-S)?\s+node(?:\s+(.*))?$/.exec(first);
   if (!m) throw new BenchError(`${js}: its first line is not '#!/usr/bin/env -S node ...'`);
   return [...(m[1] ?? "").split(/\s+/).filter(Boolean), js];
 }
+
 export const WINE = "/usr/lib/wine/wine64";
 export const TIME = "/usr/bin/time";
 export const wineEnv = {
@@ -58,6 +59,10 @@ export const LINK_FLAGS = ["/nologo", "/entry:mainCRTStartup", "/subsystem:conso
 export class BenchError extends Error {
   name = "BenchError";
 }
+
+/** What `node` is given to run linkkit and linkkit-ld as `pnpm exec` does (read once per bench run). */
+export const linkkitArgs = launcherArgs(linkkitJs);
+export const linkkitLdArgs = launcherArgs(linkkitLdJs);
 
 /** Names the tools that are missing, with the command that installs them, or returns undefined. */
 export function missingTools(needMingw) {
