@@ -4,7 +4,7 @@
 // CommonJS because Node 20 offers a code cache only for scripts (vm.Script cachedData), not ES modules.
 //
 //   node ../../scripts/bundle-bins.mjs linkkit linkkit-ld     (from the package directory, after tsc)
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { join, relative } from "node:path";
@@ -27,7 +27,8 @@ for (const name of names) {
   await bundle.close();
   // The launcher compiles the text as a function body, where a `#!` line is a syntax error.
   writeFileSync(file, readFileSync(file, "utf8").replace(/^#!.*\n/, ""));
-  rmSync(`${file}.cache`, { force: true }); // a code cache of the previous bundle
+  // Code caches of the previous bundle (one per set of Node flags: bin/fresh-bundle.js).
+  for (const f of readdirSync(outDir)) if (f.startsWith(`${name}.cjs.`) && f.endsWith(".cache")) rmSync(join(outDir, f), { force: true });
   // What the bundle was made from, so a launcher can tell when a later `tsc` run left it stale.
   // With each input's hash: a build cache (turbo) restores files in any order, so an input may be newer
   // than the bundle and still be what the bundle was made from.

@@ -53,7 +53,7 @@ function freshBundle(name) {
  * holds the functions compiled lazily while linking. A cache that cannot be written is simply not kept.
  */
 function runCached(file) {
-  const cacheFile = `${file}.cache`;
+  const cacheFile = codeCachePath(file);
   const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
   const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`;
   const script = new vm.Script(source, { filename: file, cachedData });
@@ -67,6 +67,19 @@ function runCached(file) {
       renameSync(temp, cacheFile);
     } catch { /* read-only install: run without a cache */ }
   }
+}
+
+/**
+ * Where the code cache of `file` is kept for this process's Node flags. V8 rejects a cache made under other
+ * flags, so one cache for all would be rewritten, and the start-up paid, whenever runs with the launcher's
+ * flags (a package manager's shim) and without them (`node bin/linkkit.js`) take turns.
+ */
+function codeCachePath(file) {
+  const flags = process.execArgv.join(" ");
+  if (flags === "") return `${file}.cache`;
+  let hash = 0x811c9dc5; // FNV-1a: node:crypto would cost every start a module load
+  for (let i = 0; i < flags.length; i++) hash = Math.imul(hash ^ flags.charCodeAt(i), 0x01000193);
+  return `${file}.${(hash >>> 0).toString(16).padStart(8, "0")}.cache`;
 }
 
 // Handles that mean the command is not done: file watchers (--watch), timers, child processes, sockets
@@ -83,4 +96,4 @@ function exitWhenDone() {
   process.exit();
 }
 
-module.exports = { run, exitWhenDone };
+module.exports = { run, exitWhenDone, codeCachePath };

@@ -272,7 +272,17 @@ export class ImageEmitter {
     const places = layout.atomPlaces();
     const symbolCount = resolved.kind.length;
     const globalRva = new Float64Array(symbolCount);
-    for (let id = 0; id < symbolCount; id++) globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
+    // Symbols in sections, nearly all of them, straight from the snapshot: `symbolRva` asks the layout.
+    const { kind, input, section, value } = resolved;
+    const files = inputs.files;
+    for (let id = 0; id < symbolCount; id++) {
+      if (kind[id] === TargetKind.Section) {
+        const atom = (files[input[id]!] as ObjectFile).sectionAtom[section[id]! - 1]!;
+        globalRva[id] = atom >= 0 ? places.address[atom]! + value[id]! : NaN;
+      } else {
+        globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
+      }
+    }
     for (const file of inputs.objects) this.takeKernelOutput(file, this.runKernel(relocationFile(file), places, globalRva, -1));
     this.throwErrors();
   }

@@ -67,66 +67,66 @@ export interface ImportTables {
   readonly slots: ReadonlyMap<ImportFile, readonly [number, number]>;
 }
 
-interface Chunk { kind: AtomKind; input: number; detail: number; size: number; alignment: number }
-
 /**
- * One output section's chunks as typed-array columns, grown by doubling: a large link has hundreds of
- * thousands of input sections, and an object per chunk (then a JS array per column, whose pushes and
- * backing-store growth were 40 ms of an L link) was most of the layout's time.
+ * Every chunk of the image (input sections, commons, synthetic tables) in the order met, as typed-array
+ * columns sized once: a large link has hundreds of thousands of input sections, and growing a set of
+ * columns per output section by doubling was a tenth of the layout's time (copies, and fresh memory,
+ * which costs a page fault per 4 KB touched).
  */
-class ChunkGroup {
-  flags = 0;
+class Chunks {
   count = 0;
-  kind = new Uint8Array(16);
-  input = new Int32Array(16);
-  detail = new Int32Array(16);
+  readonly kind: Uint8Array;
+  readonly input: Int32Array;
+  readonly detail: Int32Array;
   /** Float64: a common symbol's size is not bounded by a section's u32. */
-  size = new Float64Array(16);
-  alignment = new Int32Array(16);
-  /** Id of the chunk's input section name (`.text$mn`), for ordering. */
-  subName = new Int32Array(16);
-  /** Whether every chunk so far has the same input section name (the common case: ordering is a no-op). */
-  private oneSubName = true;
-  /** Whether an input section whose place is fixed (see `isOrderedSectionName`) is in it. */
-  holdsOrdered = false;
+  readonly size: Float64Array;
+  readonly alignment: Int32Array;
+  /** Id of the chunk's input section name (`.text$mn`): its output section and its order within it. */
+  readonly subName: Int32Array;
+
+  constructor(readonly capacity: number) {
+    this.kind = new Uint8Array(capacity);
+    this.input = new Int32Array(capacity);
+    this.detail = new Int32Array(capacity);
+    this.size = new Float64Array(capacity);
+    this.alignment = new Int32Array(capacity);
+    this.subName = new Int32Array(capacity);
+  }
 
   push(subName: number, kind: AtomKind, input: number, detail: number, size: number, alignment: number): void {
-    const i = this.count;
-    if (i === this.kind.length) this.grow(i * 2);
-    if (i > 0 && this.subName[0] !== subName) this.oneSubName = false;
+    const i = this.count++;
+    if (i >= this.capacity) throw new Error(`internal: more than ${this.capacity} chunks`);
     this.subName[i] = subName;
     this.kind[i] = kind;
     this.input[i] = input;
     this.detail[i] = detail;
     this.size[i] = size;
     this.alignment[i] = alignment;
-    this.count = i + 1;
   }
 
-  private grow(capacity: number): void {
+  /**
+   * Chunk indices in image order: by the rank of their input section name (`rankOf`, which ranks output
+   * sections first), input order within a name; a stable counting sort. `start[r]` is where rank r begins.
+   */
+  ordered(rankOf: Int32Array): { order: Int32Array; start: Int32Array } {
     const n = this.count;
-    const kind = new Uint8Array(capacity); kind.set(this.kind.subarray(0, n)); this.kind = kind;
-    const input = new Int32Array(capacity); input.set(this.input.subarray(0, n)); this.input = input;
-    const detail = new Int32Array(capacity); detail.set(this.detail.subarray(0, n)); this.detail = detail;
-    const size = new Float64Array(capacity); size.set(this.size.subarray(0, n)); this.size = size;
-    const alignment = new Int32Array(capacity); alignment.set(this.alignment.subarray(0, n)); this.alignment = alignment;
-    const subName = new Int32Array(capacity); subName.set(this.subName.subarray(0, n)); this.subName = subName;
-  }
-
-  /** Chunk indices by the rank of their input section name, input order within a name: a stable counting sort. */
-  ordered(rankOf: Int32Array): Int32Array {
-    const n = this.count;
-    const out = new Int32Array(n);
-    if (this.oneSubName) {
-      for (let i = 0; i < n; i++) out[i] = i;
-      return out;
-    }
     const start = new Int32Array(rankOf.length + 1);
     for (let i = 0; i < n; i++) start[rankOf[this.subName[i]!]! + 1]!++;
     for (let r = 1; r < start.length; r++) start[r]! += start[r - 1]!;
-    for (let i = 0; i < n; i++) out[start[rankOf[this.subName[i]!]!]!++] = i;
-    return out;
+    const next = start.slice(0, rankOf.length);
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[next[rankOf[this.subName[i]!]!]!++] = i;
+    return { order, start };
   }
+}
+
+/** What each output section gathers while chunks are added. */
+interface OutputGroup {
+  flags: number;
+  /** Whether an input section whose place is fixed (see `isOrderedSectionName`) is in it. */
+  holdsOrdered: boolean;
+  /** Its input section names (ids). */
+  readonly subNames: number[];
 }
 
 export interface LayoutRequest {
@@ -168,32 +168,47 @@ function sectionRank(name: string, flags: number): number {
 
 export function layOut(req: LayoutRequest): ImageLayout {
   const { inputs, resolved } = req;
-  const groups = new Map<string, ChunkGroup>();
+
+  // Common symbols: uninitialised data, largest definition wins (the resolver merged them).
+  const commonSymbols: SymbolId[] = [];
+  for (let id = 0; id < resolved.kind.length; id++) {
+    if (resolved.kind[id] === TargetKind.Common && inputs.symbols.resolveAlias(id) === id) commonSymbols.push(id);
+  }
+  // Imports in use: one table blob in .rdata (directory, lookup tables, names, IAT), thunks in .text.
+  const usedImports = inputs.imports.filter((f) => f.slotUsed);
+  let sectionTotal = 0;
+  for (const file of inputs.objects) sectionTotal += file.sectionCount;
+  const chunks = new Chunks(sectionTotal + commonSymbols.length + 2 * usedImports.length + 2);
+
+  const groups = new Map<string, OutputGroup>();
   // Input section names get ids in order of appearance; each belongs to one output section.
   const subNameIds = new Map<string, number>();
   const subNames: string[] = [];
-  const subNameGroup: ChunkGroup[] = [];
-  let order = 0;
+  const subNameGroup: OutputGroup[] = [];
   const subNameId = (out: string, subName: string): number => {
     let id = subNameIds.get(subName);
     if (id === undefined) {
       let g = groups.get(out);
-      if (!g) groups.set(out, (g = new ChunkGroup()));
+      if (!g) groups.set(out, (g = { flags: 0, holdsOrdered: false, subNames: [] }));
       id = subNames.length;
       subNameIds.set(subName, id);
       subNames.push(subName);
       subNameGroup.push(g);
+      g.subNames.push(id);
     }
     return id;
   };
-  const add = (out: string, subName: string, flags: number, chunk: Chunk) => {
-    const sub = subNameId(out, subName);
-    const g = subNameGroup[sub]!;
-    g.flags |= flags & CONTENT_FLAGS;
-    g.push(sub, chunk.kind, chunk.input, chunk.detail, chunk.size, chunk.alignment);
-    order++;
+  const add = (subName: string, flags: number, kind: AtomKind, input: number, detail: number, size: number, alignment: number) => {
+    const sub = subNameId(outputName(subName, req.merges), subName);
+    subNameGroup[sub]!.flags |= flags & CONTENT_FLAGS;
+    chunks.push(sub, kind, input, detail, size, alignment);
   };
 
+  // The input section name met last and its id: a -ffunction-sections object's sections go .text .xdata
+  // .pdata, one function after another, and its reader hands back one string per name, so three entries
+  // compared by identity spare most lookups in `subNameIds`.
+  const recentName: string[] = ["", "", ""];
+  const recentSub = [-1, -1, -1];
   for (const file of inputs.objects) {
     const coff = file.coff;
     const live = file.sectionLive;
@@ -206,56 +221,62 @@ export function layOut(req: LayoutRequest): ImageLayout {
         throw new LinkError(`${file.name}: section ${name} needs alignment ${alignment}, more than the image's section alignment ${req.sectionAlignment}`);
       }
       // The output section is found once per distinct input section name, not once per section.
-      let sub = subNameIds.get(name);
-      if (sub === undefined) {
-        sub = subNameId(outputName(name, req.merges), name);
-        if (isOrderedSectionName(name)) subNameGroup[sub]!.holdsOrdered = true;
+      let sub: number | undefined;
+      if (name === recentName[0]) sub = recentSub[0]!;
+      else if (name === recentName[1]) sub = recentSub[1]!;
+      else if (name === recentName[2]) sub = recentSub[2]!;
+      else {
+        sub = subNameIds.get(name);
+        if (sub === undefined) {
+          sub = subNameId(outputName(name, req.merges), name);
+          if (isOrderedSectionName(name)) subNameGroup[sub]!.holdsOrdered = true;
+        }
+        recentName[2] = recentName[1]!; recentSub[2] = recentSub[1]!;
+        recentName[1] = recentName[0]!; recentSub[1] = recentSub[0]!;
+        recentName[0] = name; recentSub[0] = sub;
       }
-      const g = subNameGroup[sub]!;
-      g.flags |= flags & CONTENT_FLAGS;
-      g.push(sub, AtomKind.InputSection, file.input, s, coff.sectionSizeOfRawData(s), alignment);
-      order++;
+      subNameGroup[sub]!.flags |= flags & CONTENT_FLAGS;
+      chunks.push(sub, AtomKind.InputSection, file.input, s, coff.sectionSizeOfRawData(s), alignment);
     }
   }
 
-  // Common symbols: uninitialised data, largest definition wins (the resolver merged them).
-  const commonSymbols: SymbolId[] = [];
-  for (let id = 0; id < resolved.kind.length; id++) {
-    if (resolved.kind[id] === TargetKind.Common && inputs.symbols.resolveAlias(id) === id) commonSymbols.push(id);
-  }
   for (const id of commonSymbols) {
     const size = resolved.value[id]!;
-    const alignment = inputs.symbols.resolution(id).kind === "common" ? (inputs.symbols.resolution(id) as { alignment: number }).alignment : 16;
-    add(outputName(SYNTHETIC_SECTION_NAME[AtomKind.Common], req.merges), SYNTHETIC_SECTION_NAME[AtomKind.Common], IMAGE_SCN.CNT_UNINITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE, { kind: AtomKind.Common, input: -1, detail: id, size, alignment });
+    const resolution = inputs.symbols.resolution(id);
+    const alignment = resolution.kind === "common" ? resolution.alignment : 16;
+    add(SYNTHETIC_SECTION_NAME[AtomKind.Common], IMAGE_SCN.CNT_UNINITIALIZED_DATA | IMAGE_SCN.MEM_READ | IMAGE_SCN.MEM_WRITE, AtomKind.Common, -1, id, size, alignment);
   }
 
-  // Imports in use: one table blob in .rdata (directory, lookup tables, names, IAT), thunks in .text.
-  const usedImports = inputs.imports.filter((f) => f.slotUsed);
   let importPlan: ImportTablePlan | undefined;
   let slots = new Map<ImportFile, readonly [number, number]>();
   if (usedImports.length > 0) {
     ({ plan: importPlan, slots } = planImports(usedImports, req.is64));
-    add(outputName(SYNTHETIC_SECTION_NAME[AtomKind.ImportTables], req.merges), SYNTHETIC_SECTION_NAME[AtomKind.ImportTables], IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportTables, input: -1, detail: 0, size: importPlan.size, alignment: req.is64 ? 8 : 4 });
+    add(SYNTHETIC_SECTION_NAME[AtomKind.ImportTables], IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, AtomKind.ImportTables, -1, 0, importPlan.size, req.is64 ? 8 : 4);
     for (const f of usedImports) {
       if (!f.thunkUsed) continue;
-      add(outputName(SYNTHETIC_SECTION_NAME[AtomKind.ImportThunk], req.merges), SYNTHETIC_SECTION_NAME[AtomKind.ImportThunk], IMAGE_SCN.CNT_CODE | IMAGE_SCN.MEM_EXECUTE | IMAGE_SCN.MEM_READ, { kind: AtomKind.ImportThunk, input: f.input, detail: 0, size: thunkSize(req.machine), alignment: req.is64 ? 16 : 4 });
+      add(SYNTHETIC_SECTION_NAME[AtomKind.ImportThunk], IMAGE_SCN.CNT_CODE | IMAGE_SCN.MEM_EXECUTE | IMAGE_SCN.MEM_READ, AtomKind.ImportThunk, f.input, 0, thunkSize(req.machine), req.is64 ? 16 : 4);
     }
   }
 
   let exportPlan: ExportTablePlan | undefined;
   if (req.exportTable) {
     exportPlan = planExportTable(req.exportTable);
-    add(outputName(SYNTHETIC_SECTION_NAME[AtomKind.ExportTable], req.merges), SYNTHETIC_SECTION_NAME[AtomKind.ExportTable], IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, { kind: AtomKind.ExportTable, input: -1, detail: 0, size: exportPlan.size, alignment: 4 });
+    add(SYNTHETIC_SECTION_NAME[AtomKind.ExportTable], IMAGE_SCN.CNT_INITIALIZED_DATA | IMAGE_SCN.MEM_READ, AtomKind.ExportTable, -1, 0, exportPlan.size, 4);
   }
-
-  // Input section names sorted once; chunks then sort by rank, a number compare.
-  const subNameRank = new Int32Array(subNames.length);
-  subNames.map((_, id) => id).sort((a, b) => compareNames(subNames[a]!, subNames[b]!)).forEach((id, rank) => { subNameRank[id] = rank; });
 
   // Order output sections; the base-relocation section, filled in after relocation, comes last.
   const names = [...groups.keys()];
   const firstSeen = new Map(names.map((n, i) => [n, i]));
   names.sort((a, b) => sectionRank(a, groups.get(a)!.flags) - sectionRank(b, groups.get(b)!.flags) || firstSeen.get(a)! - firstSeen.get(b)!);
+  // Input section names ranked in image order: by output section, then by name (`.text$a` before
+  // `.text$b`); chunks then sort by rank, a number compare, keeping input order within a name.
+  const subNameRank = new Int32Array(subNames.length);
+  let rank = 0;
+  for (const name of names) {
+    for (const id of groups.get(name)!.subNames.sort((a, b) => compareNames(subNames[a]!, subNames[b]!))) subNameRank[id] = rank++;
+  }
+  const { order, start } = chunks.ordered(subNameRank);
+
   const sectionCount = names.length + (req.relocatable ? 1 : 0);
   const headerSize = computeHeaderSize({ format: req.is64 ? "pe32+" : "pe32", sectionCount, fileAlignment: req.fileAlignment });
   const layout = new Layout({
@@ -263,9 +284,9 @@ export function layOut(req: LayoutRequest): ImageLayout {
     mode: req.incremental ? "incremental" : "packed",
     // Address space is free: with room for a megabyte of growth a section rarely shifts its followers.
     minimumVirtualReserve: req.incremental ? INCREMENTAL_ADDRESS_RESERVE : 0,
-  }, Math.max(1024, order + 16));
+  }, Math.max(1024, chunks.count + 16));
 
-  const total = order + 1;
+  const total = chunks.count + 1;
   const atomKind = new Uint8Array(total);
   const atomInput = new Int32Array(total).fill(-1);
   const atomDetail = new Int32Array(total).fill(-1);
@@ -273,7 +294,9 @@ export function layOut(req: LayoutRequest): ImageLayout {
   const thunkAtoms = new Map<ImportFile, AtomId>();
   let importAtom = -1, exportAtom = -1;
   const sections: OutputSection[] = [];
+  const { kind: kinds, input: chunkInputs, detail: details, size: sizes, alignment: alignments } = chunks;
 
+  let ranked = 0;
   for (const name of names) {
     const g = groups.get(name)!;
     let flags = g.flags;
@@ -285,9 +308,9 @@ export function layOut(req: LayoutRequest): ImageLayout {
     const id = layout.addSection(name, { noBits, ...(req.incremental && g.holdsOrdered ? { mode: "packed-growable" as const } : {}) });
     const section: OutputSection = { name, characteristics: flags, noBits, id, number: sections.length + 1 };
     sections.push(section);
-    // Stable sort by the full input section name: `.text$a` before `.text$b`, input order within a name.
-    const indices = g.ordered(subNameRank);
-    const { kind: kinds, input: chunkInputs, detail: details, size: sizes, alignment: alignments } = g;
+    // This section's chunks: the ranks of its input section names are consecutive.
+    const indices = order.subarray(start[ranked]!, start[ranked + g.subNames.length]!);
+    ranked += g.subNames.length;
     // Chunks of one object come in a run: its atom column is looked up once per run, not per chunk.
     let atomsInput = -1;
     let sectionAtoms: Int32Array = new Int32Array(0);

@@ -84,21 +84,38 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
   }
   for (const id of rootSymbols) markSymbol(id);
 
+  // The object of the section popped last, with what the loop reads of it: consecutive sections often
+  // come from one object, and its columns are then not looked up again.
+  let current = -1;
+  let file = undefined as unknown as ObjectFile;
+  let bytes: Uint8Array = new Uint8Array(0), symbolIds: Int32Array = new Int32Array(0);
+  let relocationStart: Uint32Array = new Uint32Array(0), relocationCount: Uint32Array = new Uint32Array(0);
+  let numberAt = 0, recordSize = 0, bigobj = false, symbolCount = 0, sectionCount = 0;
+  let first: Int32Array | undefined, next: Int32Array | undefined;
   while (top > 0) {
     top--;
-    const file = files[stackInputs[top]!] as ObjectFile;
+    const input = stackInputs[top]!;
     const s = stackSections[top]!;
-    const coff = file.coff;
-    const bytes = coff.bytes;
-    const symbolIds = file.symbolIds;
-    // A local symbol's SectionNumber read in place, as `register` does (16 bits, or 32 in a bigobj).
-    const numberAt = coff.pointerToSymbolTable + 12;
-    const recordSize = coff.symbolRecordSize;
-    const bigobj = coff.isBigobj;
+    if (input !== current) {
+      current = input;
+      file = files[input] as ObjectFile;
+      const coff = file.coff;
+      bytes = coff.bytes;
+      symbolIds = file.symbolIds;
+      ({ start: relocationStart, count: relocationCount } = coff.relocationColumns);
+      // A local symbol's SectionNumber read in place, as `register` does (16 bits, or 32 in a bigobj).
+      numberAt = coff.pointerToSymbolTable + 12;
+      recordSize = coff.symbolRecordSize;
+      bigobj = coff.isBigobj;
+      symbolCount = file.symbolCount;
+      sectionCount = file.sectionCount;
+      first = firstChild[input];
+      next = nextChild[input];
+    }
     // Symbol indexes straight from the 10-byte relocation records (u32 at +4; the reader checked the bounds).
-    for (let p = coff.relocationOffsetOf(s) + 4, end = p + coff.relocationCountOf(s) * 10; p < end; p += 10) {
+    for (let p = relocationStart[s]! + 4, end = p + relocationCount[s]! * 10; p < end; p += 10) {
       const index = (bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24)) >>> 0;
-      if (index >= file.symbolCount) continue;
+      if (index >= symbolCount) continue;
       const id = symbolIds[index]!;
       if (id >= 0) {
         if (symbolDone[id] === 0) markSymbol(id);
@@ -106,13 +123,11 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
         const at = numberAt + index * recordSize;
         // Unsigned here: the reserved negative numbers (0xFF00 and up, or negative in a bigobj) are no section.
         const section = bigobj ? (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) : bytes[at]! | (bytes[at + 1]! << 8);
-        if (section > 0 && section <= file.sectionCount) mark(file, section - 1);
+        if (section > 0 && section <= sectionCount) mark(file, section - 1);
       }
     }
-    const first = firstChild[file.input];
     if (first) {
-      const next = nextChild[file.input]!;
-      for (let k = first[s]!; k >= 0; k = next[k]!) mark(file, k);
+      for (let k = first[s]!; k >= 0; k = next![k]!) mark(file, k);
     }
   }
 }

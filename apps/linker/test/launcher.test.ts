@@ -3,7 +3,7 @@
 // restored with a later time but the same contents keeps the bundle.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -55,6 +55,26 @@ describe("launcher", () => {
     utimesSync(pkg.bundle, older, older);
     writeFileSync(pkg.module, "export const answer = 43;\n");
     expect(pkg.run()).toBe("plain");
+  });
+
+  it("keeps a code cache per set of Node flags, so that runs with and without the #! line's flags do not undo each other's", () => {
+    const pkg = demoPackage();
+    const bundleDir = join(pkg.dir, "dist", "bundle");
+    // A bundle that says whether V8 took the code cache it was compiled with.
+    writeFileSync(join(pkg.dir, "bin", "demo.js"), [
+      'const vm = require("node:vm"); const Script = vm.Script;',
+      "vm.Script = class extends Script { constructor(s, o) { super(s, o); process.stdout.write(o.cachedData === undefined ? 'none ' : this.cachedDataRejected ? 'rejected ' : 'taken '); } };",
+      'require("./fresh-bundle.js").run("demo");',
+    ].join("\n"));
+    const run = (flags: string[]) => execFileSync(process.execPath, [...flags, join(pkg.dir, "bin", "demo.js")], { encoding: "utf8" });
+    const flagged = ["--v8-pool-size=0", "--max-lazy"];
+    expect(run([])).toBe("none bundle");
+    expect(run(flagged)).toBe("none bundle");
+    expect(run([])).toBe("taken bundle");
+    expect(run(flagged)).toBe("taken bundle");
+    const caches = readdirSync(bundleDir).filter((f) => f.endsWith(".cache")).sort();
+    expect(caches).toHaveLength(2);
+    expect(caches).toContain("demo.cjs.cache");
   });
 
   it("runs the plain build when the record of the bundle's inputs is missing or of an older format", () => {

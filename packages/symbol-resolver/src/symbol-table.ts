@@ -378,9 +378,7 @@ export class SymbolTable {
   }
 
   nameOf(symbol: SymbolId): string {
-    if (!(symbol >= 0 && symbol < this.names.length && Number.isInteger(symbol))) {
-      throw new SymbolTableUsageError(`unknown symbol id ${symbol}`, { symbol, symbolCount: this.names.length });
-    }
+    this.checkSymbol(symbol);
     return this.nameAt(symbol);
   }
 
@@ -697,7 +695,7 @@ export class SymbolTable {
   resolution(symbol: SymbolRef): Resolution {
     const id = typeof symbol === "number" ? symbol : this.idOf(symbol);
     if (id === undefined) return { kind: "undefined" };
-    this.nameOf(id);
+    this.checkSymbol(id);
     const winner = this.symWinner[id] as number;
     if (winner === NONE) return { kind: "undefined" };
     const input = this.candInput[winner] as number;
@@ -766,7 +764,7 @@ export class SymbolTable {
   }
 
   referenceCount(symbol: SymbolId): number {
-    this.nameOf(symbol);
+    this.checkSymbol(symbol);
     return this.symRefCount[symbol] as number;
   }
 
@@ -1232,6 +1230,13 @@ export class SymbolTable {
     }
   }
 
+  /** A known symbol id, checked without making its name (a restored table makes names when asked). */
+  private checkSymbol(symbol: SymbolId): void {
+    if (!(symbol >= 0 && symbol < this.names.length && Number.isInteger(symbol))) {
+      throw new SymbolTableUsageError(`unknown symbol id ${symbol}`, { symbol, symbolCount: this.names.length });
+    }
+  }
+
   private checkGroup(group: ComdatId): void {
     if (!(group >= 0 && group < this.groupNames.length && Number.isInteger(group))) {
       throw new SymbolTableUsageError(`unknown COMDAT group id ${group}`, { group, comdatCount: this.groupNames.length });
@@ -1291,7 +1296,7 @@ export class SymbolTable {
 
   private symbolOf(name: SymbolRef): SymbolId {
     if (typeof name === "string") return this.intern(name);
-    this.nameOf(name);
+    this.checkSymbol(name);
     return name;
   }
 

@@ -119,160 +119,143 @@ export class ObjectFile {
   /** Adds this object's definitions, references, COMDAT groups and aliases to the global table. */
   register(symbols: SymbolTable): void {
     const coff = this.coff;
-    const decoder = new TextDecoder();
-    for (let s = 0; s < this.sectionCount; s++) {
+    const sectionCount = this.sectionCount, symbolCount = this.symbolCount;
+    const sectionIncluded = this.sectionIncluded, sectionComdat = this.sectionComdat, symbolIds = this.symbolIds;
+    for (let s = 0; s < sectionCount; s++) {
       const flags = coff.sectionCharacteristics(s);
       const name = coff.sectionName(s);
       // Linker directives and other LNK_REMOVE/LNK_INFO sections never reach the image.
       if (name === ".drectve") {
         let data = coff.sectionData(s);
         if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) data = data.subarray(3);
-        this.directives += " " + decoder.decode(data);
+        this.directives += " " + utf8.decode(data);
         continue;
       }
       if (flags & (IMAGE_SCN.LNK_REMOVE | IMAGE_SCN.LNK_INFO)) continue;
       // CodeView debug info is for PDB writers; linkkit writes none.
       if (name.startsWith(".debug$")) continue;
-      this.sectionIncluded[s] = 1;
+      sectionIncluded[s] = 1;
     }
+
+    // The loops below read the symbol records in place (the reader checked that the whole table lies inside
+    // the input), through module functions given the record's offset: closures over these locals made V8
+    // keep them in a context object, read from memory on every use, and gave `register` a slow start.
+    const bytes = coff.bytes;
+    const table = coff.pointerToSymbolTable;
+    const recordSize = coff.symbolRecordSize;
+    const bigobj = coff.isBigobj;
+    const classAt = bigobj ? 18 : 16; // StorageClass; NumberOfAuxSymbols is the byte after it
 
     // Pass 1: COMDAT sections. A COMDAT section's first symbol is its section symbol (with the selection in
     // its aux record); the next symbol defined in that section is the COMDAT symbol, whose name keys the group.
     // The groups themselves are made in pass 2, at their key symbol, so that an external key is interned once
     // and names its group by id.
     // pendingLeader: the selection waiting for its key symbol.
-    const { pendingLeader, keySymbol, checksums, isComdat } = registerColumns(this.sectionCount);
+    const { pendingLeader, keySymbol, checksums, isComdat } = registerColumns(sectionCount);
     const assocLeader: number[] = [];
     let anyComdat = false;
-    for (let s = 0; s < this.sectionCount; s++) {
+    for (let s = 0; s < sectionCount; s++) {
       if (coff.sectionCharacteristics(s) & IMAGE_SCN.LNK_COMDAT) { isComdat[s] = 1; anyComdat = true; }
     }
-    // Symbol records are read in place: the reader checked that the whole table lies inside the input.
-    const bytes = coff.bytes;
-    const table = coff.pointerToSymbolTable;
-    const recordSize = coff.symbolRecordSize;
-    const bigobj = coff.isBigobj;
-    const classAt = bigobj ? 18 : 16; // StorageClass; NumberOfAuxSymbols is the byte after it
-    const storageClass = (i: number) => bytes[table + i * recordSize + classAt]!;
-    const auxCount = (i: number) => bytes[table + i * recordSize + classAt + 1]!;
-    const sectionNumber = (i: number) => {
-      const at = table + i * recordSize + 12;
-      if (bigobj) return bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24);
-      const n = bytes[at]! | (bytes[at + 1]! << 8);
-      return n <= 0xfeff ? n : n - 0x10000; // 0xFF00 and up are the reserved negative numbers
-    };
-    for (let i = 0; anyComdat && i < this.symbolCount; i += 1 + auxCount(i)) {
-      const section = sectionNumber(i);
-      if (section <= 0 || section > this.sectionCount) continue;
-      const s = section - 1;
-      if (!isComdat[s]) continue;
-      if (pendingLeader[s] === -1 && auxCount(i) > 0 && storageClass(i) === IMAGE_SYM_CLASS.STATIC) {
-        // A static symbol's aux record is a section definition (as LLVM reads it), read in place like the
-        // records (three CoffObject calls, each checking the record again, were ~20 ms on L); an aux record
-        // past the table goes through CoffObject, which reports it.
-        if (i + auxCount(i) >= this.symbolCount) coff.sectionDefinitionSelection(i);
-        const aux = table + (i + 1) * recordSize;
-        checksums[s] = u32At(bytes, aux + AUX.CheckSum);
-        const selection = bytes[aux + AUX.Selection]!;
-        if (selection === IMAGE_COMDAT_SELECT.ASSOCIATIVE) {
-          const low = bytes[aux + AUX.Number]! | (bytes[aux + AUX.Number + 1]! << 8);
-          this.associatedWith[s] = bigobj ? low + (bytes[aux + AUX.HighNumber]! | (bytes[aux + AUX.HighNumber + 1]! << 8)) * 0x10000 : low;
-          assocLeader.push(s);
-          pendingLeader[s] = -2;
-        } else {
-          pendingLeader[s] = selection;
-        }
-        continue;
-      }
-      if (pendingLeader[s]! > 0 && keySymbol[s] === -1) {
-        if (selectionOf[pendingLeader[s]!] === undefined) {
-          throw new LinkError(`${this.name}: unknown COMDAT selection ${pendingLeader[s]} for section ${coff.sectionName(s)}`);
-        }
-        keySymbol[s] = i;
-      }
-    }
-    // A name is interned from its bytes: hashed and looked up once, decoded only when new (a name the table
-    // holds, the common case for references, is never decoded). Non-ASCII names and malformed offsets go
-    // through symbolName, which decodes them or reports the problem.
-    const strings = coff.stringTable.bytes;
-    const nameId = (i: number): SymbolId => {
+    for (let i = 0; anyComdat && i < symbolCount;) {
       const at = table + i * recordSize;
-      let id = -1;
-      if (bytes[at] !== 0) {
-        let end = at;
-        while (end < at + 8 && bytes[end] !== 0) end++;
-        id = symbols.internAscii(bytes, at, end);
-      } else if (bytes[at + 1] === 0 && bytes[at + 2] === 0 && bytes[at + 3] === 0) {
-        const offset = (bytes[at + 4]! | (bytes[at + 5]! << 8) | (bytes[at + 6]! << 16) | (bytes[at + 7]! << 24)) >>> 0;
-        let end = offset;
-        while (end < strings.length && strings[end] !== 0) end++;
-        if (offset >= 4 && end < strings.length) id = symbols.internAscii(strings, offset, end);
+      const aux = bytes[at + classAt + 1]!;
+      const section = sectionNumberAt(bytes, at, bigobj);
+      if (section > 0 && section <= sectionCount && isComdat[section - 1]) {
+        const s = section - 1;
+        if (pendingLeader[s] === -1 && aux > 0 && bytes[at + classAt] === IMAGE_SYM_CLASS.STATIC) {
+          // A static symbol's aux record is a section definition (as LLVM reads it), read in place like the
+          // records (three CoffObject calls, each checking the record again, were ~20 ms on L); an aux record
+          // past the table goes through CoffObject, which reports it.
+          if (i + aux >= symbolCount) coff.sectionDefinitionSelection(i);
+          const auxAt = at + recordSize;
+          checksums[s] = u32At(bytes, auxAt + AUX.CheckSum);
+          const selection = bytes[auxAt + AUX.Selection]!;
+          if (selection === IMAGE_COMDAT_SELECT.ASSOCIATIVE) {
+            const low = bytes[auxAt + AUX.Number]! | (bytes[auxAt + AUX.Number + 1]! << 8);
+            this.associatedWith[s] = bigobj ? low + (bytes[auxAt + AUX.HighNumber]! | (bytes[auxAt + AUX.HighNumber + 1]! << 8)) * 0x10000 : low;
+            assocLeader.push(s);
+            pendingLeader[s] = -2;
+          } else {
+            pendingLeader[s] = selection;
+          }
+        } else if (pendingLeader[s]! > 0 && keySymbol[s] === -1) {
+          if (selectionOf[pendingLeader[s]!] === undefined) {
+            throw new LinkError(`${this.name}: unknown COMDAT selection ${pendingLeader[s]} for section ${coff.sectionName(s)}`);
+          }
+          keySymbol[s] = i;
+        }
       }
-      return id >= 0 ? id : symbols.intern(coff.symbolName(i));
-    };
-    /** Makes section `s`'s group, named by its key symbol (by id when interned: no second hashing). */
-    const addGroup = (s: number, key: string | SymbolId) => {
-      const size = coff.sectionSizeOfRawData(s); // what sectionData(s).length is, without making the window
-      const selection = selectionOf[pendingLeader[s]!] as ComdatSelection;
-      this.sectionComdat[s] = symbols.addComdat(this.input, key, selection, size, checksums[s]!);
-      pendingLeader[s] = -2;
-    };
+      i += 1 + aux;
+    }
 
     // Pass 2: symbols. A COMDAT group is made at its key symbol (the key's name interned once for both), or at
     // a definition in its section that comes before the key.
-    for (let i = 0; i < this.symbolCount; i += 1 + auxCount(i)) {
-      const storage = storageClass(i);
-      const section = sectionNumber(i);
-      const isKey = section > 0 && section <= this.sectionCount && keySymbol[section - 1] === i && pendingLeader[section - 1]! > 0;
-      if (isKey && storage !== IMAGE_SYM_CLASS.EXTERNAL) addGroup(section - 1, coff.symbolName(i));
+    for (let i = 0; i < symbolCount;) {
+      const at = table + i * recordSize;
+      const storage = bytes[at + classAt]!;
+      const next = i + 1 + bytes[at + classAt + 1]!;
+      const section = sectionNumberAt(bytes, at, bigobj);
+      const isKey = section > 0 && section <= sectionCount && keySymbol[section - 1] === i && pendingLeader[section - 1]! > 0;
+      if (isKey && storage !== IMAGE_SYM_CLASS.EXTERNAL) this.addGroup(symbols, section - 1, coff.symbolName(i));
       if (storage === IMAGE_SYM_CLASS.EXTERNAL) {
-        const name = nameId(i);
-        const value = u32At(bytes, table + i * recordSize + 8); // Value
+        const name = internName(symbols, coff, i, at);
+        const value = u32At(bytes, at + 8); // Value
         if (section > 0) {
-          if (section > this.sectionCount) {
-            throw new LinkError(`${this.name}: symbol ${coff.symbolName(i)} refers to section ${section}, but the object has ${this.sectionCount}`);
+          if (section > sectionCount) {
+            throw new LinkError(`${this.name}: symbol ${coff.symbolName(i)} refers to section ${section}, but the object has ${sectionCount}`);
           }
           const s = section - 1;
           if (isKey) {
-            addGroup(s, name);
+            this.addGroup(symbols, s, name);
           } else if (keySymbol[s]! > i && pendingLeader[s]! > 0) {
-            addGroup(s, coff.symbolName(keySymbol[s]!));
+            this.addGroup(symbols, s, coff.symbolName(keySymbol[s]!));
           }
-          const comdat = this.sectionComdat[s]!;
-          this.symbolIds[i] = symbols.define(this.input, name, section, value, comdat === NO_COMDAT ? undefined : comdat);
+          const comdat = sectionComdat[s]!;
+          symbolIds[i] = symbols.define(this.input, name, section, value, comdat === NO_COMDAT ? undefined : comdat);
         } else if (section === 0) {
-          this.symbolIds[i] = value > 0
+          symbolIds[i] = value > 0
             ? symbols.defineCommon(this.input, name, value, commonAlignment(value))
             : symbols.reference(this.input, name, i);
         } else if (section === -1) {
-          this.symbolIds[i] = symbols.defineAbsolute(this.input, name, value);
+          symbolIds[i] = symbols.defineAbsolute(this.input, name, value);
         }
       } else if (storage === IMAGE_SYM_CLASS.WEAK_EXTERNAL) {
         const aux = coff.symbolAux(i)[0];
         const name = coff.symbolName(i);
         if (aux?.kind !== "weak-external") throw new LinkError(`${this.name}: weak external ${name} has no weak-external aux record`);
-        if (aux.tagIndex >= this.symbolCount) throw new LinkError(`${this.name}: weak external ${name} names symbol ${aux.tagIndex}, past the symbol table`);
+        if (aux.tagIndex >= symbolCount) throw new LinkError(`${this.name}: weak external ${name} names symbol ${aux.tagIndex}, past the symbol table`);
         const target = coff.symbolName(aux.tagIndex);
         const mayLoad = aux.characteristics !== IMAGE_WEAK_EXTERN_SEARCH.NOLIBRARY;
-        this.symbolIds[i] = symbols.defineAlias(this.input, name, target, mayLoad);
+        symbolIds[i] = symbols.defineAlias(this.input, name, target, mayLoad);
       }
+      i = next;
     }
 
     // Pass 3: associative sections follow their leader's group.
     for (const s of assocLeader) {
       const leader = this.associatedWith[s]! - 1;
-      if (leader < 0 || leader >= this.sectionCount) {
+      if (leader < 0 || leader >= sectionCount) {
         throw new LinkError(`${this.name}: section ${coff.sectionName(s)} is associative to section ${leader + 1}, which does not exist`);
       }
-      const group = this.sectionComdat[leader]!;
+      const group = sectionComdat[leader]!;
       if (group !== NO_COMDAT) {
-        this.sectionComdat[s] = group;
+        sectionComdat[s] = group;
         symbols.addAssociative(this.input, group as ComdatId, s + 1);
-      } else if (!this.sectionIncluded[leader]) {
+      } else if (!sectionIncluded[leader]) {
         // Associated with a non-COMDAT section that is itself dropped (e.g. debug info): drop it too.
-        this.sectionIncluded[s] = 0;
+        sectionIncluded[s] = 0;
       }
     }
+  }
+
+  /** Makes section `s`'s group, named by its key symbol (by id when interned: no second hashing). */
+  private addGroup(symbols: SymbolTable, s: number, key: string | SymbolId): void {
+    const size = this.coff.sectionSizeOfRawData(s); // what sectionData(s).length is, without making the window
+    const { pendingLeader, checksums } = scratch;
+    const selection = selectionOf[pendingLeader[s]!] as ComdatSelection;
+    this.sectionComdat[s] = symbols.addComdat(this.input, key, selection, size, checksums[s]!);
+    pendingLeader[s] = -2;
   }
 
   isFunctionSymbol(i: number): boolean {
@@ -300,6 +283,39 @@ function registerColumns(sections: number): typeof scratch {
   scratch.isComdat.fill(0, 0, sections);
   return scratch;
 }
+
+/** The SectionNumber of the symbol record at `at`: 16 bits, or 32 in a bigobj. */
+function sectionNumberAt(bytes: Uint8Array, at: number, bigobj: boolean): number {
+  if (bigobj) return bytes[at + 12]! | (bytes[at + 13]! << 8) | (bytes[at + 14]! << 16) | (bytes[at + 15]! << 24);
+  const n = bytes[at + 12]! | (bytes[at + 13]! << 8);
+  return n <= 0xfeff ? n : n - 0x10000; // 0xFF00 and up are the reserved negative numbers
+}
+
+/**
+ * The global id of the name of symbol `i` (its record at `at`), interned from its bytes: hashed and looked
+ * up once, decoded only when new (a name the table holds, the common case for references, is never
+ * decoded). Non-ASCII names and malformed offsets go through symbolName, which decodes them or reports
+ * the problem.
+ */
+function internName(symbols: SymbolTable, coff: CoffObject, i: number, at: number): SymbolId {
+  const bytes = coff.bytes;
+  let id = -1;
+  if (bytes[at] !== 0) {
+    let end = at;
+    while (end < at + 8 && bytes[end] !== 0) end++;
+    id = symbols.internAscii(bytes, at, end);
+  } else if (bytes[at + 1] === 0 && bytes[at + 2] === 0 && bytes[at + 3] === 0) {
+    const strings = coff.stringTable.bytes;
+    const offset = u32At(bytes, at + 4);
+    let end = offset;
+    while (end < strings.length && strings[end] !== 0) end++;
+    if (offset >= 4 && end < strings.length) id = symbols.internAscii(strings, offset, end);
+  }
+  return id >= 0 ? id : symbols.intern(coff.symbolName(i));
+}
+
+/** Decodes `.drectve` sections (UTF-8, or ASCII as compilers write them). */
+const utf8 = new TextDecoder();
 
 /** Offsets in a section-definition aux record. */
 const AUX = ImageAuxSymbolSectionDefinition.offsetOf;
