@@ -52,8 +52,7 @@ export function atomRva(image: ImageLayout, atom: number): number {
 export function symbolRva(inputs: LoadedInputs, resolved: ResolvedSymbols, image: ImageLayout, id: number, imageBase: number): number | undefined {
   switch (resolved.kind[id]) {
     case TargetKind.Section: {
-      const file = inputs.files[resolved.input[id]!] as ObjectFile;
-      const atom = file.sectionAtom[resolved.section[id]! - 1]!;
+      const atom = sectionSymbolAtom(inputs, resolved, id);
       if (atom < 0) return undefined;
       return image.layout.atomAddress(atom) + resolved.value[id]!;
     }
@@ -73,6 +72,11 @@ export function symbolRva(inputs: LoadedInputs, resolved: ResolvedSymbols, image
     }
     default: return undefined;
   }
+}
+
+/** The atom of the section that defines symbol `id` (of kind Section), or -1 when the section is not in the image. */
+function sectionSymbolAtom(inputs: LoadedInputs, resolved: ResolvedSymbols, id: number): number {
+  return (inputs.files[resolved.input[id]!] as ObjectFile).sectionAtom[resolved.section[id]! - 1]!;
 }
 
 function importSlotRva(image: ImageLayout, file: ImportFile): number | undefined {
@@ -273,12 +277,10 @@ export class ImageEmitter {
     const symbolCount = resolved.kind.length;
     const globalRva = new Float64Array(symbolCount);
     // Symbols in sections, nearly all of them, straight from the snapshot: `symbolRva` asks the layout.
-    const { kind, input, section, value } = resolved;
-    const files = inputs.files;
     for (let id = 0; id < symbolCount; id++) {
-      if (kind[id] === TargetKind.Section) {
-        const atom = (files[input[id]!] as ObjectFile).sectionAtom[section[id]! - 1]!;
-        globalRva[id] = atom >= 0 ? places.address[atom]! + value[id]! : NaN;
+      if (resolved.kind[id] === TargetKind.Section) {
+        const atom = sectionSymbolAtom(inputs, resolved, id);
+        globalRva[id] = atom >= 0 ? places.address[atom]! + resolved.value[id]! : NaN;
       } else {
         globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
       }

@@ -9,7 +9,7 @@ import { ObjectFile } from "./inputs/object-file.js";
 import { ImportFile } from "./inputs/import-file.js";
 import type { LoadedInputs } from "./inputs/loader.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
-import { LinkError } from "./errors.js";
+import { InternalError, LinkError } from "./errors.js";
 
 /** What an atom holds; indexes the parallel columns of `ImageLayout`. */
 /** Address space each section of an incremental image reserves to grow into. */
@@ -95,7 +95,7 @@ class Chunks {
 
   push(subName: number, kind: AtomKind, input: number, detail: number, size: number, alignment: number): void {
     const i = this.count++;
-    if (i >= this.capacity) throw new Error(`internal: more than ${this.capacity} chunks`);
+    if (i >= this.capacity) throw new InternalError(`more than the ${this.capacity} chunks the layout counted`);
     this.subName[i] = subName;
     this.kind[i] = kind;
     this.input[i] = input;
@@ -178,7 +178,8 @@ export function layOut(req: LayoutRequest): ImageLayout {
   const usedImports = inputs.imports.filter((f) => f.slotUsed);
   let sectionTotal = 0;
   for (const file of inputs.objects) sectionTotal += file.sectionCount;
-  const chunks = new Chunks(sectionTotal + commonSymbols.length + 2 * usedImports.length + 2);
+  // At most: every section, every common, a thunk per import, the import tables and the export table.
+  const chunks = new Chunks(sectionTotal + commonSymbols.length + usedImports.length + 2);
 
   const groups = new Map<string, OutputGroup>();
   // Input section names get ids in order of appearance; each belongs to one output section.
