@@ -1,7 +1,8 @@
 // The architecture's rules that the compiler cannot check (see ../shared/DESIGN.md):
 // - packages/* run everywhere: no `node:` imports (or bare Node built-ins) in their sources;
 // - the generic packages know nothing of COFF: no import of coff-format or pe-writer, no PE/COFF identifiers;
-// - no package reaches into another's internals (`@linkkit/x/src/...` or relative paths across packages).
+// - no package reaches into another's internals (`@linkkit/x/src/...` or relative paths across packages);
+// - .ci/run ends with the README's test command (the line after "# install, build, and run every test").
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,6 +37,13 @@ for (const pkg of readdirSync(join(root, "packages"))) {
       }
     });
   }
+}
+// CI runs what the README tells a newcomer to run: the two must not drift apart.
+const readmeLines = readFileSync(join(root, "README.md"), "utf8").split("\n");
+const testCommand = readmeLines[readmeLines.indexOf("# install, build, and run every test") + 1];
+const ciCommand = readFileSync(join(root, ".ci", "run"), "utf8").trimEnd().split("\n").pop();
+if (testCommand === undefined || ciCommand !== testCommand) {
+  problems.push(`.ci/run: its last line is '${ciCommand}', the README's test command is '${testCommand}'`);
 }
 if (problems.length > 0) {
   console.error(problems.join("\n"));
