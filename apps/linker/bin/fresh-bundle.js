@@ -96,4 +96,4 @@ function exitWhenDone() {
   process.exit();
 }
 
-module.exports = { run, exitWhenDone, codeCachePath };
+module.exports = { run, exitWhenDone };
