@@ -135,6 +135,11 @@ export class ImageEmitter {
   /** The base-relocation table this emitter last put in the buffer, and where (none yet after a restore). */
   private baseRelocTableWritten: { readonly table: Uint8Array; readonly at: number } | undefined;
   /**
+   * Whether import thunks may own base relocations (x86 thunks jump through an absolute address): only
+   * then are a thunk's entries dropped before it is written again, a pass over every entry of the link.
+   */
+  private thunkBaseRelocs = false;
+  /**
    * During an update: the atoms whose contents change (rewritten, freed, or a site in them re-applied).
    * The exception table merges only their entries again; undefined in a full link.
    */
@@ -198,6 +203,7 @@ export class ImageEmitter {
     this.baseRelocAtom.set(state.baseRelocAtom);
     this.baseRelocCount = n;
     this.sortedBaseRelocs = state.sortedBaseRelocs;
+    this.thunkBaseRelocs = true; // the saved entries may be thunks' (the state does not say)
     this.lastBaseRelocations = state.baseRelocationTable && { rvas: state.baseRelocRva, types: state.baseRelocType, table: state.baseRelocationTable };
     this.baseRelocsMatchTable = this.lastBaseRelocations !== undefined;
     this.directories = [...state.directories];
@@ -290,21 +296,31 @@ export class ImageEmitter {
   }
 
   /** The kernel's output, reused: taken (`takeKernelOutput`) before the next call. */
-  private readonly kernelOutput: KernelOutput = { applied: 0, baseRelocs: [], baseCount: 0, slow: [], slowCount: 0 };
+  private readonly kernelOutput: KernelOutput = {
+    applied: 0, baseRva: this.baseRelocRva, baseType: this.baseRelocType, baseAtom: this.baseRelocAtom, baseCount: 0, slow: [], slowCount: 0,
+  };
 
+  /** Relocates `file` (its section `only`, or all of them): base relocations go straight to this emitter's. */
   private runKernel(file: RelocationFile, places: AtomPlaces, globalRva: Float64Array, only: number): KernelOutput {
+    const counts = file.relocationCount;
+    let records = 0;
+    if (only >= 0) records = counts[only] ?? 0;
+    else for (let s = 0; s < file.sectionCount; s++) records += counts[s]!;
+    this.growBaseRelocs(this.baseRelocCount + records);
     const output = this.kernelOutput;
     output.applied = 0;
-    output.baseCount = 0;
+    output.baseRva = this.baseRelocRva;
+    output.baseType = this.baseRelocType;
+    output.baseAtom = this.baseRelocAtom;
+    output.baseCount = this.baseRelocCount;
     output.slowCount = 0;
     relocateFileSections(file, places, this.buffer, this.view, globalRva, this.req.resolved.kind, TargetKind.Absolute, this.is64, this.req.imageBase, only, output);
+    this.baseRelocCount = output.baseCount;
     return output;
   }
 
-  /** What the kernel left: its base relocations, and the sites it passed over, for `relocateSite`. */
+  /** What the kernel left: the sites it passed over, for `relocateSite`, and its count. */
   private takeKernelOutput(file: ObjectFile, output: KernelOutput): void {
-    const base = output.baseRelocs;
-    for (let i = 0; i < output.baseCount; i += 3) this.addBaseReloc(base[i]!, base[i + 1]!, base[i + 2]!);
     const slow = output.slow;
     for (let i = 0; i < output.slowCount; i += 2) this.relocateSite(file, slow[i]!, slow[i + 1]!, false);
     this.relocationsApplied += output.applied;
@@ -603,14 +619,16 @@ export class ImageEmitter {
       this.markDirty(at, written.bytes.length);
       directories[IMAGE_DIRECTORY_ENTRY.IMPORT] = written.importDirectory;
       directories[IMAGE_DIRECTORY_ENTRY.IAT] = written.iat;
-      const thunkAtoms = new Set(image.thunkAtoms.values());
-      this.dropBaseRelocs(thunkAtoms);
+      if (this.thunkBaseRelocs) this.dropBaseRelocs(new Set(image.thunkAtoms.values()));
       for (const [file, atom] of image.thunkAtoms) {
         const thunkRva = layout.atomAddress(atom);
         const thunkAt = this.atomFileOffset(atom);
         const r = writeImportThunk(this.buffer.subarray(thunkAt), this.machineValue, thunkRva, importSlotRva(image, file)!, imageBase);
         this.markDirty(thunkAt, 6);
-        for (const b of r.baseRelocations) this.addBaseReloc(b.rva, b.type, atom);
+        for (const b of r.baseRelocations) {
+          this.addBaseReloc(b.rva, b.type, atom);
+          this.thunkBaseRelocs = true;
+        }
       }
     } else {
       directories[IMAGE_DIRECTORY_ENTRY.IMPORT] = undefined;
@@ -726,17 +744,8 @@ export class ImageEmitter {
    */
   private exceptionTableInPlace(pdata: OutputSection): number | undefined {
     const layout = this.req.image.layout;
-    const entrySize = ImageRuntimeFunctionEntry.size;
-    let end = 0;
-    // Indexed, not for-of: a loop that runs once runs unoptimized, where for-of made an iterator result per
-    // atom (4 MB for 120,000 functions).
-    const atoms = layout.atomsInSection(pdata.id);
-    for (let i = 0; i < atoms.length; i++) {
-      const atom = atoms[i]!;
-      const length = layout.atomSize(atom);
-      if (layout.atomOffset(atom) !== end || length % entrySize !== 0) return undefined;
-      end += length;
-    }
+    const end = layout.contiguousSize(pdata.id, ImageRuntimeFunctionEntry.size);
+    if (end < 0) return undefined;
     const at = layout.section(pdata.id).fileOffset;
     return isSortedByBegin(this.buffer.subarray(at, at + end)) ? end : undefined;
   }

@@ -29,15 +29,18 @@ export interface AtomPlaces {
 }
 
 /**
- * What relocating left behind: counts, base relocations to add, sites for `relocateSite`. The arrays are
- * reused from call to call and only their first `baseCount` and `slowCount` entries are this call's:
- * emptying them (`length = 0`) let V8 drop their memory, and regrowing it was 12 MB of garbage on a
- * 400-object link.
+ * What relocating left behind: counts, base relocations, sites for `relocateSite`. The arrays are reused
+ * from call to call: emptying `slow` (`length = 0`) let V8 drop its memory, and regrowing it was garbage.
  */
 export interface KernelOutput {
   applied: number;
-  /** Triples: RVA, base-relocation type, atom. */
-  readonly baseRelocs: number[];
+  /**
+   * The caller's base-relocation columns (RVA, IMAGE_REL_BASED_* type, atom), which the kernel appends to
+   * from `baseCount` on: the caller makes room for one entry per relocation record of the file first.
+   */
+  baseRva: Uint32Array;
+  baseType: Uint8Array;
+  baseAtom: Int32Array;
   baseCount: number;
   /** Pairs: section index, relocation index. */
   readonly slow: number[];
@@ -65,7 +68,7 @@ export function relocateFileSections(file: RelocationFile, places: AtomPlaces, o
   const bigobj = file.bigobj;
   const symbolCount = file.symbolCount;
   const sectionCount = file.sectionCount;
-  const baseRelocs = result.baseRelocs;
+  const baseRva = result.baseRva, baseType = result.baseType, baseAtom = result.baseAtom;
   const slow = result.slow;
   let applied = 0, base = result.baseCount, slowAt = result.slowCount;
   for (let s = only >= 0 ? only : 0, end = only >= 0 ? only + 1 : sectionCount; s < end; s++) {
@@ -136,7 +139,7 @@ export function relocateFileSections(file: RelocationFile, places: AtomPlaces, o
             const va = imageBase + target + view.getInt32(site + 4, true) * 4294967296 + view.getUint32(site, true);
             view.setUint32(site, va % 4294967296 >>> 0, true);
             view.setUint32(site + 4, Math.floor(va / 4294967296) >>> 0, true);
-            if (!isAbsolute) { baseRelocs[base++] = siteRva; baseRelocs[base++] = 10; baseRelocs[base++] = atom; } // IMAGE_REL_BASED_DIR64
+            if (!isAbsolute) { baseRva[base] = siteRva; baseType[base] = 10; baseAtom[base++] = atom; } // IMAGE_REL_BASED_DIR64
           } else break fast;
         } else if (type === 0x14) { // I386 REL32
           const value = target + view.getInt32(site, true) - (siteRva + 4);
@@ -148,7 +151,7 @@ export function relocateFileSections(file: RelocationFile, places: AtomPlaces, o
           view.setUint32(site, value >>> 0, true);
         } else if (type === 6) { // I386 DIR32
           view.setUint32(site, (imageBase + target + view.getInt32(site, true)) >>> 0, true);
-          if (!isAbsolute) { baseRelocs[base++] = siteRva; baseRelocs[base++] = 3; baseRelocs[base++] = atom; } // IMAGE_REL_BASED_HIGHLOW
+          if (!isAbsolute) { baseRva[base] = siteRva; baseType[base] = 3; baseAtom[base++] = atom; } // IMAGE_REL_BASED_HIGHLOW
         } else break fast;
         applied++;
         continue;

@@ -115,6 +115,17 @@ describe("freeing atoms and reusing holes", () => {
     layout.verify();
   });
 
+  it("tells when a section's atoms lie back to back from its start (contiguousSize)", () => {
+    const { layout, text } = packedCoff();
+    expect(layout.contiguousSize(text, 12)).toBe(0);
+    const [, b] = [24, 12, 36].map((size) => layout.placeAtom(text, size, 4).atom) as [number, number, number];
+    expect(layout.contiguousSize(text, 12)).toBe(72);
+    expect(layout.contiguousSize(text, 8)).toBe(-1); // 12 bytes are no whole number of 8-byte records
+    layout.freeAtom(b);
+    expect(layout.contiguousSize(text)).toBe(-1); // a hole where b was
+    expect(() => layout.contiguousSize(text, 0)).toThrow(InvalidOptionError);
+  });
+
   it("coalesces adjacent freed atoms into one hole", () => {
     const { layout, text } = packedCoff();
     const ids = [40, 40, 40, 40].map((size) => layout.placeAtom(text, size).atom) as [number, number, number, number];

@@ -248,6 +248,24 @@ export class Layout {
   }
 
   /**
+   * The size of section `id`'s atoms when, in order, they lie back to back from offset 0 and each size is
+   * a multiple of `unit`; else -1. A linker can then take the section's bytes as one array of `unit`-byte
+   * records (an exception table, a list of pointers) without asking about each atom.
+   */
+  contiguousSize(id: SectionId, unit = 1): number {
+    const section = this.sectionRecord(id, "contiguousSize");
+    if (!Number.isSafeInteger(unit) || unit < 1) throw new InvalidOptionError("contiguousSize unit", "a positive safe integer", unit);
+    const { next, offset, size } = this.atoms;
+    let end = 0;
+    for (let atom = section.first; atom !== NONE; atom = next[atom] as number) {
+      const length = size[atom] as number;
+      if (offset[atom] !== end || length % unit !== 0) return -1;
+      end += length;
+    }
+    return end;
+  }
+
+  /**
    * Full link: gives every section its address and file offset, section after section from the end of
    * the headers, each aligned; `noBits` sections take virtual space only. Incremental sections reserve
    * `used × growthFactor`. File ranges reserved in `fileSpace` beforehand are kept; a section that would

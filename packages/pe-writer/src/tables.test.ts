@@ -113,6 +113,8 @@ describe("base relocations", () => {
 
   it("rejects two types at one address and unsupported types", () => {
     expect(() => buildBaseRelocations([{ rva: 0x10, type: 3 }, { rva: 0x10, type: 10 }])).toThrow(/different types/);
+    expect(() => buildBaseRelocations([{ rva: 0x10, type: 10 }, { rva: 0x10, type: 3 }])).toThrow(/different types/);
+    expect(() => buildBaseRelocationsFromArrays(Uint32Array.of(0x10, 0x20), Uint8Array.of(10, 0))).toThrow(/type 0 is not supported/);
     expect(() => buildBaseRelocations([{ rva: 0x10, type: IMAGE_REL_BASED.HIGHADJ }])).toThrow(PeWriterError);
   });
 
@@ -121,6 +123,16 @@ describe("base relocations", () => {
       const table = buildBaseRelocationsFromArrays(Uint32Array.from(rvas), IMAGE_REL_BASED.HIGHLOW);
       expect(table.length % 4).toBe(0);
       expect(readBaseRelocations(table)).toEqual([...rvas].sort((a, b) => a - b).map((rva) => ({ rva, type: 3 })));
+    }));
+  });
+
+  it("round-trips entries of their own types, in any order, duplicates listed once", () => {
+    const entry = fc.record({ rva: fc.integer({ min: 0, max: 0x7fff_fff8 }), type: fc.constantFrom(IMAGE_REL_BASED.HIGHLOW, IMAGE_REL_BASED.DIR64) });
+    fc.assert(fc.property(fc.uniqueArray(entry, { selector: (e) => e.rva, maxLength: 300 }), fc.nat(), (entries, repeat) => {
+      const listed = entries.length > 0 ? [...entries, entries[repeat % entries.length]!] : entries;
+      const table = buildBaseRelocationsFromArrays(Uint32Array.from(listed, (e) => e.rva), Uint8Array.from(listed, (e) => e.type));
+      expect(readBaseRelocations(table)).toEqual([...entries].sort((a, b) => a.rva - b.rva));
+      expect(table).toEqual(buildBaseRelocations(listed));
     }));
   });
 
