@@ -54,6 +54,12 @@ async function benchWorkload(workload, linkers, runs) {
   const outDir = join(workload.dir, "out");
   mkdirSync(outDir, { recursive: true });
   const samples = new Map(linkers.map((l) => [l.name, []]));
+  // One run of each linker that is not counted: a build leaves linkkit no V8 code cache, which its first run
+  // writes (~0.1 s more), and each linker finds its inputs and its own output in the page cache after it.
+  for (const linker of linkers) {
+    await measure(linker.command, linker.args(join(outDir, linker.output)), { cwd: workload.dir });
+    process.stdout.write(`\r  ${workload.name}: warm-up ${linker.name.padEnd(10)}   `);
+  }
   for (let run = 0; run < runs; run++) {
     const order = run % 2 === 0 ? linkers : [...linkers].reverse();
     for (const linker of order) {
@@ -146,8 +152,9 @@ function updateReadme(table, machine, command) {
 \`pnpm bench\` builds synthetic programs with clang (\`bench/generate.mjs\`: modules × 300 small functions,
 cross-module calls, data, tables of function pointers, kernel32 imports, \`-ffunction-sections\`) at three
 sizes, S ≈ 1 MB, M ≈ 5 MB and L ≈ 50 MB of objects, and a MinGW C program (\`bench/mingw\`); it links each
-with linkkit and with the reference linker, alternating, and counts a time only after both images printed the
-same output and exit code under wine. Medians; CPU is user + sys of the linker process, memory its peak RSS
+with linkkit and with the reference linker, once each unmeasured (a build leaves linkkit no code cache, which
+its first run writes), then alternating, and counts a time only after both images printed the same output
+and exit code under wine. Medians; CPU is user + sys of the linker process, memory its peak RSS
 (GNU time). linkkit runs as \`pnpm exec linkkit\` does: \`node\`, the Node flags of the launcher's \`#!\` line
 (\`--v8-pool-size=0\`), then \`apps/linker/bin/linkkit.js\`. Every linker runs
 without NODE_EXTRA_CA_CERTS, which Node 20 reads at start-up (a TLS setting a linker never needs). Targets

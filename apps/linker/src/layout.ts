@@ -171,8 +171,10 @@ export function layOut(req: LayoutRequest): ImageLayout {
 
   // Common symbols: uninitialised data, largest definition wins (the resolver merged them).
   const commonSymbols: SymbolId[] = [];
-  for (let id = 0; id < resolved.kind.length; id++) {
-    if (resolved.kind[id] === TargetKind.Common && inputs.symbols.resolveAlias(id) === id) commonSymbols.push(id);
+  const targetKinds = resolved.kind;
+  // A native scan for the few: a loop over 300,000 names that runs once is ~3 ms before V8 optimises it.
+  for (let id = targetKinds.indexOf(TargetKind.Common); id >= 0; id = targetKinds.indexOf(TargetKind.Common, id + 1)) {
+    if (inputs.symbols.resolveAlias(id) === id) commonSymbols.push(id);
   }
   // Imports in use: one table blob in .rdata (directory, lookup tables, names, IAT), thunks in .text.
   const usedImports = inputs.imports.filter((f) => f.slotUsed);

@@ -78,9 +78,13 @@ export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSect
   };
 
   for (const file of inputs.objects) {
-    for (let s = 0; s < file.sectionCount; s++) {
-      if (!gcSections || file.sectionComdat[s] === NO_COMDAT) mark(file, s);
+    if (!gcSections) {
+      for (let s = 0; s < file.sectionCount; s++) mark(file, s);
+      continue;
     }
+    // The roots are the few sections of each object in no COMDAT: a native scan finds them.
+    const comdat = file.sectionComdat;
+    for (let s = comdat.indexOf(NO_COMDAT); s >= 0 && s < file.sectionCount; s = comdat.indexOf(NO_COMDAT, s + 1)) mark(file, s);
   }
   for (const id of rootSymbols) markSymbol(id);
 

@@ -1156,6 +1156,8 @@ export class SymbolTable {
   }
 
   private duplicateDiagnostics(symbol: SymbolId, winner: number, severity: Severity, out: Diagnostic[]): void {
+    // Most names have one definition: no list made for them (a large link checks 100,000 definitions).
+    if (this.symDefHead[symbol] === winner && this.candNext[winner] === NONE) return;
     const others: number[] = [];
     for (let c = this.symDefHead[symbol] as number; c !== NONE; c = this.candNext[c] as number) {
       if (c !== winner && this.isActive(c) && KIND_RANK[this.candKind[c] as number] === STRONG_RANK) others.push(c);
