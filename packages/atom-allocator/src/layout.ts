@@ -530,22 +530,25 @@ export class Layout {
     const address = into?.address ?? new Float64Array(n);
     const fileOffset = into?.fileOffset ?? new Float64Array(n);
     if (address.length < n || fileOffset.length < n) throw new InvalidOptionError("atomPlaces into", `arrays of at least ${n} entries`, Math.min(address.length, fileOffset.length));
+    // Each section's address and file offset by section id + 1, NaN at 0 for a freed atom's NONE (-1) and
+    // as the file offset of a section with no file data: the loop then has no branch and no call per atom
+    // (it runs once over 330,000 atoms in a large link, much of it before V8 optimises it).
+    const sectionAddress = new Float64Array(this.sectionList.length + 1).fill(NaN);
+    const sectionFileOffset = new Float64Array(this.sectionList.length + 1).fill(NaN);
+    for (const section of this.sectionList) {
+      sectionAddress[section.id + 1] = section.address;
+      if (!section.noBits) sectionFileOffset[section.id + 1] = section.fileOffset;
+    }
     const sectionOf = this.atoms.section;
     const offsetOf = this.atoms.offset;
-    const place = (atom: number): void => {
-      const id = sectionOf[atom]!;
-      if (id === NONE) { address[atom] = NaN; fileOffset[atom] = NaN; return; }
-      const section = this.sectionList[id]!;
-      address[atom] = section.address + offsetOf[atom]!;
-      fileOffset[atom] = section.noBits ? NaN : section.fileOffset + offsetOf[atom]!;
-    };
-    if (atoms === undefined) {
-      for (let atom = 0; atom < n; atom++) place(atom);
-    } else {
-      for (let k = 0; k < atoms.length; k++) {
-        const atom = atoms[k]!;
-        if (atom >= 0 && atom < n) place(atom);
-      }
+    const count = atoms === undefined ? n : atoms.length;
+    for (let k = 0; k < count; k++) {
+      const atom = atoms === undefined ? k : atoms[k]!;
+      if (!(atom >= 0 && atom < n)) continue;
+      const at = sectionOf[atom]! + 1;
+      const offset = offsetOf[atom]!;
+      address[atom] = sectionAddress[at]! + offset;
+      fileOffset[atom] = sectionFileOffset[at]! + offset;
     }
     return { address, fileOffset };
   }
