@@ -319,7 +319,7 @@ export class ImageEmitter {
     return output;
   }
 
-  /** What the kernel left: the sites it passed over, for `relocateSite`, and its count. */
+  /** What the kernel left: the sites it passed over (`relocateSite` takes them) and how many it applied. */
   private takeKernelOutput(file: ObjectFile, output: KernelOutput): void {
     const slow = output.slow;
     for (let i = 0; i < output.slowCount; i += 2) this.relocateSite(file, slow[i]!, slow[i + 1]!, false);

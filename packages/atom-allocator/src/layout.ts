@@ -531,8 +531,8 @@ export class Layout {
     const fileOffset = into?.fileOffset ?? new Float64Array(n);
     if (address.length < n || fileOffset.length < n) throw new InvalidOptionError("atomPlaces into", `arrays of at least ${n} entries`, Math.min(address.length, fileOffset.length));
     // Each section's address and file offset by section id + 1, NaN at 0 for a freed atom's NONE (-1) and
-    // as the file offset of a section with no file data: the loop then has no branch and no call per atom
-    // (it runs once over 330,000 atoms in a large link, much of it before V8 optimises it).
+    // as the file offset of a section with no file data: the loop then reads no section record and calls
+    // nothing per atom (it runs once over 330,000 atoms in a large link, much of it before V8 optimises it).
     const sectionAddress = new Float64Array(this.sectionList.length + 1).fill(NaN);
     const sectionFileOffset = new Float64Array(this.sectionList.length + 1).fill(NaN);
     for (const section of this.sectionList) {
