@@ -79,6 +79,25 @@ function sectionSymbolAtom(inputs: LoadedInputs, resolved: ResolvedSymbols, id: 
   return (inputs.files[resolved.input[id]!] as ObjectFile).sectionAtom[resolved.section[id]! - 1]!;
 }
 
+/**
+ * Every global symbol's address (NaN: none), those in sections (nearly all) straight from the atoms'
+ * `places`, the others asked of `symbolRva`. A function of its own: a loop that runs once is optimised
+ * sooner in a small function than in a large one.
+ */
+function globalAddresses(inputs: LoadedInputs, resolved: ResolvedSymbols, image: ImageLayout, imageBase: number, places: AtomPlaces): Float64Array {
+  const symbolCount = resolved.kind.length;
+  const globalRva = new Float64Array(symbolCount);
+  for (let id = 0; id < symbolCount; id++) {
+    if (resolved.kind[id] === TargetKind.Section) {
+      const atom = sectionSymbolAtom(inputs, resolved, id);
+      globalRva[id] = atom >= 0 ? places.address[atom]! + resolved.value[id]! : NaN;
+    } else {
+      globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
+    }
+  }
+  return globalRva;
+}
+
 function importSlotRva(image: ImageLayout, file: ImportFile): number | undefined {
   const tables = image.importTables;
   const slot = tables?.slots.get(file);
@@ -280,17 +299,7 @@ export class ImageEmitter {
 
     // Memory layout is fixed: snapshot every atom's place and every global symbol's address once.
     const places = layout.atomPlaces();
-    const symbolCount = resolved.kind.length;
-    const globalRva = new Float64Array(symbolCount);
-    // Symbols in sections, nearly all of them, straight from the snapshot: `symbolRva` asks the layout.
-    for (let id = 0; id < symbolCount; id++) {
-      if (resolved.kind[id] === TargetKind.Section) {
-        const atom = sectionSymbolAtom(inputs, resolved, id);
-        globalRva[id] = atom >= 0 ? places.address[atom]! + resolved.value[id]! : NaN;
-      } else {
-        globalRva[id] = symbolRva(inputs, resolved, image, id, imageBase) ?? NaN;
-      }
-    }
+    const globalRva = globalAddresses(inputs, resolved, image, imageBase, places);
     for (const file of inputs.objects) this.takeKernelOutput(file, this.runKernel(relocationFile(file), places, globalRva, -1));
     this.throwErrors();
   }

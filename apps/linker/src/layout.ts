@@ -166,6 +166,111 @@ function sectionRank(name: string, flags: number): number {
   return name === ".data" ? 20 : 21;
 }
 
+/**
+ * Input section names (`.text$mn`), numbered in order of appearance, each with its output section's group.
+ * The three names met last are kept and compared by identity: a -ffunction-sections object's sections go
+ * .text .xdata .pdata, one function after another, and its reader hands back one string per name.
+ */
+class InputSectionNames {
+  readonly groups = new Map<string, OutputGroup>();
+  readonly names: string[] = [];
+  /** The output section's group of each name. */
+  readonly group: OutputGroup[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly recentName = ["", "", ""];
+  private readonly recentId = [-1, -1, -1];
+
+  constructor(private readonly merges: ReadonlyMap<string, string>) {}
+
+  idOf(name: string): number {
+    const id = this.ids.get(name);
+    return id !== undefined ? id : this.add(name);
+  }
+
+  /**
+   * The id of an input section's name, through the names met last (a section's name is mostly one of
+   * them). An input section whose place is fixed (see `isOrderedSectionName`) marks its output section.
+   */
+  idOfSection(name: string): number {
+    const recentName = this.recentName, recentId = this.recentId;
+    if (name === recentName[0]) return recentId[0]!;
+    if (name === recentName[1]) return recentId[1]!;
+    if (name === recentName[2]) return recentId[2]!;
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.add(name);
+      if (isOrderedSectionName(name)) this.group[id]!.holdsOrdered = true;
+    }
+    recentName[2] = recentName[1]!; recentId[2] = recentId[1]!;
+    recentName[1] = recentName[0]!; recentId[1] = recentId[0]!;
+    recentName[0] = name; recentId[0] = id;
+    return id;
+  }
+
+  private add(name: string): number {
+    const out = outputName(name, this.merges);
+    let g = this.groups.get(out);
+    if (!g) this.groups.set(out, (g = { flags: 0, holdsOrdered: false, subNames: [] }));
+    const id = this.names.length;
+    this.ids.set(name, id);
+    this.names.push(name);
+    this.group.push(g);
+    g.subNames.push(id);
+    return id;
+  }
+}
+
+/**
+ * An object's live sections as chunks. A function of its own, called per object, rather than a loop in
+ * `layOut`: V8 optimises a small function after a few calls, where a loop that runs once in a large one
+ * waits for a compile of all of it (~3 ms of a 400-object link per such loop).
+ */
+function addObjectChunks(file: ObjectFile, chunks: Chunks, names: InputSectionNames, imageAlignment: number): void {
+  const coff = file.coff;
+  const live = file.sectionLive;
+  for (let s = 0; s < file.sectionCount; s++) {
+    if (!live[s]) continue;
+    const name = coff.sectionName(s);
+    const flags = coff.sectionCharacteristics(s);
+    const alignment = sectionAlignment(flags) || 16;
+    if (alignment > imageAlignment) {
+      throw new LinkError(`${file.name}: section ${name} needs alignment ${alignment}, more than the image's section alignment ${imageAlignment}`);
+    }
+    const sub = names.idOfSection(name);
+    names.group[sub]!.flags |= flags & CONTENT_FLAGS;
+    chunks.push(sub, AtomKind.InputSection, file.input, s, coff.sectionSizeOfRawData(s), alignment);
+  }
+}
+
+/**
+ * Records the atoms of the input-section chunks `indices[from...]` (atom `atoms.first + k` for
+ * `indices[k]`) up to the first chunk of another kind, and answers that chunk's position (or the end).
+ * Its own small function for the reason `addObjectChunks` is one.
+ */
+function recordSectionAtoms(
+  chunks: Chunks, indices: Int32Array, from: number,
+  atoms: { readonly first: number; readonly kind: Uint8Array; readonly input: Int32Array; readonly detail: Int32Array },
+  files: LoadedInputs["files"],
+): number {
+  const { kind: kinds, input: chunkInputs, detail: details } = chunks;
+  // Chunks of one object come in a run: its atom column is looked up once per run, not per chunk.
+  let atomsInput = -1;
+  let sectionAtoms: Int32Array = new Int32Array(0);
+  let k = from;
+  for (; k < indices.length; k++) {
+    const i = indices[k]!;
+    if (kinds[i] !== AtomKind.InputSection) break;
+    const input = chunkInputs[i]!, detail = details[i]!;
+    const atom = atoms.first + k;
+    atoms.kind[atom] = AtomKind.InputSection;
+    atoms.input[atom] = input;
+    atoms.detail[atom] = detail;
+    if (input !== atomsInput) { atomsInput = input; sectionAtoms = (files[input] as ObjectFile).sectionAtom; }
+    sectionAtoms[detail] = atom;
+  }
+  return k;
+}
+
 export function layOut(req: LayoutRequest): ImageLayout {
   const { inputs, resolved } = req;
 
@@ -183,65 +288,13 @@ export function layOut(req: LayoutRequest): ImageLayout {
   // At most: every section, every common, a thunk per import, the import tables and the export table.
   const chunks = new Chunks(sectionTotal + commonSymbols.length + usedImports.length + 2);
 
-  const groups = new Map<string, OutputGroup>();
-  // Input section names get ids in order of appearance; each belongs to one output section.
-  const subNameIds = new Map<string, number>();
-  const subNames: string[] = [];
-  const subNameGroup: OutputGroup[] = [];
-  const subNameId = (out: string, subName: string): number => {
-    let id = subNameIds.get(subName);
-    if (id === undefined) {
-      let g = groups.get(out);
-      if (!g) groups.set(out, (g = { flags: 0, holdsOrdered: false, subNames: [] }));
-      id = subNames.length;
-      subNameIds.set(subName, id);
-      subNames.push(subName);
-      subNameGroup.push(g);
-      g.subNames.push(id);
-    }
-    return id;
-  };
+  const names = new InputSectionNames(req.merges);
   const add = (subName: string, flags: number, kind: AtomKind, input: number, detail: number, size: number, alignment: number) => {
-    const sub = subNameId(outputName(subName, req.merges), subName);
-    subNameGroup[sub]!.flags |= flags & CONTENT_FLAGS;
+    const sub = names.idOf(subName);
+    names.group[sub]!.flags |= flags & CONTENT_FLAGS;
     chunks.push(sub, kind, input, detail, size, alignment);
   };
-
-  // The input section name met last and its id: a -ffunction-sections object's sections go .text .xdata
-  // .pdata, one function after another, and its reader hands back one string per name, so three entries
-  // compared by identity spare most lookups in `subNameIds`.
-  const recentName: string[] = ["", "", ""];
-  const recentSub = [-1, -1, -1];
-  for (const file of inputs.objects) {
-    const coff = file.coff;
-    const live = file.sectionLive;
-    for (let s = 0; s < file.sectionCount; s++) {
-      if (!live[s]) continue;
-      const name = coff.sectionName(s);
-      const flags = coff.sectionCharacteristics(s);
-      const alignment = sectionAlignment(flags) || 16;
-      if (alignment > req.sectionAlignment) {
-        throw new LinkError(`${file.name}: section ${name} needs alignment ${alignment}, more than the image's section alignment ${req.sectionAlignment}`);
-      }
-      // The output section is found once per distinct input section name, not once per section.
-      let sub: number | undefined;
-      if (name === recentName[0]) sub = recentSub[0]!;
-      else if (name === recentName[1]) sub = recentSub[1]!;
-      else if (name === recentName[2]) sub = recentSub[2]!;
-      else {
-        sub = subNameIds.get(name);
-        if (sub === undefined) {
-          sub = subNameId(outputName(name, req.merges), name);
-          if (isOrderedSectionName(name)) subNameGroup[sub]!.holdsOrdered = true;
-        }
-        recentName[2] = recentName[1]!; recentSub[2] = recentSub[1]!;
-        recentName[1] = recentName[0]!; recentSub[1] = recentSub[0]!;
-        recentName[0] = name; recentSub[0] = sub;
-      }
-      subNameGroup[sub]!.flags |= flags & CONTENT_FLAGS;
-      chunks.push(sub, AtomKind.InputSection, file.input, s, coff.sectionSizeOfRawData(s), alignment);
-    }
-  }
+  for (const file of inputs.objects) addObjectChunks(file, chunks, names, req.sectionAlignment);
 
   for (const id of commonSymbols) {
     const size = resolved.value[id]!;
@@ -268,19 +321,20 @@ export function layOut(req: LayoutRequest): ImageLayout {
   }
 
   // Order output sections; the base-relocation section, filled in after relocation, comes last.
-  const names = [...groups.keys()];
-  const firstSeen = new Map(names.map((n, i) => [n, i]));
-  names.sort((a, b) => sectionRank(a, groups.get(a)!.flags) - sectionRank(b, groups.get(b)!.flags) || firstSeen.get(a)! - firstSeen.get(b)!);
+  const groups = names.groups;
+  const outputNames = [...groups.keys()];
+  const firstSeen = new Map(outputNames.map((n, i) => [n, i]));
+  outputNames.sort((a, b) => sectionRank(a, groups.get(a)!.flags) - sectionRank(b, groups.get(b)!.flags) || firstSeen.get(a)! - firstSeen.get(b)!);
   // Input section names ranked in image order: by output section, then by name (`.text$a` before
   // `.text$b`); chunks then sort by rank, a number compare, keeping input order within a name.
-  const subNameRank = new Int32Array(subNames.length);
+  const subNameRank = new Int32Array(names.names.length);
   let rank = 0;
-  for (const name of names) {
-    for (const id of groups.get(name)!.subNames.sort((a, b) => compareNames(subNames[a]!, subNames[b]!))) subNameRank[id] = rank++;
+  for (const name of outputNames) {
+    for (const id of groups.get(name)!.subNames.sort((a, b) => compareNames(names.names[a]!, names.names[b]!))) subNameRank[id] = rank++;
   }
   const { order, start } = chunks.ordered(subNameRank);
 
-  const sectionCount = names.length + (req.relocatable ? 1 : 0);
+  const sectionCount = outputNames.length + (req.relocatable ? 1 : 0);
   const headerSize = computeHeaderSize({ format: req.is64 ? "pe32+" : "pe32", sectionCount, fileAlignment: req.fileAlignment });
   const layout = new Layout({
     headerSize, sectionAlignment: req.sectionAlignment, fileAlignment: req.fileAlignment,
@@ -300,7 +354,7 @@ export function layOut(req: LayoutRequest): ImageLayout {
   const { kind: kinds, input: chunkInputs, detail: details, size: sizes, alignment: alignments } = chunks;
 
   let ranked = 0;
-  for (const name of names) {
+  for (const name of outputNames) {
     const g = groups.get(name)!;
     let flags = g.flags;
     const attrs = req.sectionAttributes.get(name);
@@ -314,21 +368,17 @@ export function layOut(req: LayoutRequest): ImageLayout {
     // This section's chunks: the ranks of its input section names are consecutive.
     const indices = order.subarray(start[ranked]!, start[ranked + g.subNames.length]!);
     ranked += g.subNames.length;
-    // Chunks of one object come in a run: its atom column is looked up once per run, not per chunk.
-    let atomsInput = -1;
-    let sectionAtoms: Int32Array = new Int32Array(0);
     const firstAtom = layout.addAtoms(id, sizes, alignments, indices);
-    for (let k = 0; k < indices.length; k++) {
+    const atoms = { first: firstAtom, kind: atomKind, input: atomInput, detail: atomDetail };
+    for (let k = recordSectionAtoms(chunks, indices, 0, atoms, inputs.files); k < indices.length; k = recordSectionAtoms(chunks, indices, k + 1, atoms, inputs.files)) {
+      // A synthetic chunk between runs of input sections.
       const i = indices[k]!;
       const kind = kinds[i]!, input = chunkInputs[i]!, detail = details[i]!;
       const atom = firstAtom + k;
       atomKind[atom] = kind;
       atomInput[atom] = input;
       atomDetail[atom] = detail;
-      if (kind === AtomKind.InputSection) {
-        if (input !== atomsInput) { atomsInput = input; sectionAtoms = (inputs.files[input] as ObjectFile).sectionAtom; }
-        sectionAtoms[detail] = atom;
-      } else if (kind === AtomKind.Common) commonAtoms.set(detail, atom);
+      if (kind === AtomKind.Common) commonAtoms.set(detail, atom);
       else if (kind === AtomKind.ImportTables) importAtom = atom;
       else if (kind === AtomKind.ExportTable) exportAtom = atom;
       else if (kind === AtomKind.ImportThunk) thunkAtoms.set(inputs.files[input] as ImportFile, atom);
