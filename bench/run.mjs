@@ -119,7 +119,8 @@ function renderTables(results, notes) {
   lines.push("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of results) {
     const ref = results.find((x) => x.workload === r.workload && x.isReference);
-    const ratio = (a, b) => (r.isReference ? "1.00" : `${fmt(a / b)}×`);
+    // GNU time counts CPU in hundredths of a second: a reference that took none has no ratio.
+    const ratio = (a, b) => (r.isReference ? "1.00" : b > 0 ? `${fmt(a / b)}×` : "n/a");
     lines.push(`| ${r.workload} | ${r.objects} objects, ${fmt(r.inputMB, 1)} MB | ${r.linker} | ${fmt(r.wall)} | ${fmt(r.cpu)} | ${fmt(r.peakMB, 0)} | ${fmt(r.outputKB, 0)} | ${ratio(r.wall, ref.wall)} | ${ratio(r.cpu, ref.cpu)} | ${ratio(r.peakMB, ref.peakMB)} |`);
   }
   for (const note of notes) lines.push("", note);
