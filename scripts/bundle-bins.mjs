@@ -25,8 +25,12 @@ for (const name of names) {
   const bundle = await rolldown({ input: join(process.cwd(), "dist", "bin", `${name}.js`), platform: "node", logLevel: "warn" });
   const { output } = await bundle.write({ file, format: "cjs", sourcemap: false });
   await bundle.close();
-  // The launcher compiles the text as a function body, where a `#!` line is a syntax error.
-  writeFileSync(file, readFileSync(file, "utf8").replace(/^#!.*\n/, ""));
+  // The launcher compiles the text as a function body, where a `#!` line is a syntax error. Characters
+  // past ASCII (in comments, and in strings where an escape means the same) become \u escapes: the
+  // launcher reads an ASCII bundle as Latin-1, which makes a one-byte string, not a UTF-8 decoding
+  // into a two-byte one (~1 ms less of every run's start).
+  const text = readFileSync(file, "utf8").replace(/^#!.*\n/, "");
+  writeFileSync(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
   // Code caches of the previous bundle (one per set of Node flags: bin/fresh-bundle.js).
   for (const f of readdirSync(outDir)) if (f.startsWith(`${name}.cjs.`) && f.endsWith(".cache")) rmSync(join(outDir, f), { force: true });
   // What the bundle was made from, so a launcher can tell when a later `tsc` run left it stale.

@@ -49,17 +49,21 @@ function freshBundle(name) {
 
 /**
  * Compiles the bundle with the code cache left by an earlier run (V8 checks that it matches the source and
- * the flags, else ignores it) and, when there was none that fit, leaves one after this run, when it also
- * holds the functions compiled lazily while linking. A cache that cannot be written is simply not kept.
+ * the flags, else ignores it) and, when there was none that fit, leaves one after this run if it linked,
+ * when it also holds the functions compiled lazily while linking. A run that only printed a version or an
+ * error compiles a fraction of the linker: every later run would take a cache made then, and compile the
+ * rest afresh each time. The command says that it linked (src/command.ts `markLinked`). A cache that cannot
+ * be written is simply not kept.
  */
 function runCached(file) {
   const cacheFile = codeCachePath(file);
   const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
-  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "utf8")}\n})`;
+  // Latin-1: the bundle is ASCII (scripts/bundle-bins.mjs escapes the rest), and this decoding is a copy.
+  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, "latin1")}\n})`;
   const script = new vm.Script(source, { filename: file, cachedData });
   const cjsModule = { exports: {} };
   script.runInThisContext()(cjsModule.exports, createRequire(file), cjsModule, file, dirname(file));
-  if (cachedData === undefined || script.cachedDataRejected) {
+  if ((cachedData === undefined || script.cachedDataRejected) && globalThis[Symbol.for("linkkit.linked")] === true) {
     try {
       // Whole or not at all: concurrent runs each write their own file and rename it into place.
       const temp = `${cacheFile}.${process.pid}.tmp`;

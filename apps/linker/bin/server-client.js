@@ -4,7 +4,6 @@
 // loaded adds to it.
 "use strict";
 const { existsSync, statSync } = require("node:fs");
-const { tmpdir } = require("node:os");
 const { dirname, join, resolve } = require("node:path");
 
 /**
@@ -82,7 +81,7 @@ function serverSocket(name, argv) {
     h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
   }
   const uid = typeof process.getuid === "function" ? process.getuid() : "user";
-  return join(tmpdir(), `linkkit-${uid}`, `${h1.toString(16).padStart(8, "0")}${h2.toString(16).padStart(8, "0")}.sock`);
+  return join(require("node:os").tmpdir(), `linkkit-${uid}`, `${h1.toString(16).padStart(8, "0")}${h2.toString(16).padStart(8, "0")}.sock`);
 }
 
 /** Sends the command to the server on `socket`; false when there is none (then the command runs here). */

@@ -60,6 +60,8 @@ describe("launcher", () => {
   it("keeps a code cache per set of Node flags, so that runs with and without the #! line's flags do not undo each other's", () => {
     const pkg = demoPackage();
     const bundleDir = join(pkg.dir, "dist", "bundle");
+    // A bundle whose run links (src/command.ts markLinked): only such a run leaves a cache.
+    writeFileSync(pkg.bundle, 'globalThis[Symbol.for("linkkit.linked")] = true; process.stdout.write("bundle");\n');
     // A bundle that says whether V8 took the code cache it was compiled with.
     writeFileSync(join(pkg.dir, "bin", "demo.js"), [
       'const vm = require("node:vm"); const Script = vm.Script;',
@@ -75,6 +77,24 @@ describe("launcher", () => {
     const caches = readdirSync(bundleDir).filter((f) => f.endsWith(".cache")).sort();
     expect(caches).toHaveLength(2);
     expect(caches).toContain("demo.cjs.cache");
+  });
+
+  it("keeps no code cache from a run that did not link (a version, an error): it holds a fraction of the linker", () => {
+    const pkg = demoPackage();
+    const bundleDir = join(pkg.dir, "dist", "bundle");
+    writeFileSync(join(pkg.dir, "bin", "demo.js"), [
+      'const vm = require("node:vm"); const Script = vm.Script;',
+      "vm.Script = class extends Script { constructor(s, o) { super(s, o); process.stdout.write(o.cachedData === undefined ? 'none ' : 'taken '); } };",
+      'require("./fresh-bundle.js").run("demo");',
+    ].join("\n"));
+    const caches = () => readdirSync(bundleDir).filter((f) => f.endsWith(".cache"));
+    writeFileSync(pkg.bundle, 'if (process.argv[2] === "link") globalThis[Symbol.for("linkkit.linked")] = true; process.stdout.write("bundle");\n');
+    const run = (args: string[]) => execFileSync(process.execPath, [join(pkg.dir, "bin", "demo.js"), ...args], { encoding: "utf8" });
+    expect(run(["--version"])).toBe("none bundle");
+    expect(caches()).toEqual([]);
+    expect(run(["link"])).toBe("none bundle");
+    expect(caches()).toEqual(["demo.cjs.cache"]);
+    expect(run(["--version"])).toBe("taken bundle");
   });
 
   it("runs the plain build when the record of the bundle's inputs is missing or of an older format", () => {

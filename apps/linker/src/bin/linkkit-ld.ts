@@ -6,7 +6,7 @@ import { link } from "../link.js";
 import { nodeHost } from "../node-host.js";
 import type { LinkHost } from "../host.js";
 import { reportFailure } from "../cli.js";
-import { commandLineHost, incrementalCommand, printTimings, runTool } from "../command.js";
+import { commandLineHost, incrementalCommand, markLinked, printTimings, runTool } from "../command.js";
 import type { CommandIo } from "../server.js";
 import { watchInputs } from "../watch.js";
 
@@ -45,6 +45,7 @@ function main(argv: string[], io: CommandIo, served: boolean): number {
     if (options.incremental) {
       const start = performance.now();
       const result = incrementalCommand(options, hostMakingExecutable(options.output), io, served);
+      markLinked();
       if (options.verbose) {
         io.err(`linkkit-ld: ${result.summary} (${(performance.now() - start).toFixed(1)} ms${where})\n`);
         io.err(`linkkit-ld: wrote ${result.output}\n`);
@@ -53,6 +54,7 @@ function main(argv: string[], io: CommandIo, served: boolean): number {
       return 0;
     }
     const result = link(options, hostMakingExecutable(options.output));
+    markLinked();
     for (const w of result.warnings) io.err(`linkkit-ld: ${w.startsWith("warning:") ? w : `warning: ${w}`}\n`);
     if (options.time) printTimings(result.timings, io);
     if (options.verbose) io.err(`linkkit-ld: wrote ${result.output} (${result.bytes.length} bytes${where})\n`);

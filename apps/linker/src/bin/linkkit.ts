@@ -4,7 +4,7 @@ import { parseLldLinkArgs } from "../driver/lld-link-args.js";
 import { link } from "../link.js";
 import { nodeHost } from "../node-host.js";
 import { reportFailure } from "../cli.js";
-import { commandLineHost, incrementalCommand, printTimings, runTool } from "../command.js";
+import { commandLineHost, incrementalCommand, markLinked, printTimings, runTool } from "../command.js";
 import { watchInputs } from "../watch.js";
 import type { CommandIo } from "../server.js";
 import type { LinkOptions } from "../options.js";
@@ -23,11 +23,13 @@ function main(argv: string[], io: CommandIo, served: boolean): number {
     if (options.incremental) {
       const start = performance.now();
       const result = incrementalCommand(options, nodeHost, io, served);
+      markLinked();
       if (options.verbose) io.err(`linkkit: ${result.summary} (${(performance.now() - start).toFixed(1)} ms${where})\n`);
       if (options.watch && !served) watchInputs("linkkit", { ...options, warnings: [] }, result.session);
       return 0;
     }
     const result = link(options, nodeHost);
+    markLinked();
     for (const w of result.warnings) io.err(`linkkit: ${w.startsWith("warning:") ? w : `warning: ${w}`}\n`);
     if (options.time) printTimings(result.timings, io);
     if (options.verbose) io.err(`linkkit: wrote ${result.output} (${result.bytes.length} bytes${where})\n`);
