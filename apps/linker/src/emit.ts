@@ -311,10 +311,9 @@ export class ImageEmitter {
 
   /** Relocates `file` (its section `only`, or all of them): base relocations go straight to this emitter's. */
   private runKernel(file: RelocationFile, places: AtomPlaces, globalRva: Float64Array, only: number): KernelOutput {
-    const counts = file.relocationCount;
-    let records = 0;
-    if (only >= 0) records = counts[only] ?? 0;
-    else for (let s = 0; s < file.sectionCount; s++) records += counts[s]!;
+    // Room for a base relocation per relocation record, which are 10 bytes of the file each: a bound
+    // without a pass over the sections.
+    const records = only >= 0 ? file.relocationCount[only] ?? 0 : Math.floor(file.bytes.length / 10);
     this.growBaseRelocs(this.baseRelocCount + records);
     const output = this.kernelOutput;
     output.applied = 0;

@@ -8,9 +8,7 @@ import type { LoadedInputs } from "./inputs/loader.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
 
 export function markLive(inputs: LoadedInputs, resolved: ResolvedSymbols, gcSections: boolean, rootSymbols: readonly SymbolId[]): void {
-  let sectionTotal = 0;
-  for (const file of inputs.objects) sectionTotal += file.sectionCount;
-  const marker = new LiveMarker(inputs, resolved, sectionTotal);
+  const marker = new LiveMarker(inputs, resolved);
   for (const file of inputs.objects) {
     if (!gcSections) {
       for (let s = 0; s < file.sectionCount; s++) marker.mark(file, s);
@@ -49,7 +47,9 @@ class LiveMarker {
    */
   private readonly symbolDone: Uint8Array;
 
-  constructor(private readonly inputs: LoadedInputs, private readonly resolved: ResolvedSymbols, sectionTotal: number) {
+  constructor(private readonly inputs: LoadedInputs, private readonly resolved: ResolvedSymbols) {
+    let sectionTotal = 0;
+    for (const file of inputs.objects) sectionTotal += file.sectionCount;
     this.stackInputs = new Int32Array(sectionTotal);
     this.stackSections = new Int32Array(sectionTotal);
     this.symbolDone = new Uint8Array(resolved.kind.length);
