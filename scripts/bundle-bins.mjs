@@ -25,6 +25,9 @@ for (const name of names) {
   const bundle = await rolldown({ input: join(process.cwd(), "dist", "bin", `${name}.js`), platform: "node", logLevel: "warn" });
   const { output } = await bundle.write({ file, format: "cjs", sourcemap: false });
   await bundle.close();
+  // The launcher hands the bundle its own `require`, which can load Node's modules and nothing else.
+  const external = output[0].imports.filter((id) => !id.startsWith("node:"));
+  if (external.length > 0) throw new Error(`${name}: the bundle imports ${external.join(", ")}; only node: modules can stay outside it`);
   // The launcher compiles the text as a function body, where a `#!` line is a syntax error. Characters
   // past ASCII (in comments, and in strings where an escape means the same) become \u escapes: the
   // launcher reads an ASCII bundle as Latin-1, which makes a one-byte string, not a UTF-8 decoding

@@ -1236,7 +1236,7 @@ function relocationFile(file: ObjectFile): RelocationFile {
   const coff = file.coff;
   const relocations = coff.relocationColumns;
   return {
-    bytes: coff.bytes, symbolIds: file.symbolIds, sectionAtom: file.sectionAtom, relocationStart: relocations.start, relocationCount: relocations.count,
+    bytes: coff.bytes, view: new DataView(coff.bytes.buffer, coff.bytes.byteOffset, coff.bytes.byteLength), symbolIds: file.symbolIds, sectionAtom: file.sectionAtom, relocationStart: relocations.start, relocationCount: relocations.count,
     sectionTable: coff.sectionTableOffset, symbolTable: coff.pointerToSymbolTable, recordSize: coff.symbolRecordSize, bigobj: coff.isBigobj,
     symbolCount: file.symbolCount, sectionCount: file.sectionCount,
   };

@@ -1,6 +1,7 @@
 // The whole link, one pass after another (mold's main loop is the model: read this to know the linker).
 import { LinkError } from "./errors.js";
 import type { LinkHost } from "./host.js";
+import { now } from "./clock.js";
 import { InputLoader, type LoadedInputs, type LoaderState } from "./inputs/loader.js";
 import { parseModuleDefinition } from "./driver/def-file.js";
 import { collectExports, exportTableInput, writeImportLibrary, type ResolvedExport } from "./exports.js";
@@ -40,11 +41,11 @@ export interface LinkState extends LinkResult {
 
 class PhaseTimer {
   readonly timings: [string, number][] = [];
-  private last = performance.now();
+  private last = now();
   mark(phase: string): void {
-    const now = performance.now();
-    this.timings.push([phase, now - this.last]);
-    this.last = now;
+    const at = now();
+    this.timings.push([phase, at - this.last]);
+    this.last = at;
   }
 }
 

@@ -6,6 +6,7 @@
 // one once most of its latest reads were slow, for the files after them.
 import { readFileSync } from "node:fs";
 import type { MessagePort, Worker } from "node:worker_threads";
+import { now } from "./clock.js";
 
 // Loaded when a link reads ahead, not at start-up: every process would pay ~2 ms for it.
 const workerThreads = () => process.getBuiltinModule("node:worker_threads");
@@ -74,7 +75,7 @@ export class ReadAhead {
     if (i === undefined || this.abandoned) return undefined;
     this.index.delete(path);
     if (Atomics.compareExchange(this.status, i, UNCLAIMED, LINKER) === UNCLAIMED) return undefined;
-    const since = performance.now();
+    const since = now();
     while (!this.arrived.has(i)) {
       const received = workerThreads().receiveMessageOnPort(this.port);
       if (received !== undefined) {
@@ -84,7 +85,7 @@ export class ReadAhead {
       }
       // Posted means queued (the worker queues the message first): then only look again.
       if (Atomics.load(this.status, i) === WORKER_READING) Atomics.wait(this.status, i, WORKER_READING, 50);
-      if (performance.now() - since > STALL_MS) { this.dispose(); return undefined; }
+      if (now() - since > STALL_MS) { this.dispose(); return undefined; }
     }
     const buffer = this.arrived.get(i);
     this.arrived.delete(i);
@@ -143,7 +144,7 @@ export class InputReader {
   constructor(
     private readonly paths: readonly string[],
     private readonly startReadAhead: (rest: readonly string[]) => ReadAhead = (rest) => new ReadAhead(rest),
-    private readonly clock: () => number = () => performance.now(),
+    private readonly clock: () => number = () => now(),
   ) {
     paths.forEach((p, i) => { if (!this.position.has(p)) this.position.set(p, i); });
   }

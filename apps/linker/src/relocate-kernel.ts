@@ -7,6 +7,8 @@
 /** What the kernel needs of one object: its bytes, section and symbol tables, and its sections' atoms. */
 export interface RelocationFile {
   readonly bytes: Uint8Array;
+  /** Over the same bytes as `bytes`. */
+  readonly view: DataView;
   /** Global symbol id of each symbol-table index (-1: local, addressed through its section). */
   readonly symbolIds: Int32Array;
   /** The atom of each section (-1: none; not linked). */
@@ -48,6 +50,23 @@ export interface KernelOutput {
 }
 
 /**
+ * Sections up to this size are copied by `copyWords`, larger ones by `set` (a memmove). A -ffunction-sections
+ * build's sections are a few dozen to a few hundred bytes: making the view `set` needs costs ~150 ns, as
+ * much as copying 500 bytes 4 at a time (the 400-object benchmark has 333k sections, 105k of 65-1024 bytes).
+ */
+const WORD_COPY_LIMIT = 512;
+
+/**
+ * `size` bytes from `input[from]` to `out[at]`, 4 at a time through DataViews over each (compilers do not
+ * align section data in objects: 3 in 4 start off a multiple of 4, which a DataView reads as well).
+ */
+function copyWords(input: Uint8Array, inputView: DataView, from: number, out: Uint8Array, view: DataView, at: number, size: number): void {
+  let i = 0;
+  for (; i + 4 <= size; i += 4) view.setInt32(at + i, inputView.getInt32(from + i, true), true);
+  for (; i < size; i++) out[at + i] = input[from + i]!;
+}
+
+/**
  * Copies each linked section of `file` to its atom in `out` (`view` is over the same bytes) and applies
  * its relocations; with `only` >= 0, that section alone, copied already (an update copies and marks it).
  * `globalRva[id]`: a global symbol's address (NaN: none); a symbol whose `kind[id]` is `absoluteKind` gets
@@ -56,6 +75,7 @@ export interface KernelOutput {
  */
 export function relocateFileSections(file: RelocationFile, places: AtomPlaces, out: Uint8Array, view: DataView, globalRva: Float64Array, kind: Uint8Array, absoluteKind: number, is64: boolean, imageBase: number, only: number, result: KernelOutput): void {
   const input = file.bytes;
+  const inputView = file.view;
   const symbolIds = file.symbolIds;
   const sectionAtom = file.sectionAtom;
   const relocationStart = file.relocationStart;
@@ -87,8 +107,7 @@ export function relocateFileSections(file: RelocationFile, places: AtomPlaces, o
       const from = (input[h + 20]! | (input[h + 21]! << 8) | (input[h + 22]! << 16) | (input[h + 23]! << 24)) >>> 0;
       const uninitialized = (input[h + 36]! & 0x80) !== 0; // IMAGE_SCN_CNT_UNINITIALIZED_DATA
       if (from !== 0 && size > 0 && !uninitialized) {
-        // Most sections of a -ffunction-sections build are a few dozen bytes: a loop beats making a view.
-        if (size <= 64) for (let i = 0; i < size; i++) out[at + i] = input[from + i]!;
+        if (size <= WORD_COPY_LIMIT) copyWords(input, inputView, from, out, view, at, size);
         else out.set(input.subarray(from, from + size), at);
       } else {
         out.fill(0, at, at + size);

@@ -18,6 +18,7 @@ import { parseDirectives, sameDirectivesApartFromExports } from "./inputs/direct
 import { symbolRva } from "./emit.js";
 import { forEachSiteOfSection, SiteIndex, type SiteIndexState } from "./site-index.js";
 import { fullLinkOrder, orderObjectsAsLldLink } from "./full-link-order.js";
+import { now } from "./clock.js";
 
 /** A session as data (see `LinkSession.saveState`): what `linkkit /incremental` keeps for its next run. */
 export interface SessionStateData {
@@ -205,19 +206,19 @@ export class LinkSession {
 
   /** Applies every pending change: in place when it can, else by a full link. */
   flush(): UpdateReport {
-    const start = performance.now();
+    const start = now();
     const changes = this.pending;
     this.pending = [];
     if (changes.length === 0) {
       // Nothing changed: the output is already what a full link would write.
-      return { mode: "incremental", changed: [], atomsPlaced: 0, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: 0, bytesWritten: 0, milliseconds: performance.now() - start };
+      return { mode: "incremental", changed: [], atomsPlaced: 0, atomsResizedInPlace: 0, atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: 0, bytesWritten: 0, milliseconds: now() - start };
     }
     this.options = { ...this.options, inputs: applyToInputList(this.options.inputs, changes) };
     const changed = changes.map((c) => `${c.kind} ${c.path}`);
     const fullReport = (reason: string): UpdateReport => ({
       mode: "full", reason, changed, atomsPlaced: this.state.image.layout.liveAtomCount, atomsResizedInPlace: 0,
       atomsMoved: 0, atomsFreed: 0, sectionsMoved: 0, relocationsApplied: this.state.emitter.relocationsApplied, bytesWritten: this.state.bytes.length,
-      milliseconds: performance.now() - start,
+      milliseconds: now() - start,
     });
     if (this.broken) {
       this.recoverByFullLink();
@@ -225,7 +226,7 @@ export class LinkSession {
     }
     try {
       const counts = this.update(changes);
-      return { mode: "incremental", changed, ...counts, milliseconds: performance.now() - start };
+      return { mode: "incremental", changed, ...counts, milliseconds: now() - start };
     } catch (e) {
       if (!(e instanceof NeedsFullLink)) {
         // The in-memory state is half-updated: the next flush starts from scratch (a failed full link

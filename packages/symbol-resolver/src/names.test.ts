@@ -50,6 +50,40 @@ test("internAscii interns a name from its bytes once, the same id as intern give
   expect(table.idOf(long)).toBe(id);
 });
 
+test("internAsciiMany interns names in order, as internAscii one at a time would, and stops at a non-ASCII one", () => {
+  // Batches against a twin table interning one at a time: known names, new ones, a name twice in one
+  // batch, batches that grow the table (rehashing) in the middle.
+  const batched = new SymbolTable(), single = new SymbolTable();
+  const text = new TextEncoder();
+  const pick = (i: number) => `name_${(i * 7919) % 3000}`; // repeats across and within batches
+  let next = 0;
+  for (let round = 0; round < 40; round++) {
+    const names = Array.from({ length: 1 + ((round * 37) % 200) }, () => pick(next++));
+    const bytes = text.encode(names.join("|"));
+    const starts = new Int32Array(names.length), ends = new Int32Array(names.length);
+    let at = 0;
+    names.forEach((name, k) => { starts[k] = at; ends[k] = at + name.length; at += name.length + 1; });
+    const ids = new Int32Array(names.length);
+    expect(batched.internAsciiMany(bytes, starts, ends, names.length, ids)).toBe(names.length);
+    expect([...ids]).toEqual(names.map((name) => single.internAscii(ascii(name), 0, name.length)));
+  }
+  expect(batched.symbolCount).toBe(single.symbolCount);
+  for (let id = 0; id < single.symbolCount; id++) expect(batched.nameOf(id)).toBe(single.nameOf(id));
+
+  // A non-ASCII name: the names before it are interned, it and those after are not.
+  const bytes = text.encode("before|größe|after");
+  const ids = new Int32Array(3);
+  expect(batched.internAsciiMany(bytes, Int32Array.of(0, 7, 15), Int32Array.of(6, 14, 20), 3, ids)).toBe(1);
+  expect(batched.nameOf(ids[0]!)).toBe("before");
+  expect(batched.idOf("größe")).toBeUndefined();
+  expect(batched.idOf("after")).toBeUndefined();
+  // On an empty table, and with nothing to do.
+  const empty = new SymbolTable();
+  expect(empty.internAsciiMany(ascii("a"), Int32Array.of(0), Int32Array.of(1), 1, new Int32Array(1))).toBe(1);
+  expect(empty.internAsciiMany(new Uint8Array(0), new Int32Array(0), new Int32Array(0), 0, new Int32Array(0))).toBe(0);
+  expect(empty.idOf("a")).toBe(0);
+});
+
 test("reserve makes room at once: names, definitions, references and groups made before and after it all stay found", () => {
   const table = new SymbolTable();
   const input = table.addInput("a.o");

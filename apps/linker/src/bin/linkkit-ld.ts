@@ -9,6 +9,7 @@ import { reportFailure } from "../cli.js";
 import { commandLineHost, incrementalCommand, markLinked, printTimings, runTool } from "../command.js";
 import type { CommandIo } from "../server.js";
 import { watchInputs } from "../watch.js";
+import { now } from "../clock.js";
 
 /** GNU ld makes its output executable; Wine and configure scripts expect that. */
 function makeExecutable(path: string): void {
@@ -43,11 +44,11 @@ function main(argv: string[], io: CommandIo, served: boolean): number {
     }
     const where = served ? `, link server ${process.pid}` : "";
     if (options.incremental) {
-      const start = performance.now();
+      const start = now();
       const result = incrementalCommand(options, hostMakingExecutable(options.output), io, served);
       markLinked();
       if (options.verbose) {
-        io.err(`linkkit-ld: ${result.summary} (${(performance.now() - start).toFixed(1)} ms${where})\n`);
+        io.err(`linkkit-ld: ${result.summary} (${(now() - start).toFixed(1)} ms${where})\n`);
         io.err(`linkkit-ld: wrote ${result.output}\n`);
       }
       if (options.watch && !served) watchInputs("linkkit-ld", { ...options, warnings: [] }, result.session);

@@ -8,6 +8,7 @@ import { commandLineHost, incrementalCommand, markLinked, printTimings, runTool 
 import { watchInputs } from "../watch.js";
 import type { CommandIo } from "../server.js";
 import type { LinkOptions } from "../options.js";
+import { now } from "../clock.js";
 
 function parseCommandLine(argv: readonly string[]): LinkOptions {
   return parseLldLinkArgs(argv, commandLineHost);
@@ -21,10 +22,10 @@ function main(argv: string[], io: CommandIo, served: boolean): number {
     for (const w of options.warnings) io.err(`linkkit: warning: ${w}\n`);
     const where = served ? `, link server ${process.pid}` : "";
     if (options.incremental) {
-      const start = performance.now();
+      const start = now();
       const result = incrementalCommand(options, nodeHost, io, served);
       markLinked();
-      if (options.verbose) io.err(`linkkit: ${result.summary} (${(performance.now() - start).toFixed(1)} ms${where})\n`);
+      if (options.verbose) io.err(`linkkit: ${result.summary} (${(now() - start).toFixed(1)} ms${where})\n`);
       if (options.watch && !served) watchInputs("linkkit", { ...options, warnings: [] }, result.session);
       return 0;
     }

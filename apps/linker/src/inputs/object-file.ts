@@ -189,6 +189,13 @@ export class ObjectFile {
       i += 1 + aux;
     }
 
+    // The external symbols' names, interned together (much faster than one at a time; see
+    // `internAsciiMany`), up to the first the fast path does not take. Pass 2 interns the rest one by one, in
+    // record order, so that names get the ids they would one at a time.
+    const externalIds = internExternalNames(symbols, coff, symbolCount);
+    const batched = externalIds.length;
+    let external = 0;
+
     // Pass 2: symbols. A COMDAT group is made at its key symbol (the key's name interned once for both), or at
     // a definition in its section that comes before the key.
     for (let i = 0; i < symbolCount;) {
@@ -199,7 +206,7 @@ export class ObjectFile {
       const isKey = section > 0 && section <= sectionCount && keySymbol[section - 1] === i && pendingLeader[section - 1]! > 0;
       if (isKey && storage !== IMAGE_SYM_CLASS.EXTERNAL) this.addGroup(symbols, section - 1, coff.symbolName(i));
       if (storage === IMAGE_SYM_CLASS.EXTERNAL) {
-        const name = internName(symbols, coff, i, at);
+        const name = external < batched ? externalIds[external++]! : internName(symbols, coff, i, at);
         const value = u32At(bytes, at + 8); // Value
         if (section > 0) {
           if (section > sectionCount) {
@@ -312,6 +319,57 @@ function internName(symbols: SymbolTable, coff: CoffObject, i: number, at: numbe
     if (offset >= 4 && end < strings.length) id = symbols.internAscii(strings, offset, end);
   }
   return id >= 0 ? id : symbols.intern(coff.symbolName(i));
+}
+
+/** `internExternalNames`' columns, reused from object to object (only one registers at a time). */
+let nameStarts: Int32Array = new Int32Array(1024), nameEnds: Int32Array = new Int32Array(1024), nameIds: Int32Array = new Int32Array(1024);
+
+/**
+ * The ids of the names of the external symbols of `coff`, in record order, from the first up to (not
+ * including) the first that is not a plain ASCII name in bounds, or that comes after a weak external (whose
+ * names pass 2 interns as it meets them). A view of a reused column: read it before the next object's.
+ */
+function internExternalNames(symbols: SymbolTable, coff: CoffObject, symbolCount: number): Int32Array {
+  const bytes = coff.bytes;
+  const table = coff.pointerToSymbolTable, recordSize = coff.symbolRecordSize;
+  const classAt = coff.isBigobj ? 18 : 16;
+  const strings = coff.stringTable.fileOffset, stringsEnd = strings + coff.stringTable.bytes.length;
+  let n = 0;
+  for (let i = 0; i < symbolCount;) {
+    const at = table + i * recordSize;
+    const storage = bytes[at + classAt]!;
+    if (storage === IMAGE_SYM_CLASS.WEAK_EXTERNAL) break;
+    if (storage === IMAGE_SYM_CLASS.EXTERNAL) {
+      let start: number, end: number;
+      if (bytes[at] !== 0) {
+        start = end = at;
+        while (end < at + 8 && bytes[end] !== 0) end++;
+      } else if (bytes[at + 1] === 0 && bytes[at + 2] === 0 && bytes[at + 3] === 0) {
+        const offset = u32At(bytes, at + 4);
+        if (offset < 4) break;
+        start = end = strings + offset;
+        while (end < stringsEnd && bytes[end] !== 0) end++;
+        if (end >= stringsEnd) break; // past the table, or not terminated: internName reports it
+      } else {
+        break;
+      }
+      if (n === nameStarts.length) {
+        nameStarts = growColumn(nameStarts);
+        nameEnds = growColumn(nameEnds);
+        nameIds = growColumn(nameIds);
+      }
+      nameStarts[n] = start;
+      nameEnds[n++] = end;
+    }
+    i += 1 + bytes[at + classAt + 1]!;
+  }
+  return nameIds.subarray(0, symbols.internAsciiMany(bytes, nameStarts, nameEnds, n, nameIds));
+}
+
+function growColumn(column: Int32Array): Int32Array {
+  const grown = new Int32Array(column.length * 2);
+  grown.set(column);
+  return grown;
 }
 
 /** Decodes `.drectve` sections (UTF-8, or ASCII as compilers write them). */
