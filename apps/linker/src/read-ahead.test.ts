@@ -109,4 +109,24 @@ describe("InputReader", () => {
     reader.dispose();
     expect(reader.readingAhead).toBe(false);
   });
+
+  it("reads a long list ahead from its 64th file on, fast reads or not, when 64 or more follow", () => {
+    const { paths, contents } = makeFiles(128);
+    const started: string[][] = [];
+    const reader = new InputReader(paths, (rest) => { started.push([...rest]); return new ReadAhead(rest); },
+      scriptedClock(paths.map(() => fast)));
+    for (let i = 0; i < 63; i++) reader.read(paths[i]!);
+    expect(reader.readingAhead).toBe(false);
+    reader.read(paths[63]!);
+    expect(started).toEqual([paths.slice(64)]);
+    for (let i = 64; i < paths.length; i++) expect(same(reader.read(paths[i]!), contents[i]!)).toBe(true);
+    reader.dispose();
+
+    // One file short: read to the end without a worker.
+    const shorter = new InputReader(paths.slice(0, 127), (rest) => { started.push([...rest]); return new ReadAhead(rest); },
+      scriptedClock(paths.map(() => fast)));
+    paths.slice(0, 127).forEach((p, i) => expect(same(shorter.read(p), contents[i]!)).toBe(true));
+    expect(started).toHaveLength(1);
+    expect(shorter.readingAhead).toBe(false);
+  });
 });
