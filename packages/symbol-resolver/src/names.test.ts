@@ -84,6 +84,39 @@ test("internAsciiMany interns names in order, as internAscii one at a time would
   expect(empty.idOf("a")).toBe(0);
 });
 
+test("names interned from bytes and from strings, mixed, are one set of names: found either way, saved and restored", () => {
+  const table = new SymbolTable();
+  const input = table.addInput("a.o");
+  const names = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? `str_${i}` : `bytes_${i}`));
+  const ids = names.map((name) => (name.startsWith("str_") ? table.intern(name) : table.internAscii(ascii(`[${name}]`), 1, 1 + name.length)));
+  // Groups keyed by names of both kinds, and one by a name that is no symbol's.
+  table.addComdat(input, ids[1]!, ComdatSelection.Any, 8, 0);
+  table.addComdat(input, "str_3", ComdatSelection.Any, 8, 0);
+  table.addComdat(input, "no_symbol_has_this_name", ComdatSelection.Any, 8, 0);
+  const check = (t: SymbolTable) => {
+    for (const [i, name] of names.entries()) {
+      expect(t.idOf(name)).toBe(ids[i]);
+      expect(t.idOfAscii(ascii(name), 0, name.length)).toBe(ids[i]);
+      expect(t.nameOf(ids[i]!)).toBe(name);
+    }
+    expect(t.idOf("bytes_1x")).toBeUndefined();
+    expect(t.idOfAscii(ascii("bytes_"), 0, 6)).toBe(-1);
+    expect(t.comdatName(0)).toBe("bytes_1");
+    expect(t.comdatName(1)).toBe("str_3");
+    expect(t.comdatName(2)).toBe("no_symbol_has_this_name");
+  };
+  check(table);
+  const restored = SymbolTable.restoreState(structuredClone(table.saveState()));
+  check(restored);
+  // Names added after a restore, as bytes, next to the restored ones; then saved and restored again.
+  const more = restored.internAscii(ascii("added_later"), 0, 11);
+  expect(restored.intern("added_later")).toBe(more);
+  const again = SymbolTable.restoreState(structuredClone(restored.saveState()));
+  check(again);
+  expect(again.nameOf(more)).toBe("added_later");
+  expect(again.idOfAscii(ascii("added_later"), 0, 11)).toBe(more);
+});
+
 test("reserve makes room at once: names, definitions, references and groups made before and after it all stay found", () => {
   const table = new SymbolTable();
   const input = table.addInput("a.o");

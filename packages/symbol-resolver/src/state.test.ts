@@ -317,7 +317,7 @@ describe("saveState and restoreState", () => {
         // Not saved: the restoring caller's options; removeInput's scratch (all zero between calls).
         "options", "symMarked",
         // Saved as the state's names, and made from them again.
-        "names", "savedNames", "savedNameStarts", "savedNameCount", "groupNames", "savedGroupSymbols", "groupIdsByName", "inputNames",
+        "names", "savedNames", "savedNameStarts", "savedNameCount", "nameBytes", "nameBytesLength", "nameStart", "nameEnd", "groupNames", "groupSymbol", "groupIdsByName", "inputNames",
         "nameSlots", "symHash", "symDefHead", "symDefTail", "symRefHead", "symRefTail", "symWinner", "symAlign", "symRefCount",
         "symStrongRefCount", "symDemand", "symPending", "symEpoch", "symGroup", "pendingLoads", "aliasWinners",
         "candKind", "candFlags", "candInput", "candSymbol", "candA", "candB", "candInstance", "candNext", "candPrev",

@@ -126,6 +126,12 @@ function asciiString(bytes: Uint8Array, start: number, end: number): string {
   for (let i = 0; i < n; i++) codes[i] = bytes[start + i] as number;
   return String.fromCharCode.apply(null, codes);
 }
+function growBytes(column: Uint8Array, capacity: number): Uint8Array {
+  const grown = new Uint8Array(Math.max(capacity, column.length * 2, 4096));
+  grown.set(column);
+  return grown;
+}
+
 /** What `touchNames` read last. */
 let touchSink = 0;
 /** `touchNames`' column of first slots, reused. */
@@ -145,11 +151,22 @@ export class SymbolTable {
    * Names by id. A restored table makes a name into a string of its own when first asked (`nameAt`), and
    * until then has a hole here: restoring spares making 300,000 strings of which a few are ever asked for.
    */
-  private names: string[] = [];
+  private names: (string | undefined)[] = [];
   /** A restored table's names as saved (see `nameAt`): one after another, and where each starts. */
   private savedNames = "";
   private savedNameStarts = new Int32Array(1);
   private savedNameCount = 0;
+  /**
+   * Names interned from their bytes (`internAscii`, `internAsciiMany`) are kept as those bytes, one after
+   * another, and have a hole in `names` until asked for (`nameAt`): a large link interns 120,000 names and
+   * asks for a handful. A string for each, kept in an array the collector must then track, cost a
+   * 400-object link's read phase ~7 ms, and the link ~12 ms in all (with `groupSymbol`).
+   */
+  private nameBytes: Uint8Array = new Uint8Array(0);
+  private nameBytesLength = 0;
+  /** Where each name's bytes start in `nameBytes`, or NONE (its string is in `names`, or was saved). */
+  private nameStart = new Int32Array(0);
+  private nameEnd = new Int32Array(0);
   /**
    * Names by hash: open addressing with linear probing over symbol ids (NONE = empty), at most half full.
    * Its own table rather than a Map so that a name can be looked up by its bytes (`idOfAscii`), which
@@ -201,10 +218,13 @@ export class SymbolTable {
   private inputLoaded = new Uint8Array(0);
 
   // COMDAT groups and their instances (one per input that has the group).
-  /** Names by group id; a hole for a restored group named after a symbol, until first asked (`groupNameAt`). */
-  private groupNames: string[] = [];
-  /** A restored table's groups: the symbol each is named after, or NONE (see `groupNameAt`). */
-  private savedGroupSymbols = new Int32Array(0);
+  /** Names by group id; a hole for a group named after a symbol, until first asked (`groupNameAt`). */
+  private groupNames: (string | undefined)[] = [];
+  /**
+   * The symbol each group is named after, or NONE (see `groupNameAt`). A column, not the name: 100,000
+   * young strings stored in an old array are as many pointers for the garbage collector to track.
+   */
+  private groupSymbol = new Int32Array(0);
   /** Groups whose name was no symbol's when they were made (the rest are found through `symGroup`). */
   private readonly groupIdsByName = new Map<string, ComdatId>();
   private groupHead = new Int32Array(0);
@@ -291,7 +311,7 @@ export class SymbolTable {
     const hash = hashAscii(bytes, start, end);
     if (hash === NON_ASCII) return NONE;
     const known = this.probeAscii(bytes, start, end, hash);
-    return known !== NONE ? known : this.addName(asciiString(bytes, start, end), hash);
+    return known !== NONE ? known : this.addAsciiName(bytes, start, end, hash);
   }
 
   /**
@@ -316,7 +336,7 @@ export class SymbolTable {
     for (let k = 0; k < n; k++) {
       const hash = ids[k] as number, start = starts[k] as number, end = ends[k] as number;
       const known = this.probeAscii(bytes, start, end, hash);
-      ids[k] = known !== NONE ? known : this.addName(asciiString(bytes, start, end), hash);
+      ids[k] = known !== NONE ? known : this.addAsciiName(bytes, start, end, hash);
     }
     return n;
   }
@@ -327,17 +347,36 @@ export class SymbolTable {
     const slots = this.nameSlots, mask = slots.length - 1;
     const first = touchScratch(n);
     for (let k = 0; k < n; k++) first[k] = slots[(hashes[k] as number) & mask] as number;
-    const symHash = this.symHash, names = this.names;
+    const symHash = this.symHash, nameStart = this.nameStart, nameBytes = this.nameBytes;
     let sum = 0;
     for (let k = 0; k < n; k++) {
       const id = first[k] as number;
-      const name = names[id < 0 ? 0 : id]; // id 0 for an empty slot: a load as good as none
-      sum ^= (symHash[id < 0 ? 0 : id] as number) ^ (name === undefined ? 0 : name.length);
+      const at = id < 0 ? 0 : id; // id 0 for an empty slot: a load as good as none
+      sum ^= symHash[at] as number;
+      first[k] = nameStart[at] as number;
+    }
+    for (let k = 0; k < n; k++) {
+      const at = first[k] as number;
+      sum ^= nameBytes[at < 0 ? 0 : at] as number;
     }
     touchSink = sum; // kept, or the compiler could drop the loads
   }
 
-  private addName(name: string, hash: number): SymbolId {
+  /** A new name from its ASCII bytes, kept as bytes (see `nameBytes`). */
+  private addAsciiName(bytes: Uint8Array, start: number, end: number, hash: number): SymbolId {
+    const id = this.addName(undefined, hash);
+    const at = this.nameBytesLength, length = end - start;
+    if (at + length > this.nameBytes.length) this.nameBytes = growBytes(this.nameBytes, at + length);
+    const arena = this.nameBytes;
+    for (let k = 0; k < length; k++) arena[at + k] = bytes[start + k] as number;
+    this.nameStart[id] = at;
+    this.nameEnd[id] = at + length;
+    this.nameBytesLength = at + length;
+    return id;
+  }
+
+  /** A new name: `name`, or undefined for `addAsciiName` to keep as bytes. */
+  private addName(name: string | undefined, hash: number): SymbolId {
     const id = this.names.length;
     this.names.push(name);
     const n = id + 1;
@@ -349,6 +388,8 @@ export class SymbolTable {
   }
 
   private growNames(n: number): void {
+    this.nameStart = growInt32(this.nameStart, n, NONE);
+    this.nameEnd = growInt32(this.nameEnd, n, 0);
     this.symDefHead = growInt32(this.symDefHead, n, NONE);
     this.symDefTail = growInt32(this.symDefTail, n, NONE);
     this.symRefHead = growInt32(this.symRefHead, n, NONE);
@@ -413,9 +454,13 @@ export class SymbolTable {
       const id = slots[slot] as number;
       if (id === NONE) return NONE;
       if (this.symHash[id] !== hash) continue;
-      // A restored name not yet asked for is compared where it was saved.
+      // A name kept as bytes, or a restored name not yet asked for, is compared where it is kept.
       let name = this.names[id];
       let at = 0;
+      if (name === undefined && (this.nameStart[id] as number) >= 0) {
+        if (this.sameAsciiName(id, bytes, start, length)) return id;
+        continue;
+      }
       if (name === undefined) {
         name = this.savedNames;
         at = this.savedNameStarts[id] as number;
@@ -521,12 +566,17 @@ export class SymbolTable {
     let group: ComdatId = this.findGroup(name, symbol);
     if (group === NONE) {
       group = this.groupNames.length;
-      const groupName = typeof name === "number" ? this.nameAt(name) : name;
-      this.groupNames.push(groupName);
-      if (symbol === undefined) this.groupIdsByName.set(groupName, group);
-      else this.symGroup[symbol] = group;
       const n = group + 1;
       if (this.groupHead.length < n) this.growGroups(n);
+      if (symbol === undefined) {
+        const groupName = name as string; // a number is a symbol's id
+        this.groupNames.push(groupName);
+        this.groupIdsByName.set(groupName, group);
+      } else {
+        this.groupNames.push(undefined);
+        this.groupSymbol[group] = symbol;
+        this.symGroup[symbol] = group;
+      }
     } else if (this.instanceOf(group, input) !== NONE) {
       const groupName = this.groupNameAt(group);
       throw new SymbolTableUsageError(`addComdat: ${this.inputNames[input]} already has COMDAT group ${groupName}`, { input, name: groupName });
@@ -1081,6 +1131,8 @@ export class SymbolTable {
     table.savedNames = names.joined;
     table.savedNameStarts = names.starts;
     table.savedNameCount = symbolCount;
+    table.nameStart = new Int32Array(symbolCount).fill(NONE); // none kept as bytes: all as saved
+    table.nameEnd = new Int32Array(symbolCount);
 
     read.section("candidates");
     const candCount = read.integer("candidates.count", 0, MAX);
@@ -1122,7 +1174,7 @@ export class SymbolTable {
       table.groupNames[group] = name;
       table.groupIdsByName.set(name, group);
     }
-    table.savedGroupSymbols = groupSymbols;
+    table.groupSymbol = groupSymbols;
     table.groupHead = int32("groups.head", groupCount);
     table.groupWinner = int32("groups.winner", groupCount);
     table.groupEpoch = int32("groups.epoch", groupCount);
@@ -1170,11 +1222,13 @@ export class SymbolTable {
     const starts = new Int32Array(count + 1);
     starts.set(this.savedNameStarts);
     let at = this.savedNames.length;
+    const added: string[] = [];
     for (let id = saved; id < count; id++) {
-      at += (this.names[id] as string).length;
+      const name = this.names[id] ?? this.keptName(id); // not kept: a save needs them once
+      added.push(name);
+      at += name.length;
       starts[id + 1] = at;
     }
-    const added = saved === 0 ? this.names : this.names.slice(saved);
     return { joined: this.savedNames + added.join(""), starts };
   }
 
@@ -1312,15 +1366,41 @@ export class SymbolTable {
   private nameAt(id: SymbolId): string {
     const name = this.names[id];
     if (name !== undefined) return name;
-    const made = this.savedNames.slice(this.savedNameStarts[id], this.savedNameStarts[id + 1]);
+    const made = this.keptName(id);
     this.names[id] = made;
     return made;
+  }
+
+  /** The string of a name kept as bytes or as saved (a hole in `names`). */
+  private keptName(id: SymbolId): string {
+    const start = this.nameStart[id] as number;
+    return start >= 0
+      ? asciiString(this.nameBytes, start, this.nameEnd[id] as number)
+      : this.savedNames.slice(this.savedNameStarts[id], this.savedNameStarts[id + 1]);
+  }
+
+  /** Is the name kept as bytes for `id` the `length` bytes at `bytes[start]`? */
+  private sameAsciiName(id: SymbolId, bytes: Uint8Array, start: number, length: number): boolean {
+    const from = this.nameStart[id] as number;
+    if ((this.nameEnd[id] as number) - from !== length) return false;
+    const kept = this.nameBytes;
+    let k = 0;
+    while (k < length && kept[from + k] === bytes[start + k]) k++;
+    return k === length;
   }
 
   /** Is `name` the name of `id`? A restored name not yet asked for is compared where it was saved. */
   private hasName(id: SymbolId, name: string): boolean {
     const known = this.names[id];
     if (known !== undefined) return known === name;
+    const from = this.nameStart[id] as number;
+    if (from >= 0) {
+      if ((this.nameEnd[id] as number) - from !== name.length) return false;
+      const kept = this.nameBytes;
+      let k = 0;
+      while (k < name.length && kept[from + k] === name.charCodeAt(k)) k++;
+      return k === name.length;
+    }
     const start = this.savedNameStarts[id] as number;
     return (this.savedNameStarts[id + 1] as number) - start === name.length && this.savedNames.startsWith(name, start);
   }
@@ -1329,7 +1409,7 @@ export class SymbolTable {
   private groupNameAt(group: ComdatId): string {
     const name = this.groupNames[group];
     if (name !== undefined) return name;
-    const made = this.nameAt(this.savedGroupSymbols[group] as number);
+    const made = this.nameAt(this.groupSymbol[group] as number);
     this.groupNames[group] = made;
     return made;
   }
@@ -1689,6 +1769,7 @@ export class SymbolTable {
     this.groupHead = growInt32(this.groupHead, n, NONE);
     this.groupWinner = growInt32(this.groupWinner, n, NONE);
     this.groupEpoch = growInt32(this.groupEpoch, n, 0);
+    this.groupSymbol = growInt32(this.groupSymbol, n, NONE);
   }
 
   private growInstances(n: number): void {
