@@ -5,7 +5,7 @@ import { Layout, StateFormatError, type AtomId, type SectionId } from "@linkkit/
 import { IMAGE_SCN, sectionAlignment } from "@linkkit/coff-format";
 import { computeHeaderSize, planImportTables, planExportTable, thunkSize, type ImportTablePlan, type ImportedDll, type ExportTablePlan, type ExportTableInput } from "@linkkit/pe-writer";
 import type { InputId, SymbolId } from "@linkkit/symbol-resolver";
-import { ObjectFile } from "./inputs/object-file.js";
+import { ObjectFile, sectionTotal } from "./inputs/object-file.js";
 import { ImportFile } from "./inputs/import-file.js";
 import type { LoadedInputs } from "./inputs/loader.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
@@ -283,10 +283,8 @@ export function layOut(req: LayoutRequest): ImageLayout {
   }
   // Imports in use: one table blob in .rdata (directory, lookup tables, names, IAT), thunks in .text.
   const usedImports = inputs.imports.filter((f) => f.slotUsed);
-  let sectionTotal = 0;
-  for (const file of inputs.objects) sectionTotal += file.sectionCount;
   // At most: every section, every common, a thunk per import, the import tables and the export table.
-  const chunks = new Chunks(sectionTotal + commonSymbols.length + usedImports.length + 2);
+  const chunks = new Chunks(sectionTotal(inputs.objects) + commonSymbols.length + usedImports.length + 2);
 
   const names = new InputSectionNames(req.merges);
   const add = (subName: string, flags: number, kind: AtomKind, input: number, detail: number, size: number, alignment: number) => {

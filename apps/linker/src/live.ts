@@ -2,7 +2,7 @@
 // /opt:ref (the default) so is every COMDAT section nothing reachable refers to, as in lld: non-COMDAT
 // sections, the entry point, /include and exported symbols are the roots. Also finds the imports in use.
 import type { SymbolId } from "@linkkit/symbol-resolver";
-import { ObjectFile, NO_COMDAT } from "./inputs/object-file.js";
+import { ObjectFile, NO_COMDAT, sectionTotal } from "./inputs/object-file.js";
 import { ImportFile } from "./inputs/import-file.js";
 import type { LoadedInputs } from "./inputs/loader.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
@@ -48,14 +48,13 @@ class LiveMarker {
   private readonly symbolDone: Uint8Array;
 
   constructor(private readonly inputs: LoadedInputs, private readonly resolved: ResolvedSymbols) {
-    let sectionTotal = 0;
-    for (const file of inputs.objects) sectionTotal += file.sectionCount;
-    this.stackInputs = new Int32Array(sectionTotal);
-    this.stackSections = new Int32Array(sectionTotal);
+    const total = sectionTotal(inputs.objects);
+    this.stackInputs = new Int32Array(total);
+    this.stackSections = new Int32Array(total);
     this.symbolDone = new Uint8Array(resolved.kind.length);
     // One allocation for each kind of column, a view of it per object (a large link has 400 objects).
-    const allowedMemory = new Uint8Array(sectionTotal);
-    const childMemory = new Int32Array(2 * sectionTotal).fill(-1);
+    const allowedMemory = new Uint8Array(total);
+    const childMemory = new Int32Array(2 * total).fill(-1);
     let at = 0;
     for (const file of inputs.objects) {
       const n = file.sectionCount;

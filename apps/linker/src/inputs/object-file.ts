@@ -270,6 +270,13 @@ export class ObjectFile {
   }
 }
 
+/** How many sections the objects have in all (what per-section columns over all of them are sized for). */
+export function sectionTotal(objects: readonly ObjectFile[]): number {
+  let total = 0;
+  for (const file of objects) total += file.sectionCount;
+  return total;
+}
+
 /**
  * `register`'s per-section working columns, reused from one object to the next (it runs one object at a
  * time): allocating four per object was ~4 ms of a 400-object link. Entries past `sections` are stale.
