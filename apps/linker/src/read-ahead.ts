@@ -1,9 +1,9 @@
 // Reading inputs on the other core while the linker parses: a worker thread reads the files of a link in
 // command-line order and hands each over (its memory transferred, not copied); the linker, which is
 // synchronous, takes them in the same order, reading a file itself when the worker has not got to it.
-// It pays only for files that come from the disk: from the page cache, reading is ~8% of a large link
-// (400 objects, 54 MB), and the worker's start competes with V8's compiler thread. So InputReader starts
-// one once most of its latest reads were slow, for the files after them.
+// A worker's start competes with V8's compiler thread, which compiles the linker's hot code during the
+// first objects. So InputReader starts one once most of its latest reads were slow (from the disk), or,
+// for a long command line, once the first 64 files are read and the compiler is done with the hot code.
 import { readFileSync } from "node:fs";
 import type { MessagePort, Worker } from "node:worker_threads";
 import { now } from "./clock.js";
@@ -123,8 +123,9 @@ const READS_JUDGED = 4, SLOW_READS = 3;
  * A long command line is read ahead from its WARM_READS-th file on, from the page cache too, when at least
  * as many files follow. By then V8 has compiled the linker's hot code on its background thread, and the
  * other core is free for a worker: on the 400-object benchmark (files in the page cache) a worker from the
- * 60th file took the link from ~455 to ~445 ms (medians of 16 alternating runs, twice), where one from the
- * start had cost ~18 ms (it competed with the compiler thread during the first objects).
+ * 60th file took the link from ~455 to ~445 ms (medians of 16 alternating runs, twice), from the 64th ~459
+ * to ~452 ms, where one from the start had cost ~18 ms (it competed with the compiler thread during the
+ * first objects). From the 24th or 40th file: no better than the 64th.
  */
 const WARM_READS = 64;
 
@@ -140,9 +141,9 @@ export function readFromDisk(bytes: number, ms: number): boolean {
 /**
  * The files of one link, read in command-line order, by the linker itself until most of its latest reads
  * came from the disk (`readFromDisk`), or it has read WARM_READS of a long list; from then on a ReadAhead
- * reads the files after them. A 400-object
- * link (55 MB) whose files were in the page cache took 0.528 s without a worker and 0.545 s with one from
- * the start (15 runs each); whose files were not (caches dropped), ~0.72 s without and ~0.65 s with.
+ * reads the files after them. A 400-object link (55 MB) whose files were in the page cache took 0.528 s
+ * without a worker and 0.545 s with one from the start (15 runs each); whose files were not (caches
+ * dropped), ~0.72 s without and ~0.65 s with.
  */
 export class InputReader {
   private readonly position = new Map<string, number>();
