@@ -8,14 +8,14 @@ import {
   planExportTable, type DataDirectoryEntry, type ExportTableInput, type SectionHeaderModel,
 } from "@linkkit/pe-writer";
 import { LinkError } from "./errors.js";
-import { ObjectFile } from "./inputs/object-file.js";
+import { ObjectFile, sectionTotal } from "./inputs/object-file.js";
 import type { ImportFile } from "./inputs/import-file.js";
 import type { LoadedInputs } from "./inputs/loader.js";
 import type { ImageLayout, OutputSection } from "./layout.js";
 import type { LinkOptions } from "./options.js";
 import { applyRelocation, relocationSize, type RelocationTarget } from "./relocate.js";
 import { TargetKind, type ResolvedSymbols } from "./resolve.js";
-import { relocateFileSections, type AtomPlaces, type KernelOutput, type RelocationFile } from "./relocate-kernel.js";
+import { relocateFileSections, wordCopyPays, type AtomPlaces, type KernelOutput, type RelocationFile } from "./relocate-kernel.js";
 
 const subsystemValue: Record<string, number> = {
   console: IMAGE_SUBSYSTEM.WINDOWS_CUI, windows: IMAGE_SUBSYSTEM.WINDOWS_GUI, native: IMAGE_SUBSYSTEM.NATIVE,
@@ -282,6 +282,7 @@ export class ImageEmitter {
   relocateAll(): void {
     const { inputs, resolved, image, options, imageBase } = this.req;
     const layout = image.layout;
+    this.wordCopy = wordCopyPays(sectionTotal(inputs.objects));
     // Room after the sections for the base-relocation table, which is known only after relocating: a guess
     // (tables are a few percent of an image); a bigger one grows the buffer once. Counting the absolute
     // relocations up front was a pass over every relocation record of the link.
@@ -304,6 +305,8 @@ export class ImageEmitter {
     this.throwErrors();
   }
 
+  /** Whether this link copies sections through `copyWords` (see `wordCopyPays`); set by `relocateAll`. */
+  private wordCopy = false;
   /** The kernel's output, reused: taken (`takeKernelOutput`) before the next call. */
   private readonly kernelOutput: KernelOutput = {
     applied: 0, baseRva: this.baseRelocRva, baseType: this.baseRelocType, baseAtom: this.baseRelocAtom, baseCount: 0, slow: [], slowCount: 0,
@@ -322,7 +325,7 @@ export class ImageEmitter {
     output.baseAtom = this.baseRelocAtom;
     output.baseCount = this.baseRelocCount;
     output.slowCount = 0;
-    relocateFileSections(file, places, this.buffer, this.view, globalRva, this.req.resolved.kind, TargetKind.Absolute, this.is64, this.req.imageBase, only, output);
+    relocateFileSections(file, places, this.buffer, this.view, globalRva, this.req.resolved.kind, TargetKind.Absolute, this.is64, this.req.imageBase, only, this.wordCopy, output);
     this.baseRelocCount = output.baseCount;
     return output;
   }
