@@ -50,16 +50,17 @@ export interface KernelOutput {
 }
 
 /**
- * Sections up to this size are copied by `copyWords`, larger ones by `set` (a memmove). A -ffunction-sections
- * build's sections are a few dozen to a few hundred bytes: making the view `set` needs costs ~150 ns, as
- * much as copying 500 bytes 4 at a time (the 400-object benchmark has 333k sections, 105k of 65-1024 bytes).
+ * In a link where `wordCopyPays`, sections up to this size are copied by `copyWords`, larger ones by `set`
+ * (a memmove). A -ffunction-sections build's sections are a few dozen to a few hundred bytes: making the view
+ * `set` needs costs ~150 ns, as much as copying 500 bytes 4 at a time (the 400-object benchmark has 333k
+ * sections, 105k of 65-1024 bytes).
  */
 const WORD_COPY_LIMIT = 512;
 
 /**
  * Whether a link of `sections` input sections should copy them with `copyWords`. It is fast once V8 has
  * optimised it, and slower than a byte loop or a memmove before, when each DataView access is a call: a
- * small link is over before it is optimised (the 9-object benchmark relocated in 11.5 ms with it, 9.5 ms
+ * small link is over before it is optimised (the 9-object benchmark relocated in 12.0 ms with it, 9.9 ms
  * without). For a whole link, not from some section on: the kernel optimised before its first `copyWords`
  * call is thrown away at that call (+15 ms on the 400-object benchmark).
  */
@@ -119,7 +120,8 @@ export function relocateFileSections(file: RelocationFile, places: AtomPlaces, o
       const uninitialized = (input[h + 36]! & 0x80) !== 0; // IMAGE_SCN_CNT_UNINITIALIZED_DATA
       if (from !== 0 && size > 0 && !uninitialized) {
         if (wordCopy && size <= WORD_COPY_LIMIT) copyWords(input, inputView, from, out, view, at, size);
-        else if (size <= 64) for (let i = 0; i < size; i++) out[at + i] = input[from + i]!; // a view costs more
+        // Otherwise most sections of a -ffunction-sections build are a few dozen bytes: a loop beats a view.
+        else if (size <= 64) for (let i = 0; i < size; i++) out[at + i] = input[from + i]!;
         else out.set(input.subarray(from, from + size), at);
       } else {
         out.fill(0, at, at + size);
